@@ -1,0 +1,149 @@
+"""The catalog's tables, as SQLAlchemy Core metadata.
+
+Every catalog key is per tenant. Template columns keep the template's names (without `*`), so
+the catalog reads like the spreadsheet brands fill in. The migrations in `migrations/` create
+exactly these tables; `briskk_pipeline_tests/catalog` checks the two agree.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+from briskk_pipeline.template import COLUMNS, Column, Kind, Level
+
+metadata = sa.MetaData()
+
+
+def _sql_type(column: Column) -> sa.types.TypeEngine:
+    if column.kind in (Kind.DECIMAL, Kind.MEASURE):
+        return sa.Numeric()  # exact, whatever scale the brand sent
+    if column.kind is Kind.INTEGER:
+        return sa.Integer()
+    if column.kind is Kind.BOOLEAN:
+        return sa.Boolean()
+    return sa.Text()
+
+
+def _template_columns(level: Level, keys: tuple[str, ...]) -> list[sa.Column]:
+    return [
+        sa.Column(c.name, _sql_type(c), nullable=not (c.required or c.kind is Kind.BOOLEAN))
+        for c in COLUMNS
+        if c.level is level and c.name not in keys
+    ]
+
+
+def _audit_columns() -> list[sa.Column]:
+    return [
+        sa.Column("first_upload_id", sa.Text, nullable=False),
+        sa.Column("last_upload_id", sa.Text, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    ]
+
+
+uploads = sa.Table(
+    "uploads",
+    metadata,
+    sa.Column("upload_id", sa.Text, primary_key=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    # who uploaded (`--tenant` or the inbox subfolder), as opposed to what the sheet claims
+    sa.Column("explicit_tenant", sa.Text),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("status", sa.Text, nullable=False),  # running | succeeded | rejected | failed
+    sa.Column("source", sa.Text, nullable=False),  # cli | inbox
+    sa.Column("archive_uri", sa.Text, nullable=False),
+    sa.Column("archive_key", sa.Text, nullable=False),
+    sa.Column("run_id", sa.Text),
+    sa.Column("products_loaded", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("skus_loaded", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("products_rejected", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rows_rejected", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("warnings", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    sa.Column("images", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("failure_reason", sa.Text),
+    sa.Column("seconds", sa.Float),
+    sa.CheckConstraint(
+        "status IN ('running', 'succeeded', 'rejected', 'failed')", name="uploads_status_check"
+    ),
+    sa.Index("uploads_tenant_received_idx", "tenant", "received_at"),
+)
+
+upload_errors = sa.Table(
+    "upload_errors",
+    metadata,
+    sa.Column("upload_id", sa.Text, sa.ForeignKey("uploads.upload_id"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("row", sa.Integer),  # Excel row number (header = 1); null for file-level errors
+    sa.Column("column", sa.Text),
+    sa.Column("value", sa.Text),
+    sa.Column("message", sa.Text, nullable=False),
+)
+
+products = sa.Table(
+    "products",
+    metadata,
+    sa.Column("tenant", sa.Text, primary_key=True),
+    sa.Column("product_id", sa.Text, primary_key=True),
+    *_template_columns(Level.PRODUCT, ("product_id",)),
+    *_audit_columns(),
+)
+
+skus = sa.Table(
+    "skus",
+    metadata,
+    sa.Column("tenant", sa.Text, primary_key=True),
+    sa.Column("sku_id", sa.Text, primary_key=True),
+    sa.Column("product_id", sa.Text, nullable=False),
+    *_template_columns(Level.SKU, ("sku_id",)),
+    *_audit_columns(),
+    sa.ForeignKeyConstraint(
+        ["tenant", "product_id"], ["products.tenant", "products.product_id"], name="skus_product_fk"
+    ),
+    sa.Index("skus_tenant_product_idx", "tenant", "product_id"),
+)
+
+# Content-addressed: one row per distinct image content, shared by every tenant and URL.
+images = sa.Table(
+    "images",
+    metadata,
+    sa.Column("sha256", sa.Text, primary_key=True),
+    sa.Column("uri", sa.Text, nullable=False),
+    sa.Column("object_key", sa.Text, nullable=False),
+    sa.Column("content_type", sa.Text, nullable=False),
+    sa.Column("format", sa.Text, nullable=False),
+    sa.Column("width", sa.Integer, nullable=False),
+    sa.Column("height", sa.Integer, nullable=False),
+    sa.Column("bytes", sa.BigInteger, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# One row per image slot of a product: position 0 is main_image, 1..8 image_1..image_8.
+product_images = sa.Table(
+    "product_images",
+    metadata,
+    sa.Column("tenant", sa.Text, primary_key=True),
+    sa.Column("product_id", sa.Text, primary_key=True),
+    sa.Column("position", sa.SmallInteger, primary_key=True),
+    sa.Column("source_url", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),  # stored | failed | blocked
+    sa.Column("reason", sa.Text),
+    sa.Column("sha256", sa.Text, sa.ForeignKey("images.sha256")),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_attempt_at", sa.DateTime(timezone=True)),
+    sa.Column("gave_up", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.ForeignKeyConstraint(
+        ["tenant", "product_id"],
+        ["products.tenant", "products.product_id"],
+        name="product_images_product_fk",
+    ),
+    sa.CheckConstraint(
+        "status IN ('stored', 'failed', 'blocked')", name="product_images_status_check"
+    ),
+    sa.CheckConstraint("position BETWEEN 0 AND 8", name="product_images_position_check"),
+    sa.Index("product_images_status_idx", "status"),
+)

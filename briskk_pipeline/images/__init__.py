@@ -1,0 +1,1 @@
+"""Fetching, verifying and storing product images, safely; retrying the ones that failed."""

@@ -1,0 +1,209 @@
+"""Resources: one interface per external system, with a local and a production implementation.
+
+`resources_from_env()` is the one place that reads the environment (SPEC §3) and picks the
+implementations; `definitions.py` and the `briskk` command both call it, so a run started from
+the UI, the CLI, the sensor or a schedule sees the same catalog and object store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from dagster import ConfigurableResource, EnvVar
+from dagster_aws.s3 import S3Resource
+from pydantic import PrivateAttr
+
+from briskk_pipeline.catalog import db
+
+DEFAULT_MAX_ROWS = 800
+DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
+
+
+def briskk_home() -> Path:
+    return Path(os.environ.get("BRISKK_HOME") or ".briskk").resolve()
+
+
+class ObjectStore(ConfigurableResource, ABC):
+    """Where archived uploads and images live: a local folder or an S3 bucket.
+
+    Keys are `/`-separated relative paths (`archive/<tenant>/<upload_id>/<file>`,
+    `images/<sha256>.<ext>`).
+    """
+
+    @abstractmethod
+    def put(self, key: str, data: bytes, content_type: str) -> str:
+        """Store `data` under `key` and return its URI."""
+
+    @abstractmethod
+    def get(self, key: str) -> bytes: ...
+
+    @abstractmethod
+    def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def uri(self, key: str) -> str: ...
+
+    def put_verified(self, key: str, data: bytes, content_type: str) -> str:
+        """Store `data` and read it back, raising if the stored bytes differ."""
+        uri = self.put(key, data, content_type)
+        if hashlib.sha256(self.get(key)).digest() != hashlib.sha256(data).digest():
+            raise OSError(f"stored object {uri} does not match the bytes written")
+        return uri
+
+
+class LocalObjectStore(ObjectStore):
+    """A folder on this machine (the default: `$BRISKK_HOME/objects`)."""
+
+    root: str
+
+    def _path(self, key: str) -> Path:
+        root = Path(self.root).resolve()
+        path = (root / key).resolve()
+        if root not in path.parents:
+            raise ValueError(f"object key escapes the store: {key!r}")
+        return path
+
+    def put(self, key: str, data: bytes, content_type: str) -> str:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)  # readers never see half an object
+        return self.uri(key)
+
+    def get(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def uri(self, key: str) -> str:
+        return self._path(key).as_uri()
+
+
+class S3ObjectStore(ObjectStore):
+    """An S3 bucket (AWS, MinIO or any S3 API) through dagster-aws' `S3Resource`."""
+
+    bucket: str
+    prefix: str = ""
+    s3: S3Resource
+
+    _client: Any = PrivateAttr(default=None)
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix.strip('/')}/{key}" if self.prefix.strip("/") else key
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = self.s3.get_client()
+        return self._client
+
+    def put(self, key: str, data: bytes, content_type: str) -> str:
+        self.client.put_object(
+            Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type
+        )
+        return self.uri(key)
+
+    def get(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{quote(self._key(key))}"
+
+
+class CatalogDatabase(ConfigurableResource):
+    """The PostgreSQL catalog: `DATABASE_URL`, or an embedded server under `$BRISKK_HOME`."""
+
+    url: str | None = None
+    home: str
+
+    _engine: sa.Engine | None = PrivateAttr(default=None)
+
+    def get_engine(self) -> sa.Engine:
+        """The engine, with migrations applied (idempotent; cheap when already current)."""
+        if self._engine is None:
+            url = self.url or db.embedded_database_url(Path(self.home) / "postgres")
+            self._engine = db.make_engine(url)
+            db.upgrade(self._engine)
+        return self._engine
+
+
+class IngestSettings(ConfigurableResource):
+    """Limits and policies of an upload (SPEC §3)."""
+
+    home: str
+    inbox: str
+    max_rows: int = DEFAULT_MAX_ROWS
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
+    allowed_image_hosts: str = ""  # comma-separated hosts and CIDRs
+    refresh_images: bool = False  # re-download images whose URL is already stored
+
+    @property
+    def allowed_hosts(self) -> tuple[str, ...]:
+        return tuple(h.strip() for h in self.allowed_image_hosts.split(",") if h.strip())
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be greater than 0, got {raw!r}")
+    return value
+
+
+def resources_from_env() -> dict[str, Any]:
+    """Pick every resource's implementation from the environment (SPEC §3)."""
+    home = briskk_home()
+    inbox = os.environ.get("BRISKK_INBOX") or str(home / "inbox")
+    store: ObjectStore
+    if os.environ.get("S3_BUCKET"):
+        store = S3ObjectStore(
+            bucket=EnvVar("S3_BUCKET"),
+            prefix=os.environ.get("S3_PREFIX", ""),
+            s3=S3Resource(
+                endpoint_url=os.environ.get("S3_ENDPOINT_URL") or None,
+                region_name=os.environ.get("AWS_REGION")
+                or os.environ.get("AWS_DEFAULT_REGION")
+                or None,
+            ),
+        )
+    else:
+        store = LocalObjectStore(root=str(home / "objects"))
+    database = (
+        CatalogDatabase(url=EnvVar("DATABASE_URL"), home=str(home))
+        if os.environ.get("DATABASE_URL")
+        else CatalogDatabase(home=str(home))
+    )
+    settings = IngestSettings(
+        home=str(home),
+        inbox=inbox,
+        max_rows=_env_int("BRISKK_MAX_ROWS", DEFAULT_MAX_ROWS),
+        max_image_bytes=_env_int("BRISKK_MAX_IMAGE_BYTES", DEFAULT_MAX_IMAGE_BYTES),
+        allowed_image_hosts=os.environ.get("BRISKK_ALLOWED_IMAGE_HOSTS", ""),
+        refresh_images=os.environ.get("BRISKK_REFRESH_IMAGES", "").strip().lower()
+        in ("1", "true", "yes"),
+    )
+    return {"catalog": database, "object_store": store, "settings": settings}

@@ -1,0 +1,175 @@
+"""The Briskk SKU template: its columns, their levels and kinds, and how headers are matched.
+
+Pure data and functions, no I/O. Everything else in the package asks this module what a column
+is; nothing else hard-codes column lists. See SPEC §1 and §2 ("Sheet", "Headers", "Tenant").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+
+class Level(StrEnum):
+    PRODUCT = "product"
+    SKU = "sku"
+
+
+class Kind(StrEnum):
+    """How a column's text is cleaned and typed."""
+
+    TEXT = "text"
+    IDENTIFIER = "identifier"  # text that often arrives as a number: never a float
+    URL = "url"
+    DECIMAL = "decimal"  # exact decimal (prices)
+    MEASURE = "measure"  # exact decimal, >= 0
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    level: Level
+    kind: Kind
+    required: bool
+    description: str
+
+
+def _c(name: str, level: Level, kind: Kind, required: bool, description: str) -> Column:
+    return Column(name, level, kind, required, description)
+
+
+P, S = Level.PRODUCT, Level.SKU
+IMAGE_COLUMNS: Final[tuple[str, ...]] = ("main_image", *(f"image_{i}" for i in range(1, 9)))
+
+COLUMNS: Final[tuple[Column, ...]] = (
+    _c("product_id", P, Kind.IDENTIFIER, True, "Unique identifier of the product (style)."),
+    _c("product_name", P, Kind.TEXT, True, "Name of the product."),
+    _c("brand", P, Kind.TEXT, True, "Brand name of the product."),
+    _c("product_description", P, Kind.TEXT, True, "Detailed description of the product."),
+    _c("category", P, Kind.TEXT, True, "Main category."),
+    _c("sub_category", P, Kind.TEXT, False, "Sub-category."),
+    _c("next_sub_category", P, Kind.TEXT, False, "Next-level sub-category."),
+    # main_image has no `*` in the header but the template's description calls it required.
+    _c("main_image", P, Kind.URL, True, "Main product image URL (http or https)."),
+    *(_c(f"image_{i}", P, Kind.URL, False, f"Additional image {i} URL.") for i in range(1, 9)),
+    _c("hsn_code", P, Kind.IDENTIFIER, True, "HSN tax code, 2 to 8 digits."),
+    _c("product_highlights", P, Kind.TEXT, True, "Key selling points."),
+    _c("fit", P, Kind.TEXT, False, "Fit."),
+    _c("sleeve", P, Kind.TEXT, False, "Sleeve type."),
+    _c("pattern_type", P, Kind.TEXT, False, "Pattern."),
+    _c("material", P, Kind.TEXT, False, "Material."),
+    _c("custom_code", P, Kind.IDENTIFIER, False, "Brand's own code."),
+    _c("tax_rule_id", P, Kind.IDENTIFIER, False, "Tax rule identifier."),
+    _c("bullet_points", P, Kind.TEXT, False, "Bullet points."),
+    _c("neck_type", P, Kind.TEXT, False, "Neck type."),
+    _c("sustainability_info", P, Kind.TEXT, False, "Sustainability information."),
+    _c("sku_id", S, Kind.IDENTIFIER, True, "Unique identifier of the SKU."),
+    _c("barcode", S, Kind.IDENTIFIER, False, "Barcode (EAN/UPC/GTIN), 8 to 14 digits."),
+    _c("size", S, Kind.IDENTIFIER, True, "Size, kept as text (32 stays '32')."),
+    _c("color", S, Kind.TEXT, True, "Colour."),
+    _c("price", S, Kind.DECIMAL, True, "Price, greater than 0."),
+    _c("offer_price", S, Kind.DECIMAL, False, "Offer price, greater than 0 and at most price."),
+    _c("stock", S, Kind.INTEGER, True, "Units in stock, a whole number >= 0."),
+    _c("facility_id", S, Kind.IDENTIFIER, True, "Facility identifier."),
+    _c("facility_name", S, Kind.TEXT, True, "Facility name."),
+    _c("chest_bust_in", S, Kind.MEASURE, False, "Chest/bust in inches."),
+    _c("waist_in", S, Kind.MEASURE, False, "Waist in inches."),
+    _c("hips_in", S, Kind.MEASURE, False, "Hips in inches."),
+    _c("front_length_in", S, Kind.MEASURE, False, "Front length in inches."),
+    _c("across_shoulder_in", S, Kind.MEASURE, False, "Across shoulder in inches."),
+    _c("to_fit_bust_in", S, Kind.MEASURE, False, "To fit bust in inches."),
+    _c("to_fit_waist_in", S, Kind.MEASURE, False, "To fit waist in inches."),
+    _c("inseam_length_in", S, Kind.MEASURE, False, "Inseam length in inches."),
+    _c("is_disabled", S, Kind.BOOLEAN, False, "TRUE/FALSE, yes/no, 1/0; blank means false."),
+)
+
+BY_NAME: Final[dict[str, Column]] = {c.name: c for c in COLUMNS}
+COLUMN_NAMES: Final[tuple[str, ...]] = tuple(c.name for c in COLUMNS)
+PRODUCT_COLUMNS: Final[tuple[str, ...]] = tuple(c.name for c in COLUMNS if c.level is P)
+SKU_COLUMNS: Final[tuple[str, ...]] = tuple(c.name for c in COLUMNS if c.level is S)
+REQUIRED_COLUMNS: Final[tuple[str, ...]] = tuple(c.name for c in COLUMNS if c.required)
+# The header row must hold these for a sheet to count as the template (main_image may be
+# absent from a header and is then reported as a missing required column, not "not a template").
+HEADER_MARKERS: Final[tuple[str, ...]] = ("product_id", "sku_id", "price", "stock")
+
+
+def columns_of(kind: Kind) -> tuple[str, ...]:
+    return tuple(c.name for c in COLUMNS if c.kind is kind)
+
+
+def normalize_header(header: object) -> str:
+    """`' Product_ID* '` -> `'product_id'`: trimmed, `*` dropped, lower case."""
+    if header is None:
+        return ""
+    return str(header).strip().replace("*", "").strip().lower()
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """Where each template column sits in a header row, and what does not fit."""
+
+    positions: dict[str, int]  # canonical name -> 0-based column index
+    missing_required: tuple[str, ...]
+    unknown: tuple[str, ...]  # extra headers, as written
+    duplicated: tuple[str, ...]  # template columns that appear more than once
+
+    @property
+    def is_template(self) -> bool:
+        return all(m in self.positions for m in HEADER_MARKERS)
+
+
+def match_headers(headers: list[object]) -> HeaderMatch:
+    positions: dict[str, int] = {}
+    unknown: list[str] = []
+    duplicated: list[str] = []
+    for index, raw in enumerate(headers):
+        name = normalize_header(raw)
+        if not name:
+            continue
+        if name in BY_NAME:
+            if name in positions:
+                duplicated.append(name)
+            else:
+                positions[name] = index
+        else:
+            unknown.append(str(raw).strip())
+    missing = tuple(c for c in REQUIRED_COLUMNS if c not in positions)
+    return HeaderMatch(positions, missing, tuple(unknown), tuple(duplicated))
+
+
+TEMPLATE_SHEET_RE: Final = re.compile(r"^(?P<tenant>.+)_briskk_sku_template$", re.IGNORECASE)
+TENANT_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+DEFAULT_TENANT: Final = "default"
+
+
+def tenant_claim(sheet_name: str) -> str | None:
+    """The tenant a sheet name claims: `BrandA_Briskk_SKU_Template` -> `BrandA`."""
+    match = TEMPLATE_SHEET_RE.match(sheet_name.strip())
+    return match.group("tenant").strip() if match else None
+
+
+def is_valid_tenant(tenant: str) -> bool:
+    """Tenants become part of partition keys and object keys: letters, digits, `_`, `-`."""
+    return bool(TENANT_RE.fullmatch(tenant))
+
+
+class TenantMismatch(ValueError):
+    """The sheet claims one tenant while the uploader is another."""
+
+
+def resolve_tenant(explicit: str | None, claimed: str | None) -> str:
+    """Explicit identity wins; a differing claim rejects the file; neither gives `default`.
+
+    Compared case-insensitively (`branda` uploading `BrandA_Briskk_SKU_Template` is the same
+    brand); the explicit spelling is kept.
+    """
+    if explicit and claimed and explicit.lower() != claimed.lower():
+        raise TenantMismatch(
+            f"the sheet is named for tenant '{claimed}' but the upload is from tenant "
+            f"'{explicit}'; one brand cannot write another's catalog"
+        )
+    return explicit or claimed or DEFAULT_TENANT

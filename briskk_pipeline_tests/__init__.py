@@ -1,0 +1,1 @@
+"""Tests for briskk_pipeline; the layout mirrors the package."""

@@ -1,0 +1,7 @@
+"""Fixtures shared by every test. Each fixture module lives in `fixtures/` and is a plugin."""
+
+pytest_plugins = [
+    "briskk_pipeline_tests.fixtures.postgres",
+    "briskk_pipeline_tests.fixtures.s3",
+    "briskk_pipeline_tests.fixtures.http",
+]
