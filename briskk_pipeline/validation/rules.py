@@ -1,0 +1,87 @@
+"""Rules that span rows: one SKU per row, one product per product_id, one owner per SKU."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from briskk_pipeline.template import PRODUCT_COLUMNS
+from briskk_pipeline.validation.report import Problem
+
+
+def duplicate_skus(typed: pd.DataFrame) -> list[Problem]:
+    """Every row whose sku_id appears on another row of the file."""
+    sku = typed["sku_id"]
+    duplicated = sku.notna() & sku.duplicated(keep=False)
+    problems: list[Problem] = []
+    for sku_id, group in typed.loc[duplicated, "sku_id"].groupby(sku[duplicated], sort=False):
+        rows = ", ".join(str(r) for r in group.index)
+        problems.extend(
+            Problem(
+                row=int(row),
+                column="sku_id",
+                value=str(sku_id),
+                message=f"sku_id appears on more than one row (rows {rows}); "
+                "each SKU must appear once per upload",
+            )
+            for row in group.index
+        )
+    return problems
+
+
+def conflicting_product_fields(typed: pd.DataFrame, raw: pd.DataFrame) -> list[Problem]:
+    """Rows whose product-level columns differ from the first row of the same product."""
+    keyed = typed[typed["product_id"].notna()]
+    if keyed.empty:
+        return []
+    columns = [c for c in PRODUCT_COLUMNS if c != "product_id"]
+    first_rows = keyed.loc[keyed.groupby("product_id", sort=False).cumcount() == 0]
+    first = first_rows[["product_id", *columns]].assign(_first_row=first_rows.index)
+    aligned = keyed[["product_id"]].merge(first, on="product_id", how="left")
+    aligned.index = keyed.index
+    problems: list[Problem] = []
+    for column in columns:
+        mine, theirs = keyed[column], aligned[column]
+        same = (mine == theirs).fillna(False).astype(bool) | (mine.isna() & theirs.isna())
+        for row in keyed.index[~same.to_numpy()]:
+            first_row = int(aligned.at[row, "_first_row"])
+            expected = raw.at[first_row, column]
+            shown = "empty" if pd.isna(expected) else f"'{expected}'"
+            problems.append(
+                Problem(
+                    row=int(row),
+                    column=column,
+                    value=_text(raw.at[row, column]),
+                    message=f"differs from row {first_row} of product "
+                    f"'{keyed.at[row, 'product_id']}', which has {shown}; product columns "
+                    "must be the same on every row of a product",
+                )
+            )
+    return problems
+
+
+def foreign_skus(typed: pd.DataFrame, owners: Mapping[str, str]) -> list[Problem]:
+    """Rows whose sku_id already belongs to another product of the same tenant."""
+    problems: list[Problem] = []
+    if not owners:
+        return problems
+    for row, sku_id, product_id in zip(
+        typed.index, typed["sku_id"], typed["product_id"], strict=True
+    ):
+        owner = owners.get(sku_id) if isinstance(sku_id, str) else None
+        if owner is not None and owner != product_id:
+            problems.append(
+                Problem(
+                    row=int(row),
+                    column="sku_id",
+                    value=sku_id,
+                    message=f"sku_id already belongs to product '{owner}' in your catalog; "
+                    "a SKU cannot move to another product",
+                )
+            )
+    return problems
+
+
+def _text(value: object) -> str | None:
+    return None if pd.isna(value) else str(value)

@@ -1,0 +1,126 @@
+"""From raw template rows to the products and SKUs that may load, and every problem found.
+
+A product with any bad row is rejected whole (its SKUs come together or not at all); every other
+product loads. Each problem is reported once, by Excel row and column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+import pandera.pandas as pa
+
+from briskk_pipeline.template import PRODUCT_COLUMNS, SKU_COLUMNS, Kind, columns_of
+from briskk_pipeline.validation import rules
+from briskk_pipeline.validation.cleaning import clean
+from briskk_pipeline.validation.report import Problem, dedupe
+from briskk_pipeline.validation.schemas import OFFER_CHECK, TemplateRow, message_for
+
+SkuOwners = Callable[[list[str]], Mapping[str, str]]
+Status = Literal["succeeded", "rejected"]
+
+
+@dataclass
+class ValidatedRows:
+    """What may load (`products`, `skus`) and what the brand must fix (`problems`)."""
+
+    products: pd.DataFrame
+    skus: pd.DataFrame
+    problems: list[Problem]
+    warnings: list[str] = field(default_factory=list)
+    rows_total: int = 0
+    products_total: int = 0
+    products_rejected: int = 0
+    rows_rejected: int = 0
+    rejected_whole: bool = False
+
+    @property
+    def status(self) -> Status:
+        """`rejected` when the file, or every one of its products, failed validation."""
+        if self.rejected_whole or (self.products.empty and self.rows_total > 0):
+            return "rejected"
+        return "succeeded"
+
+    @classmethod
+    def rejected(cls, problems: Iterable[Problem], warnings: Iterable[str] = ()) -> ValidatedRows:
+        return cls(
+            products=empty_products(),
+            skus=empty_skus(),
+            problems=list(problems),
+            warnings=list(warnings),
+            rejected_whole=True,
+        )
+
+
+def validate_rows(raw: pd.DataFrame, sku_owners: SkuOwners | None = None) -> ValidatedRows:
+    """Clean, check and split `raw` (a `raw_sheet` frame indexed by Excel row)."""
+    cleaned = clean(raw)
+    typed = cleaned.typed
+    problems = list(cleaned.problems)
+    problems.extend(_schema_problems(typed, raw))
+    problems.extend(rules.duplicate_skus(typed))
+    problems.extend(rules.conflicting_product_fields(typed, raw))
+    if sku_owners is not None:
+        sku_ids = typed["sku_id"].dropna().unique().tolist()
+        problems.extend(rules.foreign_skus(typed, sku_owners(sku_ids) if sku_ids else {}))
+    problems = dedupe(problems)
+
+    bad_rows = {p.row for p in problems if p.row is not None}
+    bad_products = set(typed.loc[typed.index.isin(bad_rows), "product_id"].dropna())
+    rejected = typed.index.isin(bad_rows) | typed["product_id"].isin(bad_products)
+    rejected |= typed["product_id"].isna().to_numpy()
+    accepted = typed.loc[~rejected]
+
+    products = accepted.loc[~accepted["product_id"].duplicated(), list(PRODUCT_COLUMNS)]
+    skus = accepted.loc[:, ["product_id", *SKU_COLUMNS]].copy()
+    for name in (*columns_of(Kind.DECIMAL), *columns_of(Kind.MEASURE)):
+        skus[name] = cleaned.exact.loc[accepted.index, name]
+    return ValidatedRows(
+        products=products.reset_index(drop=True),
+        skus=skus.reset_index(drop=True),
+        problems=problems,
+        rows_total=len(typed),
+        products_total=int(typed["product_id"].nunique()),
+        products_rejected=len(bad_products),
+        rows_rejected=int(rejected.sum()),
+    )
+
+
+def _schema_problems(typed: pd.DataFrame, raw: pd.DataFrame) -> list[Problem]:
+    try:
+        TemplateRow.validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    else:
+        return []
+    # A failed frame-level check is reported once per column of each failing row: keep the
+    # one column the brand has to change.
+    frame_level = cases["check"] == OFFER_CHECK
+    cases = cases[~frame_level | (cases["column"] == "offer_price")]
+    cases = cases[cases["index"].notna() & cases["column"].notna()]
+    problems: list[Problem] = []
+    for row, column, check in zip(cases["index"], cases["column"], cases["check"], strict=True):
+        value = raw.at[int(row), column]
+        problems.append(
+            Problem(
+                row=int(row),
+                column=str(column),
+                value=None if pd.isna(value) else str(value),
+                message=message_for(str(check)),
+            )
+        )
+    return problems
+
+
+def empty_products() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="str") for c in PRODUCT_COLUMNS})
+
+
+def empty_skus() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype="str") for c in ("product_id", *SKU_COLUMNS)})
+    frame["stock"] = frame["stock"].astype("Int64")
+    frame["is_disabled"] = frame["is_disabled"].astype(bool)
+    return frame
