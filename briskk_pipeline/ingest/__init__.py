@@ -1,1 +1,1 @@
-"""Getting uploads in: reading xlsx/csv into `raw_sheet`, registering uploads, the watched folder."""
+"""Getting uploads in: reading xlsx/csv into `raw_sheet`, registering uploads, the inbox."""

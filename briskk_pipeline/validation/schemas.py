@@ -15,10 +15,10 @@ from pandera.typing import Series
 
 from briskk_pipeline.template import BY_NAME
 
-BARCODE_PATTERN = r"\d{8,14}"
-HSN_PATTERN = r"\d{2,8}"
+BARCODE_PATTERN = r"^\d{8,14}$"  # pandera anchors only the start: end with $
+HSN_PATTERN = r"^\d{2,8}$"
 # http(s), a host, and no spaces; anything else (ftp:, file:, "www.x.com/a.jpg") is refused.
-URL_PATTERN = r"(?i)https?://[^\s/?#@]+(?:[/?#]\S*)?"
+URL_PATTERN = r"(?i)^https?://[^\s/?#@]+(?:[/?#]\S*)?$"
 
 OFFER_CHECK = "offer_price_at_most_price"
 MESSAGES: dict[str, str] = {

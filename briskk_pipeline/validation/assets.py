@@ -1,0 +1,77 @@
+"""`validated_rows`: the rows of an upload that may load, and every problem found in it."""
+
+from __future__ import annotations
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    MaterializeResult,
+    asset,
+)
+
+from briskk_pipeline.catalog.queries import sku_owners
+from briskk_pipeline.ingest.assets import RawUpload
+from briskk_pipeline.ingest.partitions import uploads_partitions
+from briskk_pipeline.metadata import frame_preview, problems_table
+from briskk_pipeline.resources import CatalogDatabase
+from briskk_pipeline.validation.validate import ValidatedRows, validate_rows
+
+
+@asset(
+    partitions_def=uploads_partitions,
+    group_name="ingest",
+    check_specs=[
+        AssetCheckSpec(
+            "all_rows_valid",
+            asset="validated_rows",
+            description="Every row of the upload passed validation (warns otherwise).",
+        )
+    ],
+)
+def validated_rows(
+    context: AssetExecutionContext, raw_sheet: RawUpload, catalog: CatalogDatabase
+) -> MaterializeResult:
+    """Typed, validated rows split into products and SKUs, plus the brand's problem report.
+
+    Pandera schemas check each row lazily (every problem at once); cross-row rules catch
+    duplicate SKUs, product columns that disagree, and SKUs that belong to another product of
+    the tenant. A product with any bad row is rejected whole; the others go on.
+    """
+    if raw_sheet.sheet is None:
+        result = ValidatedRows.rejected(raw_sheet.problems)
+    else:
+        engine = catalog.get_engine()
+        result = validate_rows(
+            raw_sheet.sheet.frame,
+            sku_owners=lambda ids: sku_owners(engine, raw_sheet.tenant, ids),
+        )
+        result.warnings = list(raw_sheet.sheet.warnings)
+    context.log.info(
+        f"{raw_sheet.upload_id}: {len(result.products)} products / {len(result.skus)} SKUs "
+        f"valid, {result.products_rejected} products / {result.rows_rejected} rows rejected, "
+        f"{len(result.problems)} problems"
+    )
+    return MaterializeResult(
+        value=result,
+        metadata={
+            "dagster/row_count": len(result.skus),
+            "products_valid": len(result.products),
+            "products_rejected": result.products_rejected,
+            "rows_rejected": result.rows_rejected,
+            "problems": problems_table(result.problems),
+            "preview": frame_preview(result.skus, ("product_id", "sku_id", "size", "price")),
+        },
+        check_results=[
+            AssetCheckResult(
+                check_name="all_rows_valid",
+                passed=not result.problems,
+                severity=AssetCheckSeverity.WARN,
+                metadata={
+                    "problems": len(result.problems),
+                    "rows_rejected": result.rows_rejected,
+                },
+            )
+        ],
+    )
