@@ -1,0 +1,94 @@
+"""What the image subsystem produces: a stored image's facts, one URL's outcome, its errors.
+
+Kept apart from fetching and from the catalog so both `images/` and `catalog/` can import these
+types without importing each other's machinery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ImageStatus(StrEnum):
+    """What happened to one source URL in one run."""
+
+    STORED = "stored"  # downloaded, verified and stored (or found already in the store)
+    REUSED = "reused"  # already in the catalog: not downloaded again
+    FAILED = "failed"  # could not be fetched or is not an image; retried later
+    BLOCKED = "blocked"  # refused by policy before any request; never retried
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    """One distinct image content in the object store (a row of the `images` table)."""
+
+    sha256: str
+    uri: str
+    object_key: str
+    content_type: str
+    format: str  # Pillow's name: JPEG, PNG, WEBP, GIF
+    width: int
+    height: int
+    bytes: int
+
+
+@dataclass(frozen=True)
+class ImageOutcome:
+    """The result for one distinct source URL; the image facts are set when stored or reused."""
+
+    status: ImageStatus
+    reason: str | None = None
+    image: StoredImage | None = None
+
+    @property
+    def sha256(self) -> str | None:
+        return self.image.sha256 if self.image else None
+
+    @property
+    def uri(self) -> str | None:
+        return self.image.uri if self.image else None
+
+    @property
+    def object_key(self) -> str | None:
+        return self.image.object_key if self.image else None
+
+    @property
+    def content_type(self) -> str | None:
+        return self.image.content_type if self.image else None
+
+    @property
+    def format(self) -> str | None:
+        return self.image.format if self.image else None
+
+    @property
+    def width(self) -> int | None:
+        return self.image.width if self.image else None
+
+    @property
+    def height(self) -> int | None:
+        return self.image.height if self.image else None
+
+    @property
+    def bytes(self) -> int | None:
+        return self.image.bytes if self.image else None
+
+
+class ImageError(Exception):
+    """An image could not be made available; `str(error)` is the reason people see."""
+
+    status: ImageStatus = ImageStatus.FAILED
+
+
+class ImageFailed(ImageError):
+    """Fetching or verifying failed; the URL may work later (it is retried)."""
+
+
+class NotAnImage(ImageFailed):
+    """The bytes are not an accepted image (JPEG, PNG, WebP, GIF), or not safe to decode."""
+
+
+class ImageBlocked(ImageError):
+    """The URL points somewhere the pipeline must not connect to; no request was sent."""
+
+    status = ImageStatus.BLOCKED

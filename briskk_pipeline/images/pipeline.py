@@ -1,0 +1,253 @@
+"""From an upload's image columns to stored images and the rows the catalog keeps about them.
+
+`image_slots` lists each product's image slots; `process_images` fetches, verifies and stores
+every distinct URL once, concurrently; `build_frames` turns the outcomes into the `images` and
+`product_images` frames that the catalog load writes in the upload's transaction. An image that
+fails never rejects its product: it is recorded as `failed` (retried later) or `blocked`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Final
+
+import pandas as pd
+
+from briskk_pipeline.images.fetch import Fetcher, FetchPolicy
+from briskk_pipeline.images.guard import parse_allowlist
+from briskk_pipeline.images.model import ImageError, ImageOutcome, ImageStatus, StoredImage
+from briskk_pipeline.images.store import store_image
+from briskk_pipeline.images.verify import DEFAULT_MAX_PIXELS, verify_image
+from briskk_pipeline.template import IMAGE_COLUMNS
+
+if TYPE_CHECKING:
+    from briskk_pipeline.resources import IngestSettings, ObjectStore
+
+log = logging.getLogger(__name__)
+
+SLOT_COLUMNS: Final = ("product_id", "position", "source_url")
+IMAGE_FRAME_COLUMNS: Final = (
+    "sha256",
+    "uri",
+    "object_key",
+    "content_type",
+    "format",
+    "width",
+    "height",
+    "bytes",
+)
+PRODUCT_IMAGE_COLUMNS: Final = (
+    "product_id",
+    "position",
+    "source_url",
+    "status",
+    "reason",
+    "sha256",
+    "attempts",
+    "last_attempt_at",
+)
+
+
+def image_slots(products: pd.DataFrame) -> pd.DataFrame:
+    """One row (product_id, position, source_url) per filled image cell of each product.
+
+    Position 0 is `main_image`, 1..8 are `image_1`..`image_8`. Rows repeating a product (one per
+    SKU) give its slots once; blank cells give no slot.
+    """
+    present = [c for c in IMAGE_COLUMNS if c in products.columns]
+    positions = {name: IMAGE_COLUMNS.index(name) for name in present}
+    long = products.loc[:, ["product_id", *present]].melt(
+        id_vars="product_id", var_name="column", value_name="source_url"
+    )
+    long["source_url"] = long["source_url"].astype("string").str.strip()
+    long = long[long["source_url"].notna() & (long["source_url"] != "")]
+    slots = pd.DataFrame(
+        {
+            "product_id": long["product_id"].astype("string"),
+            "position": long["column"].map(positions).astype("int16"),
+            "source_url": long["source_url"],
+        }
+    )
+    slots = slots.drop_duplicates(["product_id", "position"], keep="first")
+    return slots.sort_values(["product_id", "position"], kind="stable").reset_index(drop=True)
+
+
+class _KeyLocks:
+    """One lock per key, so two URLs with the same bytes are not stored at the same time."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def __call__(self, key: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+
+def _download(
+    url: str, fetcher: Fetcher, store: ObjectStore, max_pixels: int, locks: _KeyLocks
+) -> ImageOutcome:
+    fetched = fetcher.fetch(url)
+    verified = verify_image(fetched.data, max_pixels)
+    with locks(verified.sha256):
+        image = store_image(store, fetched.data, verified)
+    return ImageOutcome(ImageStatus.STORED, image=image)
+
+
+def _process_one(
+    url: str,
+    known: StoredImage | None,
+    fetcher: Fetcher,
+    store: ObjectStore,
+    max_pixels: int,
+    locks: _KeyLocks,
+) -> ImageOutcome:
+    try:
+        # Reuse only what the store really holds: the catalog may predate a change of store.
+        if known is not None and store.exists(known.object_key):
+            return ImageOutcome(
+                ImageStatus.REUSED, image=replace(known, uri=store.uri(known.object_key))
+            )
+        return _download(url, fetcher, store, max_pixels, locks)
+    except ImageError as error:
+        return ImageOutcome(error.status, reason=str(error))
+    except Exception as error:  # one image's surprise must not lose the rest of the upload
+        log.exception("unexpected error while processing image %s", url)
+        return ImageOutcome(
+            ImageStatus.FAILED, reason=f"unexpected error: {type(error).__name__}: {error}"
+        )
+
+
+def _distinct(urls: Iterable[object]) -> list[str]:
+    seen: dict[str, None] = {}
+    for url in urls:
+        if isinstance(url, str) and url.strip():
+            seen.setdefault(url, None)
+    return list(seen)
+
+
+def process_images(
+    urls: Iterable[str],
+    *,
+    store: ObjectStore,
+    settings: IngestSettings,
+    known: Mapping[str, StoredImage] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    policy: FetchPolicy | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> dict[str, ImageOutcome]:
+    """Fetch, verify and store each distinct URL once; return its outcome by URL.
+
+    `known` maps URLs the catalog already stores to their image: those are `reused` without a
+    download (unless `settings.refresh_images`). `progress(done, total)` is called from the
+    calling thread after each URL. Work runs on `policy.workers` threads, at most
+    `policy.per_host` at a time against one host.
+    """
+    policy = policy or FetchPolicy()
+    distinct = _distinct(urls)
+    reusable = {} if settings.refresh_images or known is None else known
+    outcomes: dict[str, ImageOutcome] = {}
+    if not distinct:
+        return outcomes
+    allowed = parse_allowlist(settings.allowed_hosts)
+    locks = _KeyLocks()
+    with (
+        Fetcher(allowed=allowed, max_bytes=settings.max_image_bytes, policy=policy) as fetcher,
+        ThreadPoolExecutor(
+            max_workers=min(policy.workers, len(distinct)), thread_name_prefix="image"
+        ) as pool,
+    ):
+        futures = {
+            pool.submit(
+                _process_one, url, reusable.get(url), fetcher, store, max_pixels, locks
+            ): url
+            for url in distinct
+        }
+        for done, future in enumerate(as_completed(futures), start=1):
+            outcomes[futures[future]] = future.result()
+            if progress is not None:
+                progress(done, len(distinct))
+    return {url: outcomes[url] for url in distinct}
+
+
+def count_outcomes(outcomes: Mapping[str, ImageOutcome]) -> dict[str, int]:
+    """`{stored, reused, failed, blocked}` counts of distinct URLs (SPEC §4 `images`)."""
+    counts = Counter(outcome.status for outcome in outcomes.values())
+    return {status.value: counts.get(status, 0) for status in ImageStatus}
+
+
+def _utc(now: datetime) -> pd.Timestamp:
+    if now.tzinfo is None:
+        raise ValueError("`now` must be timezone-aware")
+    return pd.Timestamp(now).tz_convert("UTC")
+
+
+def build_frames(
+    slots: pd.DataFrame,
+    outcomes: Mapping[str, ImageOutcome],
+    now: datetime,
+    previous_attempts: Mapping[tuple[str, int], int] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The `images` rows (one per distinct sha256) and `product_images` rows of `slots`.
+
+    A slot's status is `stored` for stored and reused URLs. `attempts` counts downloads tried
+    for the slot: `previous_attempts[(product_id, position)]` plus one when this run tried
+    (stored, failed, blocked). A reused slot tried nothing, so it keeps its previous count and
+    has no `last_attempt_at` (null: the load keeps the value it already has).
+    """
+    previous = previous_attempts or {}
+    stamp = _utc(now)
+    images: dict[str, StoredImage] = {}
+    rows: list[dict[str, object]] = []
+    for product_id, position, url in slots.loc[:, list(SLOT_COLUMNS)].itertuples(index=False):
+        outcome = outcomes.get(url)
+        if outcome is None:
+            raise KeyError(f"no outcome for image URL {url!r} of product {product_id!r}")
+        before = previous.get((product_id, int(position)), 0)
+        reused = outcome.status is ImageStatus.REUSED
+        if outcome.image is not None:
+            images.setdefault(outcome.image.sha256, outcome.image)
+        rows.append(
+            {
+                "product_id": product_id,
+                "position": int(position),
+                "source_url": url,
+                "status": (
+                    ImageStatus.STORED.value if outcome.image else ImageStatus(outcome.status).value
+                ),
+                "reason": outcome.reason,
+                "sha256": outcome.sha256,
+                "attempts": before if reused else before + 1,
+                "last_attempt_at": pd.NaT if reused else stamp,
+            }
+        )
+    image_frame = pd.DataFrame(
+        [[getattr(image, c) for c in IMAGE_FRAME_COLUMNS] for image in images.values()],
+        columns=list(IMAGE_FRAME_COLUMNS),
+    ).astype(
+        {
+            **{c: "string" for c in IMAGE_FRAME_COLUMNS[:5]},
+            "width": "int64",
+            "height": "int64",
+            "bytes": "int64",
+        }
+    )
+    slot_frame = pd.DataFrame(rows, columns=list(PRODUCT_IMAGE_COLUMNS)).astype(
+        {
+            "product_id": "string",
+            "position": "int16",
+            "source_url": "string",
+            "status": "string",
+            "reason": "string",
+            "sha256": "string",
+            "attempts": "int64",
+        }
+    )
+    slot_frame["last_attempt_at"] = pd.to_datetime(slot_frame["last_attempt_at"], utc=True)
+    return image_frame, slot_frame
