@@ -1,0 +1,131 @@
+"""Reading the catalog: `briskk products --json` (SPEC §4) and SKU ownership for validation.
+
+`list_products` runs three queries whatever the size of the catalog (products, SKUs, image
+slots joined to stored images) and assembles the nested JSON shape in Python.
+
+Numbers: prices and measurements are exact NUMERIC in the database and JSON numbers here. A
+value with no fractional part becomes an int (1299.00 -> 1299) and any other a float
+(1299.99 -> 1299.99): JSON has no decimal type, Python's `json` writes the shortest repr of a
+float, so every price a brand can type (well under 15 significant digits) prints exactly as
+written, without a trailing `.0` on whole prices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from briskk_pipeline import template
+from briskk_pipeline.catalog.tables import images, product_images, products, skus
+
+_EXACT = frozenset(
+    template.columns_of(template.Kind.DECIMAL) + template.columns_of(template.Kind.MEASURE)
+)
+
+
+def json_number(value: Decimal | None) -> int | float | None:
+    """Decimal -> int when integral, else float (see the module docstring for why)."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def _tenant_filter(table: sa.Table, tenant: str | None) -> Iterable[sa.ColumnElement[bool]]:
+    return () if tenant is None else (table.c.tenant == tenant,)
+
+
+def _sku_dict(row: sa.RowMapping) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in template.SKU_COLUMNS:
+        value = row[name]
+        if name in _EXACT:
+            value = json_number(value)
+        out[name] = value
+    return out
+
+
+def list_products(engine: sa.Engine, tenant: str | None = None) -> list[dict[str, Any]]:
+    """Every product (of `tenant`, or of all tenants) with its image slots and SKUs.
+
+    Ordered by tenant then product_id; SKUs by sku_id; images by position (0 = main_image).
+    `uri`, `width` and `height` come from the stored image and are null when there is none.
+    """
+    product_query = (
+        sa.select(products.c.tenant, *(products.c[name] for name in template.PRODUCT_COLUMNS))
+        .where(*_tenant_filter(products, tenant))
+        .order_by(products.c.tenant, products.c.product_id)
+    )
+    sku_query = (
+        sa.select(
+            skus.c.tenant,
+            skus.c.product_id,
+            *(skus.c[name] for name in template.SKU_COLUMNS),
+        )
+        .where(*_tenant_filter(skus, tenant))
+        .order_by(skus.c.tenant, skus.c.product_id, skus.c.sku_id)
+    )
+    image_query = (
+        sa.select(
+            product_images.c.tenant,
+            product_images.c.product_id,
+            product_images.c.position,
+            product_images.c.source_url,
+            product_images.c.status,
+            images.c.uri,
+            product_images.c.sha256,
+            images.c.width,
+            images.c.height,
+        )
+        .select_from(product_images.outerjoin(images, images.c.sha256 == product_images.c.sha256))
+        .where(*_tenant_filter(product_images, tenant))
+        .order_by(product_images.c.tenant, product_images.c.product_id, product_images.c.position)
+    )
+    with engine.connect() as connection:
+        product_rows = connection.execute(product_query).mappings().all()
+        sku_rows = connection.execute(sku_query).mappings().all()
+        image_rows = connection.execute(image_query).mappings().all()
+
+    catalog: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in product_rows:
+        product: dict[str, Any] = {"tenant": row["tenant"]}
+        product.update({name: row[name] for name in template.PRODUCT_COLUMNS})
+        product["images"] = []
+        product["skus"] = []
+        catalog[(row["tenant"], row["product_id"])] = product
+    for row in image_rows:
+        owner = catalog.get((row["tenant"], row["product_id"]))
+        if owner is not None:
+            owner["images"].append(
+                {
+                    "position": row["position"],
+                    "source_url": row["source_url"],
+                    "status": row["status"],
+                    "uri": row["uri"],
+                    "sha256": row["sha256"],
+                    "width": row["width"],
+                    "height": row["height"],
+                }
+            )
+    for row in sku_rows:
+        owner = catalog.get((row["tenant"], row["product_id"]))
+        if owner is not None:
+            owner["skus"].append(_sku_dict(row))
+    return list(catalog.values())
+
+
+def sku_owners(engine: sa.Engine, tenant: str, sku_ids: list[str]) -> dict[str, str]:
+    """sku_id -> product_id for those of `sku_ids` the tenant already has in the catalog."""
+    if not sku_ids:
+        return {}
+    ids = sa.bindparam("sku_ids", list(sku_ids), type_=ARRAY(sa.Text))
+    query = sa.select(skus.c.sku_id, skus.c.product_id).where(
+        skus.c.tenant == tenant, skus.c.sku_id == sa.any_(ids)
+    )
+    with engine.connect() as connection:
+        return {sku_id: product_id for sku_id, product_id in connection.execute(query)}
