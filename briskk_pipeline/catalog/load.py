@@ -130,7 +130,8 @@ def load_upload(
     (decimals as exact text, `stock` Int64, `is_disabled` bool). `images` rows are inserted if
     their sha256 is new. `product_images`, when given and not empty, is authoritative for the
     image slots of every product in `products`: its slots are upserted and that product's other
-    slots deleted (slots are derived from the sheet); None or empty leaves slots untouched.
+    slots deleted (slots are derived from the sheet); None or empty leaves slots untouched. A
+    null `last_attempt_at` (nothing was fetched for the slot this run) keeps the stored one.
     Empty `products`/`skus` (a rejected upload) only write the upload record.
     `before_upsert(connection)` runs after staging, before any catalog row is written (tests
     use it to fail mid-load). The upload must have been registered (`register_upload`).
@@ -372,11 +373,16 @@ def _replace_image_slots(connection: sa.Connection, *, tenant: str, has_products
         ),
     )
     excluded = insert.excluded
+    # A null last_attempt_at means "not attempted this run" (a reused image): keep the old one.
+    incoming = {name: excluded[name] for name in data}
+    incoming["last_attempt_at"] = sa.func.coalesce(
+        excluded.last_attempt_at, slots.c.last_attempt_at
+    )
     connection.execute(
         insert.on_conflict_do_update(
             index_elements=[slots.c.tenant, slots.c.product_id, slots.c.position],
             set_={
-                **{name: excluded[name] for name in data},
+                **incoming,
                 # a new URL, or one that now works, deserves retries again
                 "gave_up": sa.case(
                     (slots.c.source_url.is_distinct_from(excluded.source_url), sa.false()),
@@ -384,7 +390,7 @@ def _replace_image_slots(connection: sa.Connection, *, tenant: str, has_products
                     else_=slots.c.gave_up,
                 ),
             },
-            where=sa.or_(*(slots.c[n].is_distinct_from(excluded[n]) for n in data)),
+            where=sa.or_(*(slots.c[n].is_distinct_from(v) for n, v in incoming.items())),
         )
     )
     if not has_products:

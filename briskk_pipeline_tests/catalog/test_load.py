@@ -330,6 +330,32 @@ def test_image_slots_are_written_and_follow_the_sheet(engine: sa.Engine) -> None
     assert len(rows(engine, tables.images)) == 1  # images are never deleted
 
 
+def test_image_slot_updates_keep_attempt_time_and_reset_gave_up(engine: sa.Engine) -> None:
+    products, skus = _two_products()
+    images, slots = _images()
+    _load(engine, "u1", products, skus, images=images, product_images=slots)
+    attempted = rows(engine, tables.product_images, product_id="P1", position=0)[0][
+        "last_attempt_at"
+    ]
+    with engine.begin() as connection:
+        connection.execute(sa.update(tables.product_images).values(gave_up=True))
+
+    reused = slots.copy()
+    reused["last_attempt_at"] = pd.NaT  # reused images: nothing fetched this run
+    now_stored = reused["position"] == 1
+    reused.loc[now_stored, ["status", "reason", "sha256"]] = ["stored", pd.NA, "a" * 64]
+    moved = (reused["product_id"] == "P1") & (reused["position"] == 2)
+    reused.loc[moved, "source_url"] = "https://img.example.com/new.jpg"
+    _load(engine, "u2", products, skus, product_images=reused)
+    after = {(r["product_id"], r["position"]): r for r in rows(engine, tables.product_images)}
+    assert after[("P1", 0)]["last_attempt_at"] == attempted
+    assert (after[("P1", 1)]["status"], after[("P1", 1)]["reason"]) == ("stored", None)
+    assert after[("P1", 1)]["gave_up"] is False  # it works now
+    assert after[("P1", 2)]["source_url"] == "https://img.example.com/new.jpg"
+    assert after[("P1", 2)]["gave_up"] is False  # a new URL deserves new tries
+    assert after[("P2", 0)]["gave_up"] is True  # unchanged slot: not rewritten
+
+
 def test_failure_before_upsert_leaves_every_table_as_it_was(engine: sa.Engine) -> None:
     products, skus = _two_products()
     images, slots = _images()
