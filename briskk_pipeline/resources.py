@@ -155,6 +155,9 @@ class IngestSettings(ConfigurableResource):
     max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     allowed_image_hosts: str = ""  # comma-separated hosts and CIDRs
     refresh_images: bool = False  # re-download images whose URL is already stored
+    # Off: no image is downloaded (offline machines, bulk loads, benchmarks of the rest);
+    # new URLs are recorded `failed` for `retry_failed_images_job` to fetch once it is on.
+    fetch_images: bool = True
 
     @property
     def allowed_hosts(self) -> tuple[str, ...]:
@@ -172,6 +175,17 @@ def _env_int(name: str, default: int) -> int:
     if value <= 0:
         raise ValueError(f"{name} must be greater than 0, got {raw!r}")
     return value
+
+
+def _env_flag(name: str, *, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be 1 or 0 (true/false, yes/no, on/off), got {raw!r}")
 
 
 def resources_from_env() -> dict[str, Any]:
@@ -203,7 +217,7 @@ def resources_from_env() -> dict[str, Any]:
         max_rows=_env_int("BRISKK_MAX_ROWS", DEFAULT_MAX_ROWS),
         max_image_bytes=_env_int("BRISKK_MAX_IMAGE_BYTES", DEFAULT_MAX_IMAGE_BYTES),
         allowed_image_hosts=os.environ.get("BRISKK_ALLOWED_IMAGE_HOSTS", ""),
-        refresh_images=os.environ.get("BRISKK_REFRESH_IMAGES", "").strip().lower()
-        in ("1", "true", "yes"),
+        refresh_images=_env_flag("BRISKK_REFRESH_IMAGES", default=False),
+        fetch_images=_env_flag("BRISKK_FETCH_IMAGES", default=True),
     )
     return {"catalog": database, "object_store": store, "settings": settings}

@@ -1,1 +1,1 @@
-"""The PostgreSQL catalog: tables, migrations, the set-based load, and the queries behind `briskk`."""
+"""The PostgreSQL catalog: tables, migrations, the set-based load, and its queries."""

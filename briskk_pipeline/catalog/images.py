@@ -168,3 +168,20 @@ def _connected(bind: sa.Engine | sa.Connection) -> Iterator[sa.Connection]:
         return
     with bind.connect() as connection:
         yield connection
+
+
+def slot_attempts(
+    engine: sa.Engine | sa.Connection, tenant: str, product_ids: Iterable[str]
+) -> dict[tuple[str, int], int]:
+    """(product_id, position) -> attempts so far, for the image slots of these products."""
+    wanted = list(dict.fromkeys(product_ids))
+    if not wanted:
+        return {}
+    query = sa.select(
+        product_images.c.product_id, product_images.c.position, product_images.c.attempts
+    ).where(
+        product_images.c.tenant == tenant,
+        product_images.c.product_id == sa.any_(sa.bindparam("ids", wanted, type_=ARRAY(sa.Text))),
+    )
+    with _connected(engine) as connection:
+        return {(r.product_id, r.position): r.attempts for r in connection.execute(query)}

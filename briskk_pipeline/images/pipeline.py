@@ -124,6 +124,17 @@ def _process_one(
         )
 
 
+FETCH_OFF_REASON = "image fetching is off (BRISKK_FETCH_IMAGES=0); retried once it is on"
+
+
+def _without_fetching(url: str, known: StoredImage | None, store: ObjectStore) -> ImageOutcome:
+    if known is not None and store.exists(known.object_key):
+        return ImageOutcome(
+            ImageStatus.REUSED, image=replace(known, uri=store.uri(known.object_key))
+        )
+    return ImageOutcome(ImageStatus.FAILED, reason=FETCH_OFF_REASON)
+
+
 def _distinct(urls: Iterable[object]) -> list[str]:
     seen: dict[str, None] = {}
     for url in urls:
@@ -155,6 +166,8 @@ def process_images(
     outcomes: dict[str, ImageOutcome] = {}
     if not distinct:
         return outcomes
+    if not settings.fetch_images:
+        return {url: _without_fetching(url, reusable.get(url), store) for url in distinct}
     allowed = parse_allowlist(settings.allowed_hosts)
     locks = _KeyLocks()
     with (

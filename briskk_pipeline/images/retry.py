@@ -46,6 +46,8 @@ def retry_failed_images(
     the meantime is reused without a download.
     """
     now = now or datetime.now(UTC)
+    if not settings.fetch_images:  # nothing can succeed: don't burn the slots' attempts
+        return {"slots": 0, **{s.value: 0 for s in ImageStatus}, "gave_up": 0}
     slots = failed_image_slots(engine, max_attempts)
     counts = {"slots": len(slots), **{s.value: 0 for s in ImageStatus}, "gave_up": 0}
     if not slots:

@@ -1,13 +1,13 @@
 """`validated_rows`: the rows of an upload that may load, and every problem found in it."""
 
-from __future__ import annotations
+from collections.abc import Iterator
 
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
-    MaterializeResult,
+    Output,
     asset,
 )
 
@@ -32,7 +32,7 @@ from briskk_pipeline.validation.validate import ValidatedRows, validate_rows
 )
 def validated_rows(
     context: AssetExecutionContext, raw_sheet: RawUpload, catalog: CatalogDatabase
-) -> MaterializeResult:
+) -> Iterator[Output[ValidatedRows] | AssetCheckResult]:
     """Typed, validated rows split into products and SKUs, plus the brand's problem report.
 
     Pandera schemas check each row lazily (every problem at once); cross-row rules catch
@@ -48,13 +48,14 @@ def validated_rows(
             sku_owners=lambda ids: sku_owners(engine, raw_sheet.tenant, ids),
         )
         result.warnings = list(raw_sheet.sheet.warnings)
+    result.tenant = raw_sheet.tenant
     context.log.info(
         f"{raw_sheet.upload_id}: {len(result.products)} products / {len(result.skus)} SKUs "
         f"valid, {result.products_rejected} products / {result.rows_rejected} rows rejected, "
         f"{len(result.problems)} problems"
     )
-    return MaterializeResult(
-        value=result,
+    yield Output(
+        result,
         metadata={
             "dagster/row_count": len(result.skus),
             "products_valid": len(result.products),
@@ -63,15 +64,13 @@ def validated_rows(
             "problems": problems_table(result.problems),
             "preview": frame_preview(result.skus, ("product_id", "sku_id", "size", "price")),
         },
-        check_results=[
-            AssetCheckResult(
-                check_name="all_rows_valid",
-                passed=not result.problems,
-                severity=AssetCheckSeverity.WARN,
-                metadata={
-                    "problems": len(result.problems),
-                    "rows_rejected": result.rows_rejected,
-                },
-            )
-        ],
+    )
+    yield AssetCheckResult(
+        check_name="all_rows_valid",
+        passed=not result.problems,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "problems": len(result.problems),
+            "rows_rejected": result.rows_rejected,
+        },
     )

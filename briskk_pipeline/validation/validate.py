@@ -36,6 +36,7 @@ class ValidatedRows:
     products_rejected: int = 0
     rows_rejected: int = 0
     rejected_whole: bool = False
+    tenant: str | None = None  # set by the asset: whose catalog these rows are for
 
     @property
     def status(self) -> Status:

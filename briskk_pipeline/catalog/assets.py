@@ -1,0 +1,162 @@
+"""`products` and `skus`: one upload's valid rows upserted into the catalog, in one transaction.
+
+The two assets come from one function because they are one transaction: a product's SKUs come
+together with it or not at all, and a crash leaves the catalog as it was before the run.
+"""
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetIn,
+    AssetSpec,
+    Failure,
+    MaterializeResult,
+    multi_asset,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from briskk_pipeline.catalog import tables, uploads
+from briskk_pipeline.catalog.load import UploadOutcome, load_upload
+from briskk_pipeline.images.assets import ProductImages
+from briskk_pipeline.ingest.partitions import uploads_partitions
+from briskk_pipeline.metadata import frame_preview
+from briskk_pipeline.resources import CatalogDatabase
+from briskk_pipeline.validation.validate import ValidatedRows
+
+_DEPS = ["validated_rows", "product_images"]
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            "products",
+            group_name="ingest",
+            partitions_def=uploads_partitions,
+            deps=_DEPS,
+            description="The upload's valid products, upserted into the `products` table.",
+        ),
+        AssetSpec(
+            "skus",
+            group_name="ingest",
+            partitions_def=uploads_partitions,
+            deps=_DEPS,
+            description="The upload's SKUs, upserted into `skus`; SKUs of these products that "
+            "the upload leaves out are disabled, never deleted.",
+        ),
+    ],
+    ins={"validated_rows": AssetIn(), "product_images": AssetIn()},
+    check_specs=[
+        AssetCheckSpec(
+            "catalog_holds_upload",
+            asset="skus",
+            description="After the load, every product and SKU of the upload is in the catalog.",
+        )
+    ],
+    name="catalog_load",
+)
+def catalog_load(
+    context: AssetExecutionContext,
+    validated_rows: ValidatedRows,
+    product_images: ProductImages,
+    catalog: CatalogDatabase,
+) -> Iterator[MaterializeResult | AssetCheckResult]:
+    """Upsert the valid products and SKUs, their image slots and the upload's final record.
+
+    Set-based: COPY into staging tables, then INSERT … ON CONFLICT DO UPDATE only where a
+    value changed, under a per-tenant advisory lock, in one transaction.
+    """
+    engine = catalog.get_engine()
+    upload_id = context.partition_key
+    upload = uploads.get_upload(engine, upload_id)
+    if upload is None:
+        raise Failure(f"upload {upload_id} is not registered in the catalog")
+    tenant = upload["tenant"]
+    started = _run_start(context)
+    outcome = UploadOutcome(
+        status=validated_rows.status,
+        products_rejected=validated_rows.products_rejected,
+        rows_rejected=validated_rows.rows_rejected,
+        errors=[p.to_dict() for p in validated_rows.problems],
+        warnings=validated_rows.warnings,
+        images=product_images.counts,
+        seconds=round(time.time() - started, 3) if started is not None else None,
+        finished_at=datetime.now(UTC),
+    )
+    counts = load_upload(
+        engine,
+        upload_id=upload_id,
+        tenant=tenant,
+        products=validated_rows.products,
+        skus=validated_rows.skus,
+        outcome=outcome,
+        images=product_images.images,
+        product_images=product_images.product_images,
+    )
+    yield MaterializeResult(
+        asset_key="products",
+        metadata={
+            "dagster/row_count": counts.products_loaded,
+            "tenant": tenant,
+            "inserted": counts.products_inserted,
+            "updated": counts.products_updated,
+            "unchanged": counts.products_unchanged,
+            "rejected": validated_rows.products_rejected,
+            "preview": frame_preview(
+                validated_rows.products, ("product_id", "product_name", "brand", "category")
+            ),
+        },
+    )
+    yield MaterializeResult(
+        asset_key="skus",
+        metadata={
+            "dagster/row_count": counts.skus_loaded,
+            "tenant": tenant,
+            "inserted": counts.skus_inserted,
+            "updated": counts.skus_updated,
+            "unchanged": counts.skus_unchanged,
+            "disabled_absent": counts.skus_disabled,
+            "rows_rejected": validated_rows.rows_rejected,
+        },
+    )
+    present = _present_in_catalog(engine, tenant, validated_rows)
+    expected = len(validated_rows.products) + len(validated_rows.skus)
+    yield AssetCheckResult(
+        check_name="catalog_holds_upload",
+        asset_key="skus",
+        passed=present == expected,
+        metadata={"expected_rows": expected, "found_rows": present},
+    )
+
+
+def _present_in_catalog(engine: sa.Engine, tenant: str, rows: ValidatedRows) -> int:
+    product_ids = rows.products["product_id"].tolist()
+    sku_ids = rows.skus["sku_id"].tolist()
+    with engine.connect() as conn:
+        n_products = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(tables.products)
+            .where(tables.products.c.tenant == tenant)
+            .where(tables.products.c.product_id == sa.any_(_text_array(product_ids)))
+        ).scalar_one()
+        n_skus = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(tables.skus)
+            .where(tables.skus.c.tenant == tenant)
+            .where(tables.skus.c.sku_id == sa.any_(_text_array(sku_ids)))
+        ).scalar_one()
+    return int(n_products) + int(n_skus)
+
+
+def _text_array(values: list[str]) -> sa.BindParameter:
+    return sa.bindparam(None, values, type_=ARRAY(sa.Text))
+
+
+def _run_start(context: AssetExecutionContext) -> float | None:
+    record = context.instance.get_run_record_by_id(context.run_id)
+    return record.start_time if record is not None else None

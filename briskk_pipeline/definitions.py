@@ -1,0 +1,31 @@
+"""Assembly only: the `Definitions` of the briskk code location, built from the parts."""
+
+from dagster import Definitions, in_process_executor
+
+from briskk_pipeline.catalog.assets import catalog_load
+from briskk_pipeline.catalog.snapshot import (
+    catalog_snapshot,
+    catalog_snapshot_job,
+    catalog_snapshot_schedule,
+)
+from briskk_pipeline.images.assets import (
+    product_images,
+    retry_failed_images_job,
+    retry_failed_images_schedule,
+)
+from briskk_pipeline.ingest.assets import raw_sheet
+from briskk_pipeline.ingest.jobs import ingest_failure_sensor, ingest_job
+from briskk_pipeline.ingest.sensor import inbox_sensor
+from briskk_pipeline.resources import resources_from_env
+from briskk_pipeline.validation.assets import validated_rows
+
+defs = Definitions(
+    assets=[raw_sheet, validated_rows, product_images, catalog_load, catalog_snapshot],
+    jobs=[ingest_job, retry_failed_images_job, catalog_snapshot_job],
+    sensors=[inbox_sensor, ingest_failure_sensor],
+    schedules=[retry_failed_images_schedule, catalog_snapshot_schedule],
+    resources=resources_from_env(),
+    # One upload is a short chain of steps: a subprocess per step costs more than the work
+    # (measured 10.6 s vs 3.7 s for a 3-asset partitioned run).
+    executor=in_process_executor,
+)

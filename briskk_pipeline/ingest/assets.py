@@ -1,0 +1,134 @@
+"""`raw_sheet`: the archived original of one upload, read as template rows."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    Failure,
+    Output,
+    asset,
+)
+
+from briskk_pipeline import template
+from briskk_pipeline.catalog import uploads
+from briskk_pipeline.ingest.partitions import uploads_partitions
+from briskk_pipeline.ingest.reader import RawSheet, read_upload
+from briskk_pipeline.metadata import frame_preview, problems_table
+from briskk_pipeline.resources import CatalogDatabase, IngestSettings, ObjectStore
+from briskk_pipeline.validation.report import FileRejected, Problem, file_problem
+
+PREVIEW_COLUMNS = ("product_id", "product_name", "sku_id", "size", "color", "price", "stock")
+
+
+@dataclass
+class RawUpload:
+    """One upload's rows, or the reasons the whole file was rejected."""
+
+    upload_id: str
+    tenant: str
+    file_name: str
+    sheet: RawSheet | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> bool:
+        return self.sheet is None
+
+
+def read_archived_upload(
+    upload: dict, data: bytes, *, max_rows: int
+) -> tuple[RawSheet | None, list[Problem]]:
+    """Read the archived bytes and apply the tenant rule of SPEC §2."""
+    try:
+        sheet = read_upload(data, upload["file_name"], max_rows=max_rows)
+        claim = sheet.tenant_claim
+        if claim is not None and not template.is_valid_tenant(claim):
+            raise FileRejected(
+                [
+                    file_problem(
+                        f"the sheet name claims tenant '{claim}', which is not a valid tenant "
+                        "name (letters, digits, '_' and '-' only)"
+                    )
+                ]
+            )
+        try:
+            tenant = template.resolve_tenant(upload["explicit_tenant"], claim)
+        except template.TenantMismatch as mismatch:
+            raise FileRejected([file_problem(str(mismatch))]) from mismatch
+        if tenant != upload["tenant"]:
+            raise FileRejected(
+                [
+                    file_problem(
+                        f"the file belongs to tenant '{tenant}' but was registered for "
+                        f"'{upload['tenant']}'"
+                    )
+                ]
+            )
+    except FileRejected as rejection:
+        return None, rejection.problems
+    return sheet, []
+
+
+@asset(
+    partitions_def=uploads_partitions,
+    group_name="ingest",
+    check_specs=[
+        AssetCheckSpec(
+            "is_readable_template",
+            asset="raw_sheet",
+            description="The file is a readable Briskk template within the row limit.",
+        )
+    ],
+)
+def raw_sheet(
+    context: AssetExecutionContext,
+    catalog: CatalogDatabase,
+    object_store: ObjectStore,
+    settings: IngestSettings,
+) -> Iterator[Output[RawUpload] | AssetCheckResult]:
+    """The brand's sheet as the template's 45 columns of trimmed text, one row per SKU.
+
+    Read from the archived original (never the inbox), so any upload can be re-run. Numbers
+    stay text (barcodes keep leading zeros), formulas give their cached values, and each row
+    keeps its Excel row number. A file that cannot be used at all is recorded as rejected.
+    """
+    engine = catalog.get_engine()
+    upload_id = context.partition_key
+    upload = uploads.get_upload(engine, upload_id)
+    if upload is None:
+        raise Failure(f"upload {upload_id} is not registered in the catalog")
+    uploads.mark_upload_started(engine, upload_id, context.run_id)
+    data = object_store.get(upload["archive_key"])
+    sheet, problems = read_archived_upload(upload, data, max_rows=settings.max_rows)
+    value = RawUpload(
+        upload_id=upload_id,
+        tenant=upload["tenant"],
+        file_name=upload["file_name"],
+        sheet=sheet,
+        problems=problems,
+    )
+    rows = sheet.row_count if sheet is not None else 0
+    yield Output(
+        value,
+        metadata={
+            "dagster/row_count": rows,
+            "tenant": upload["tenant"],
+            "file_name": upload["file_name"],
+            "sheet": (sheet.sheet_name or "(csv)") if sheet is not None else "(unread)",
+            "rejected": sheet is None,
+            "warnings": "\n".join(sheet.warnings) if sheet is not None else "",
+            "preview": frame_preview(sheet.frame, PREVIEW_COLUMNS)
+            if sheet is not None
+            else problems_table(problems),
+        },
+    )
+    yield AssetCheckResult(
+        check_name="is_readable_template",
+        passed=sheet is not None,
+        severity=AssetCheckSeverity.WARN,
+        metadata={"problems": problems_table(problems)},
+    )

@@ -1,0 +1,39 @@
+"""`ingest_job` (one upload through the asset graph) and the sensor that records broken runs."""
+
+from dagster import (
+    AssetSelection,
+    DefaultSensorStatus,
+    RunFailureSensorContext,
+    define_asset_job,
+    run_failure_sensor,
+)
+
+from briskk_pipeline.catalog import uploads
+from briskk_pipeline.ingest.partitions import uploads_partitions
+from briskk_pipeline.resources import CatalogDatabase
+
+ingest_job = define_asset_job(
+    "ingest_job",
+    selection=AssetSelection.groups("ingest"),
+    partitions_def=uploads_partitions,
+    description="Run one upload (a partition of `uploads`) from its archived original to the "
+    "catalog.",
+)
+
+
+def failure_reason(context: RunFailureSensorContext) -> str:
+    message = context.failure_event.message or "the run failed"
+    return f"run {context.dagster_run.run_id} failed: {message}"
+
+
+@run_failure_sensor(
+    monitored_jobs=[ingest_job],
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=10,
+)
+def ingest_failure_sensor(context: RunFailureSensorContext, catalog: CatalogDatabase) -> None:
+    """Marks the upload of a failed `ingest_job` run `failed` (the pipeline broke), so
+    `briskk uploads` tells the truth; `rejected` stays reserved for the brand's data."""
+    upload_id = context.dagster_run.tags.get("dagster/partition")
+    if upload_id:
+        uploads.mark_upload_failed(catalog.get_engine(), upload_id, failure_reason(context))

@@ -1,0 +1,27 @@
+"""Metadata helpers shared by the assets: markdown previews and problem tables for the UI."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+from dagster import MetadataValue
+
+from briskk_pipeline.validation.report import Problem
+
+PREVIEW_ROWS = 10
+
+
+def frame_preview(frame: pd.DataFrame, columns: Sequence[str]) -> MetadataValue:
+    shown = [c for c in columns if c in frame.columns]
+    if frame.empty:
+        return MetadataValue.md("_no rows_")
+    return MetadataValue.md(frame.loc[:, shown].head(PREVIEW_ROWS).to_markdown())
+
+
+def problems_table(problems: Sequence[Problem], limit: int = 50) -> MetadataValue:
+    if not problems:
+        return MetadataValue.md("_no problems_")
+    frame = pd.DataFrame([p.to_dict() for p in problems[:limit]])
+    more = f"\n\n…and {len(problems) - limit} more" if len(problems) > limit else ""
+    return MetadataValue.md(frame.to_markdown(index=False) + more)
