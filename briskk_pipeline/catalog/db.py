@@ -9,6 +9,7 @@ advisory lock so concurrent processes never race, and cost one query when alread
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import warnings
 from pathlib import Path
@@ -91,12 +92,27 @@ def embedded_database_url(data_dir: Path) -> str:
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     pgserver = _pgserver()
     with _embedded_lock:
-        server = pgserver.get_server(str(data_dir), cleanup_mode=None)
-        info = server.get_postmaster_info()
-        if not info.is_running():
-            # a cached handle whose server was stopped since (e.g. by stop_embedded_database)
-            server.start()
+        try:
+            server = pgserver.get_server(str(data_dir), cleanup_mode=None)
+            if not server.get_postmaster_info().is_running():
+                # a cached handle whose server was stopped since (stop_embedded_database)
+                server.start()
+        except subprocess.CalledProcessError as error:
+            raise RuntimeError(
+                f"the embedded PostgreSQL in {data_dir} did not start ({error}); "
+                f"the end of its log:\n{_log_tail(data_dir)}"
+            ) from error
         return normalize_database_url(server.get_uri(database="postgres"))
+
+
+def _log_tail(data_dir: Path, lines: int = 30) -> str:
+    log = data_dir / "log"
+    if not log.is_file():
+        return (
+            "(no log: initdb failed; a common cause, when running as root, is a parent folder "
+            "the `pgserver` user cannot traverse)"
+        )
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
 def stop_embedded_database(data_dir: Path) -> bool:

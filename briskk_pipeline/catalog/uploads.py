@@ -268,8 +268,8 @@ def _as_dict(record: sa.RowMapping, errors: list[dict[str, Any]]) -> dict[str, A
         "errors": errors,
         "archive_uri": record["archive_uri"],
         "run_id": record["run_id"],
-        "archive_key": record["archive_key"],
         # extras beyond SPEC §4
+        "archive_key": record["archive_key"],  # where `raw_sheet` reads the original from
         "warnings": list(record["warnings"]),
         "images": {**_zero_images(), **record["images"]},
         "failure_reason": record["failure_reason"],
