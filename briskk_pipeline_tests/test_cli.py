@@ -1,0 +1,165 @@
+"""`briskk` as a subprocess, as people and scripts use it: exit codes and JSON field by field."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from briskk_pipeline_tests.workbooks import template_rows, write_xlsx
+
+REAL_TEMPLATE = Path(__file__).resolve().parents[2] / "shared/samples/briskk-sku-template.xlsx"
+INGEST_KEYS = {
+    "upload_id",
+    "status",
+    "tenant",
+    "products_loaded",
+    "skus_loaded",
+    "products_rejected",
+    "rows_rejected",
+    "errors",
+    "warnings",
+    "images",
+    "seconds",
+}
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "BRISKK_", "S3_"))
+    }
+    environment.update(
+        DATABASE_URL=database_url,
+        BRISKK_HOME=str(tmp_path / "home"),
+        BRISKK_FETCH_IMAGES="0",  # nothing in tests reaches the internet
+    )
+    return environment
+
+
+def briskk(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "briskk_pipeline.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def briskk_json(env: dict[str, str], *args: str, code: int = 0) -> Any:
+    done = briskk(env, *args, "--json")
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr
+    return json.loads(done.stdout)
+
+
+def test_real_template_through_every_command(env):
+    result = briskk_json(env, "ingest", str(REAL_TEMPLATE))
+    assert set(result) == INGEST_KEYS
+    assert result["status"] == "succeeded"
+    assert result["tenant"] == "default"
+    assert result["upload_id"].startswith("default-")
+    assert (result["products_loaded"], result["skus_loaded"]) == (4, 4)
+    assert (result["products_rejected"], result["rows_rejected"]) == (0, 0)
+    assert result["errors"] == [] and result["warnings"] == []
+    assert result["images"] == {"stored": 0, "reused": 0, "failed": 3, "blocked": 0}
+    assert isinstance(result["seconds"], float) and result["seconds"] > 0
+
+    products = briskk_json(env, "products")
+    assert [p["product_id"] for p in products] == ["prod001", "prod002", "prod003", "prod004"]
+    first = products[0]
+    assert first["tenant"] == "default"
+    assert first["hsn_code"] == "61091000" and isinstance(first["hsn_code"], str)
+    assert first["images"][0] == {
+        "position": 0,
+        "source_url": "https://file-examples.com/storage/fef44df12666d835ba71c24/2017/10/"
+        "file_example_JPG_500kB.jpg",
+        "status": "failed",
+        "uri": None,
+        "sha256": None,
+        "width": None,
+        "height": None,
+    }
+    sku = first["skus"][0]
+    assert sku["sku_id"] == "sku001" and sku["barcode"] == "123456789012"
+    assert sku["price"] == 500 and sku["offer_price"] == 450
+    assert isinstance(sku["stock"], int) and sku["stock"] == 100
+    assert sku["is_disabled"] is False
+    assert sku["facility_name"] == "Store 1"
+    assert sku["across_shoulder_in"] == 17.5 and sku["waist_in"] is None
+    assert products[1]["skus"][0]["size"] == "32"
+
+    uploads = briskk_json(env, "uploads")
+    assert len(uploads) == 1
+    upload = uploads[0]
+    assert upload["upload_id"] == result["upload_id"]
+    assert upload["file_name"] == "briskk-sku-template.xlsx"
+    assert len(upload["sha256"]) == 64 and upload["status"] == "succeeded"
+    assert upload["archive_uri"].startswith("file://") and upload["run_id"]
+    assert upload["received_at"].endswith("+00:00")
+    assert os.path.exists(upload["archive_uri"].removeprefix("file://"))
+
+    human = briskk(env, "products")
+    assert human.returncode == 0 and "prod004" in human.stdout and "4 products" in human.stdout
+
+
+def test_messy_file_reports_row_numbered_errors_and_exits_zero(env, tmp_path):
+    rows = template_rows(8)
+    rows[5]["price"] = "12,3x"
+    path = write_xlsx(tmp_path / "BrandA.xlsx", rows, extra_columns={"Internal notes": ["x"] * 8})
+    result = briskk_json(env, "ingest", str(path))
+    assert result["status"] == "succeeded" and result["tenant"] == "BrandA"
+    assert result["errors"] == [
+        {"row": 7, "column": "price", "value": "12,3x", "message": "must be a number, like 1299.00"}
+    ]
+    assert result["warnings"] == [
+        "column 'Internal notes' is not part of the template and was ignored"
+    ]
+    assert (result["products_loaded"], result["products_rejected"], result["rows_rejected"]) == (
+        1,
+        1,
+        4,
+    )
+    human = briskk(env, "ingest", str(path))
+    assert human.returncode == 0
+    assert "1 problem to fix" in human.stdout and "must be a number" in human.stdout
+
+
+def test_rejected_file_exits_one_and_is_listed(env, tmp_path):
+    path = write_xlsx(
+        tmp_path / "t.xlsx", template_rows(4), sheet_name="BrandA_Briskk_SKU_Template"
+    )
+    result = briskk_json(env, "ingest", str(path), "--tenant", "BrandB", code=1)
+    assert result["status"] == "rejected" and result["tenant"] == "BrandB"
+    assert result["errors"][0]["row"] is None
+    assert "tenant 'BrandA'" in result["errors"][0]["message"]
+    assert briskk_json(env, "products") == []
+    uploads = briskk_json(env, "uploads", "--tenant", "BrandB")
+    assert [u["status"] for u in uploads] == ["rejected"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ingest", "/no/such/file.xlsx"], "no such file"),
+        (["ingest", "{real}", "--tenant", "bad/tenant"], "tenant 'bad/tenant' is not valid"),
+    ],
+)
+def test_expected_errors_are_one_line_without_traceback(env, args, message):
+    done = briskk(env, *[a.replace("{real}", str(REAL_TEMPLATE)) for a in args])
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_db_upgrade(env):
+    done = briskk(env, "db", "upgrade")
+    assert done.returncode == 0, done.stderr
+    assert "catalog schema is current" in done.stdout
