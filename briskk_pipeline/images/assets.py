@@ -1,5 +1,6 @@
 """`product_images` (the images of one upload) and the scheduled retry of failed images."""
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -68,6 +69,7 @@ def product_images(
     already stored is reused without downloading. A failed image never rejects its product:
     it is recorded as `failed` and retried by `retry_failed_images_job`.
     """
+    started = time.perf_counter()
     engine = catalog.get_engine()
     slots = image_slots(validated_rows.products)
     urls = list(dict.fromkeys(slots["source_url"]))
@@ -100,6 +102,7 @@ def product_images(
                 if not failures.empty
                 else "_no failed or blocked images_"
             ),
+            "seconds": round(time.perf_counter() - started, 4),  # time spent in this body
         },
     )
 
