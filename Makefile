@@ -4,7 +4,6 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export BRISKK_HOME ?= $(CURDIR)/.briskk
 export DAGSTER_HOME ?= $(BRISKK_HOME)/dagster
-DEMO_FILE := $(BRISKK_HOME)/demo/BrandA_Briskk_SKU_Template.xlsx
 
 .PHONY: install demo test lint format dev bench clean
 
@@ -16,11 +15,10 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-## demo: install, write a sample workbook with code, ingest it, print the catalog
+## demo: install, write a sample workbook with code, ingest it (images served on
+## 127.0.0.1), print the catalog
 demo: install
-	$(BIN)/python -m briskk_pipeline_tests.workbooks demo $(DEMO_FILE)
-	$(BIN)/briskk ingest $(DEMO_FILE)
-	$(BIN)/briskk products
+	$(BIN)/python -m briskk_pipeline_tests.demo
 
 ## test: install, lint, run every test
 test: install

@@ -99,16 +99,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _default_dagster_home() -> None:
-    """Without DAGSTER_HOME, keep Dagster's instance beside the rest of the local state."""
-    if not os.environ.get("DAGSTER_HOME"):
-        from briskk_pipeline.resources import briskk_home
+    """Without DAGSTER_HOME, keep Dagster's instance beside the rest of the local state.
 
-        home = briskk_home() / "dagster"
-        home.mkdir(parents=True, exist_ok=True)
-        config = home / "dagster.yaml"
-        if not config.exists():
-            config.write_text(LOCAL_INSTANCE_YAML)
-        os.environ["DAGSTER_HOME"] = str(home)
+    A DAGSTER_HOME that does not exist yet is created (with the local instance settings), as
+    the unset default is: Dagster itself refuses a missing folder.
+    """
+    from briskk_pipeline.resources import briskk_home
+
+    home = Path(os.environ.get("DAGSTER_HOME") or briskk_home() / "dagster").resolve()
+    if not home.exists():
+        home.mkdir(parents=True)
+        (home / "dagster.yaml").write_text(LOCAL_INSTANCE_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)
 
 
 @contextmanager

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import random
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 
 import xlsxwriter
 
-from briskk_pipeline.template import BY_NAME, COLUMN_NAMES
+from briskk_pipeline.template import BY_NAME, COLUMN_NAMES, IMAGE_COLUMNS
 
 # How the real template writes its header: `*` on required columns, `is_disabled ` with a space.
 REAL_HEADER = {
@@ -57,8 +56,18 @@ def template_rows(
     seed: int = 7,
     image_base: str = "https://images.example.com",
     product_prefix: str = "P",
+    realistic: bool = False,
 ) -> list[dict[str, Any]]:
-    """`n_rows` valid SKU rows; numbers are numbers, as Excel users type them."""
+    """`n_rows` valid SKU rows; numbers are numbers, as Excel users type them.
+
+    `realistic=True` (benchmarks) fills every one of the 45 columns the way brand exports do:
+    names, descriptions and bullet points of varied length, 1 to 9 image URLs per product with
+    varied paths and extensions, size runs and colours per product, 13-digit barcodes (some
+    typed as text with a leading zero), category-specific measurements, and the odd blank
+    optional cell. Same `n_rows` and `seed`, same rows.
+    """
+    if realistic:
+        return _realistic_rows(n_rows, skus_per_product, seed, image_base, product_prefix)
     rng = random.Random(seed)
     rows: list[dict[str, Any]] = []
     for i in range(n_rows):
@@ -100,6 +109,150 @@ def template_rows(
             front_length_in=27.5,
             is_disabled=False,
         )
+        rows.append(row)
+    return rows
+
+
+# --------------------------------------------------------------------- realistic rows
+
+_NAME_WORDS = (
+    ("Classic", "Essential", "Relaxed", "Slim", "Oversized", "Premium", "Everyday", "Vintage"),
+    ("Organic Cotton", "Linen Blend", "Stretch Denim", "Jersey", "Modal", "Twill", "Poplin"),
+)
+_PRODUCT_TYPES = (
+    # (category, sub_category, next_sub_category, kind, hsn_code, size run)
+    ("Men", "TopWear", "T-Shirt", "top", 61091000, ("S", "M", "L", "XL", "XXL", "3XL")),
+    ("Men", "TopWear", "Shirt", "top", 62052000, (38, 39, 40, 42, 44, 46)),
+    ("Men", "BottomWear", "Jeans", "bottom", 62034200, (28, 30, 32, 34, 36, 38)),
+    ("Women", "TopWear", "Kurta", "top", 61046200, ("XS", "S", "M", "L", "XL", "XXL")),
+    ("Women", "BottomWear", "Skirt", "bottom", 62045200, ("XS", "S", "M", "L", "XL")),
+    ("Women", "Dresses", "", "top", 6204, ("XS", "S", "M", "L", "XL")),
+    ("Kids", "Sets", "Co-ord Set", "set", 611120, ("2-3Y", "3-4Y", "4-5Y", "5-6Y", "6-7Y")),
+)
+_PALETTE = (
+    "Black", "White", "Navy Blue", "Olive Green", "Maroon", "Mustard Yellow", "Teal",
+    "Charcoal Grey", "Beige", "Dusty Pink", "Sky Blue", "Rust",
+)  # fmt: skip
+_SENTENCES = (
+    "Crafted from breathable fabric that keeps you cool through long summer days.",
+    "A wardrobe staple with a clean silhouette that pairs with almost anything.",
+    "Pre-washed for a soft hand feel and minimal shrinkage after laundering.",
+    "Reinforced seams and double-stitched hems for everyday durability.",
+    "Designed in-house and made in small batches at audited partner factories.",
+    "The tailored cut flatters without restricting movement.",
+    "Colour-fast dyes keep the shade rich wash after wash.",
+    "Finished with tonal buttons and a subtle woven brand label.",
+    "Model is 6 ft and wears size M; choose your usual size for a regular fit.",
+)
+_BULLETS = (
+    "Material: 100% cotton", "Care: machine wash cold, tumble dry low", "Fit: regular",
+    "Closure: pull-on", "Pockets: 2 side, 1 back", "Country of origin: India",
+    "Occasion: casual", "Wash care: do not bleach", "Package contents: 1 piece",
+)  # fmt: skip
+_FIT = ("Regular", "Slim", "Relaxed", "Oversized", "Straight")
+_SLEEVE = ("Short Sleeve", "Long Sleeve", "Three-Quarter Sleeve", "Sleeveless")
+_PATTERN = ("Solid", "Striped", "Checked", "Printed", "Colourblocked")
+_MATERIAL = ("Cotton", "Linen", "Cotton Blend", "Polyester", "Viscose Rayon", "Denim")
+_NECK = ("Round Neck", "V-Neck", "Polo Collar", "Mandarin Collar", "Boat Neck")
+_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
+_FACILITIES = (
+    ("WH-BLR-01", "Bengaluru Warehouse"), ("WH-DEL-02", "Delhi NCR Fulfilment Centre"),
+    ("ST-MUM-07", "Store 7 Bandra "), ("fac001", "Store 1 "),
+)  # fmt: skip
+_MEASURES = {
+    "top": ("chest_bust_in", "front_length_in", "across_shoulder_in", "to_fit_bust_in"),
+    "bottom": ("waist_in", "hips_in", "inseam_length_in", "to_fit_waist_in"),
+    "set": (
+        "chest_bust_in", "waist_in", "hips_in", "front_length_in", "across_shoulder_in",
+        "to_fit_bust_in", "to_fit_waist_in", "inseam_length_in",
+    ),
+}  # fmt: skip
+
+
+def _sentences(rng: random.Random, low: int, high: int) -> str:
+    return " ".join(rng.sample(_SENTENCES, rng.randint(low, high)))
+
+
+def _realistic_product(
+    rng: random.Random, p: int, image_base: str, product_prefix: str
+) -> tuple[dict[str, Any], tuple[Any, ...], list[str], str]:
+    cat, sub, nxt, kind, hsn, sizes = _PRODUCT_TYPES[rng.randrange(len(_PRODUCT_TYPES))]
+    product_id = f"{product_prefix}{p:06d}"
+    name = f"{rng.choice(_NAME_WORDS[0])} {rng.choice(_NAME_WORDS[1])} {nxt or sub}"
+    if rng.random() < 0.5:
+        name += f" with {rng.choice(_PATTERN).lower()} detailing"
+    slug = name.lower().replace(" ", "-")
+    folder = rng.choice(("catalog/2024/ss", "catalog/2025/aw", "uploads/lookbook", "media/pdp"))
+    query = rng.choice(("", "", "?v=2", "?w=1200&q=80"))
+    ext = rng.choice(_EXTENSIONS)
+    n_images = rng.randint(1, 9)  # main_image plus 0..8 more
+    images = [f"{image_base}/{folder}/{product_id}/{slug}-{k}{ext}{query}" for k in range(n_images)]
+    facility = rng.choice(_FACILITIES)
+    product: dict[str, Any] = {
+        "product_id": product_id,
+        "product_name": name,
+        "brand": rng.choice(("BrandA", "BrandA Basics", "BrandA Studio")),
+        "product_description": _sentences(rng, 2, 6),
+        "category": cat,
+        "sub_category": sub,
+        "next_sub_category": nxt or None,
+        **{col: (images[k] if k < n_images else None) for k, col in enumerate(IMAGE_COLUMNS)},
+        "hsn_code": hsn,
+        "product_highlights": _sentences(rng, 1, 2),
+        "fit": rng.choice(_FIT),
+        "sleeve": rng.choice(_SLEEVE) if kind != "bottom" else None,
+        "pattern_type": rng.choice(_PATTERN),
+        "material": rng.choice(_MATERIAL),
+        "custom_code": f"SS{24 + p % 2}-{p:05d}" if rng.random() < 0.8 else 10000 + p,
+        "tax_rule_id": rng.choice(("GST5", "GST12", "tax001")),
+        "bullet_points": "; ".join(rng.sample(_BULLETS, rng.randint(3, 6))),
+        "neck_type": rng.choice(_NECK) if kind != "bottom" else None,
+        "sustainability_info": (
+            "Made with organic cotton grown without synthetic pesticides; packed in recycled paper."
+            if rng.random() < 0.4
+            else None
+        ),
+        "facility_id": facility[0],
+        "facility_name": facility[1],
+    }
+    colours = rng.sample(_PALETTE, rng.choice((1, 1, 2)))
+    return product, sizes, colours, kind
+
+
+def _realistic_rows(
+    n_rows: int, skus_per_product: int, seed: int, image_base: str, product_prefix: str
+) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    rows: list[dict[str, Any]] = []
+    combos: list[tuple[str, Any]] = []
+    product: dict[str, Any] = {}
+    kind = "top"
+    for i in range(n_rows):
+        p, j = divmod(i, skus_per_product)
+        if j == 0:
+            product, sizes, colours, kind = _realistic_product(rng, p, image_base, product_prefix)
+            combos = [(c, s) for c in colours for s in sizes]
+        colour, size = combos[j % len(combos)]
+        price = rng.choice((299, 499, 799, 999, 1299.5, 1499, 1999, 2499, 3999.99, 4999))
+        discount = rng.choice((None, 0.9, 0.8, 0.75, 0.6))
+        base = 20 + (j % 6) * 2
+        barcode: Any = 8_900_000_000_000 + i  # 13-digit EAN, as a number
+        if i % 10 == 3:
+            barcode = Text(f"0{89_000_000_000 + i:011d}")  # 12-digit UPC with a leading zero
+        row: dict[str, Any] = {c: None for c in COLUMN_NAMES}
+        row.update(product)
+        row.update(
+            sku_id=f"{product['product_id']}-{colour[:3].upper()}-{size}-{j:02d}",
+            barcode=barcode,
+            size=size,
+            color=colour,
+            price=price,
+            offer_price=round(price * discount, 2) if discount else None,
+            stock=rng.randrange(0, 500),
+            is_disabled=rng.random() < 0.02,
+        )
+        for measure in _MEASURES[kind]:
+            row[measure] = base + rng.choice((0, 0.5, 1, 1.5)) + (10 if "length" in measure else 0)
         rows.append(row)
     return rows
 
@@ -192,16 +345,3 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     return str(value)
-
-
-def main(argv: Sequence[str]) -> int:
-    if len(argv) != 3 or argv[1] != "demo":
-        print("usage: python -m briskk_pipeline_tests.workbooks demo PATH.xlsx", file=sys.stderr)
-        return 2
-    path = write_xlsx(Path(argv[2]), template_rows(40), blank_formatted_rows=50)
-    print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv))
