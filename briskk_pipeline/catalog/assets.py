@@ -15,15 +15,15 @@ from dagster import (
     AssetExecutionContext,
     AssetIn,
     AssetSpec,
-    Failure,
     MaterializeResult,
     multi_asset,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from briskk_pipeline.catalog import tables, uploads
+from briskk_pipeline.catalog import tables
 from briskk_pipeline.catalog.load import UploadOutcome, load_upload
 from briskk_pipeline.images.assets import ProductImages
+from briskk_pipeline.ingest.assets import registered_upload
 from briskk_pipeline.ingest.partitions import uploads_partitions
 from briskk_pipeline.metadata import frame_preview
 from briskk_pipeline.resources import CatalogDatabase
@@ -74,10 +74,7 @@ def catalog_load(
     body_started = time.perf_counter()
     engine = catalog.get_engine()
     upload_id = context.partition_key
-    upload = uploads.get_upload(engine, upload_id)
-    if upload is None:
-        raise Failure(f"upload {upload_id} is not registered in the catalog")
-    tenant = upload["tenant"]
+    tenant = registered_upload(engine, upload_id)["tenant"]
     started = _run_start(context)
     outcome = UploadOutcome(
         status=validated_rows.status,

@@ -30,29 +30,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from briskk_pipeline import template
 from briskk_pipeline.catalog import tables
 from briskk_pipeline.catalog.uploads import UploadOutcome, write_outcome
+from briskk_pipeline.images.model import IMAGE_FRAME_COLUMNS, PRODUCT_IMAGE_COLUMNS
 
 PRODUCT_STAGE_COLUMNS: Final[tuple[str, ...]] = template.PRODUCT_COLUMNS
 SKU_STAGE_COLUMNS: Final[tuple[str, ...]] = ("product_id", *template.SKU_COLUMNS)
-IMAGE_COLUMNS: Final[tuple[str, ...]] = (
-    "sha256",
-    "uri",
-    "object_key",
-    "content_type",
-    "format",
-    "width",
-    "height",
-    "bytes",
-)
-PRODUCT_IMAGE_COLUMNS: Final[tuple[str, ...]] = (
-    "product_id",
-    "position",
-    "source_url",
-    "status",
-    "reason",
-    "sha256",
-    "attempts",
-    "last_attempt_at",
-)
 EXACT_COLUMNS: Final[tuple[str, ...]] = template.columns_of(
     template.Kind.DECIMAL
 ) + template.columns_of(template.Kind.MEASURE)
@@ -77,7 +58,7 @@ def _stage_table(name: str, target: sa.Table, columns: Sequence[str]) -> sa.Tabl
 
 _stage_products = _stage_table("briskk_stage_products", tables.products, PRODUCT_STAGE_COLUMNS)
 _stage_skus = _stage_table("briskk_stage_skus", tables.skus, SKU_STAGE_COLUMNS)
-_stage_images = _stage_table("briskk_stage_images", tables.images, IMAGE_COLUMNS)
+_stage_images = _stage_table("briskk_stage_images", tables.images, IMAGE_FRAME_COLUMNS)
 _stage_product_images = _stage_table(
     "briskk_stage_product_images", tables.product_images, PRODUCT_IMAGE_COLUMNS
 )
@@ -138,7 +119,7 @@ def load_upload(
     """
     products = _checked(products, PRODUCT_STAGE_COLUMNS, ("product_id",), "products")
     skus = _checked(skus, SKU_STAGE_COLUMNS, ("sku_id",), "skus")
-    images = _checked(images, IMAGE_COLUMNS, (), "images")
+    images = _checked(images, IMAGE_FRAME_COLUMNS, (), "images")
     product_images = _checked(
         product_images, PRODUCT_IMAGE_COLUMNS, ("product_id", "position"), "product_images"
     )
@@ -349,7 +330,7 @@ def _disable_absent_skus(
 def _insert_new_images(connection: sa.Connection) -> None:
     """Images are content-addressed and immutable: insert the sha256s not seen before."""
     stage = _stage_images
-    names = list(IMAGE_COLUMNS)
+    names = list(IMAGE_FRAME_COLUMNS)
     source = sa.select(*(stage.c[n] for n in names), sa.func.now()).ext(distinct_on(stage.c.sha256))
     connection.execute(
         pg_insert(tables.images)

@@ -8,6 +8,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
+
+# The frames `product_images` hands to the catalog load: one row per distinct image content,
+# and one per image slot of a product (position 0 = main_image, 1..8 = image_1..image_8).
+IMAGE_FRAME_COLUMNS: Final[tuple[str, ...]] = (
+    "sha256",
+    "uri",
+    "object_key",
+    "content_type",
+    "format",
+    "width",
+    "height",
+    "bytes",
+)
+PRODUCT_IMAGE_COLUMNS: Final[tuple[str, ...]] = (
+    "product_id",
+    "position",
+    "source_url",
+    "status",
+    "reason",
+    "sha256",
+    "attempts",
+    "last_attempt_at",
+)
 
 
 class ImageStatus(StrEnum):

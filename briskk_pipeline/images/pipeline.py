@@ -21,7 +21,14 @@ import pandas as pd
 
 from briskk_pipeline.images.fetch import Fetcher, FetchPolicy
 from briskk_pipeline.images.guard import parse_allowlist
-from briskk_pipeline.images.model import ImageError, ImageOutcome, ImageStatus, StoredImage
+from briskk_pipeline.images.model import (
+    IMAGE_FRAME_COLUMNS,
+    PRODUCT_IMAGE_COLUMNS,
+    ImageError,
+    ImageOutcome,
+    ImageStatus,
+    StoredImage,
+)
 from briskk_pipeline.images.store import store_image
 from briskk_pipeline.images.verify import DEFAULT_MAX_PIXELS, verify_image
 from briskk_pipeline.template import IMAGE_COLUMNS
@@ -32,26 +39,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SLOT_COLUMNS: Final = ("product_id", "position", "source_url")
-IMAGE_FRAME_COLUMNS: Final = (
-    "sha256",
-    "uri",
-    "object_key",
-    "content_type",
-    "format",
-    "width",
-    "height",
-    "bytes",
-)
-PRODUCT_IMAGE_COLUMNS: Final = (
-    "product_id",
-    "position",
-    "source_url",
-    "status",
-    "reason",
-    "sha256",
-    "attempts",
-    "last_attempt_at",
-)
 
 
 def image_slots(products: pd.DataFrame) -> pd.DataFrame:

@@ -3,7 +3,9 @@
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
+import sqlalchemy as sa
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -38,6 +40,14 @@ class RawUpload:
     @property
     def rejected(self) -> bool:
         return self.sheet is None
+
+
+def registered_upload(engine: sa.Engine, upload_id: str) -> dict[str, Any]:
+    """The upload record behind a partition; a partition nobody registered fails the run."""
+    upload = uploads.get_upload(engine, upload_id)
+    if upload is None:
+        raise Failure(f"upload {upload_id} is not registered in the catalog")
+    return upload
 
 
 def read_archived_upload(
@@ -100,9 +110,7 @@ def raw_sheet(
     started = time.perf_counter()
     engine = catalog.get_engine()
     upload_id = context.partition_key
-    upload = uploads.get_upload(engine, upload_id)
-    if upload is None:
-        raise Failure(f"upload {upload_id} is not registered in the catalog")
+    upload = registered_upload(engine, upload_id)
     uploads.mark_upload_started(engine, upload_id, context.run_id)
     data = object_store.get(upload["archive_key"])
     sheet, problems = read_archived_upload(upload, data, max_rows=settings.max_rows)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import PurePath
 
@@ -100,20 +100,7 @@ def register(
     safe_name = _SAFE_NAME_RE.sub("_", PurePath(file_name).name).strip("._") or "upload"
     archive_key = f"archive/{tenant}/{upload_id}/{safe_name}"
     archive_uri = store.put_verified(archive_key, data, _content_type(file_name))
-    uploads.register_upload(
-        engine,
-        upload_id=upload_id,
-        tenant=tenant,
-        explicit_tenant=explicit,
-        file_name=PurePath(file_name).name,
-        sha256=digest,
-        size_bytes=len(data),
-        received_at=received_at,
-        source=source,
-        archive_uri=archive_uri,
-        archive_key=archive_key,
-    )
-    return Registration(
+    registration = Registration(
         upload_id=upload_id,
         tenant=tenant,
         explicit_tenant=explicit,
@@ -124,6 +111,8 @@ def register(
         archive_key=archive_key,
         archive_uri=archive_uri,
     )
+    uploads.register_upload(engine, source=source, **asdict(registration))
+    return registration
 
 
 def _content_type(file_name: str) -> str:

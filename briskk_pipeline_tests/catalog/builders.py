@@ -9,6 +9,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from briskk_pipeline.catalog import tables, uploads
+from briskk_pipeline.images.model import IMAGE_FRAME_COLUMNS
 from briskk_pipeline.template import PRODUCT_COLUMNS, SKU_COLUMNS
 
 RECEIVED_AT = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
@@ -62,16 +63,7 @@ def skus_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 def images_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(
         rows,
-        columns=[
-            "sha256",
-            "uri",
-            "object_key",
-            "content_type",
-            "format",
-            "width",
-            "height",
-            "bytes",
-        ],
+        columns=list(IMAGE_FRAME_COLUMNS),
     )
     return frame.astype(
         {
