@@ -218,7 +218,8 @@ def _earlier_registration(
     again later has a newer mtime and is a new upload. The archive must still hold the bytes.
     """
     explicit = _explicit_tenant(item)
-    tenant = registered_tenant(explicit, sheet_claim(data, item.path.name))
+    claim = None if explicit is not None else sheet_claim(data, item.path.name)
+    tenant = registered_tenant(explicit, claim)
     written = datetime.fromtimestamp(item.stat[1] / 1e9, UTC)
     for upload in uploads.find_upload_by_sha256(engine, tenant, digest):
         if (
