@@ -493,7 +493,7 @@ def test_a_store_outage_keeps_the_file_and_retries_next_tick(
     path = inbox / "BrandA_Briskk_SKU_Template.xlsx"
     _workbook(path)
     broken()
-    with pytest.raises(Exception, match=r"BrandA_Briskk_SKU_Template\.xlsx"):
+    with pytest.raises(RuntimeError, match=r"BrandA_Briskk_SKU_Template\.xlsx"):
         broken()  # the tick fails visibly; its cursor is not saved
     assert path.exists()
     assert not (inbox / ".rejected").exists()
