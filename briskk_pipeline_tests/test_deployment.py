@@ -396,9 +396,15 @@ def test_daemon_ingests_files_dropped_in_the_inbox(
         assert (aside / "catalog.csv").read_bytes() == slow
         assert "not a valid tenant" in (aside / "catalog.csv.reason.txt").read_text()
 
-        # every upload ran once, through the sensor, and its run succeeded
-        with DagsterInstance.from_config(str(dagster_home)) as instance:
+        # every upload ran once, through the sensor, and its run succeeded (a run ends a
+        # moment after its upload's record is final: wait for the run's own end)
+        instance = stack.enter_context(DagsterInstance.from_config(str(dagster_home)))
+
+        def runs_ended() -> list | None:
             runs = instance.get_runs(RunsFilter(job_name="ingest_job"))
+            return runs if runs and all(r.is_finished for r in runs) else None
+
+        runs = wait_for("the runs to end", runs_ended, [daemon])
         assert sorted(r.tags["dagster/partition"] for r in runs) == sorted(
             r["upload_id"] for r in records
         )
