@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 import fastexcel
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -93,11 +94,14 @@ def _read_excel(data: bytes) -> RawSheet:
     names = list(reader.sheet_names)
     named = [n for n in names if template.tenant_claim(n) is not None]
     candidates = named or names
-    best: tuple[str, int, template.HeaderMatch] | None = None
+    best: tuple[str, pa.Table, int, template.HeaderMatch] | None = None
     for name in candidates:
-        found = _find_header(_load(reader, name, n_rows=HEADER_SEARCH_ROWS))
+        # Load the whole sheet once: calamine parses every row of a sheet even when asked
+        # for a few (measured: 10 rows of a 100k-row sheet cost as much as all of them).
+        table = _load(reader, name)
+        found = _find_header(table.slice(0, HEADER_SEARCH_ROWS))
         if found is not None:
-            best = (name, *found)
+            best = (name, table, *found)
             break
     if best is None:
         if named:
@@ -119,18 +123,16 @@ def _read_excel(data: bytes) -> RawSheet:
                 )
             ]
         )
-    name, header_index, match = best
-    table = _load(reader, name)
+    name, table, header_index, match = best
     return _to_raw_sheet(table, header_index, match, sheet_name=name)
 
 
-def _load(reader: fastexcel.ExcelReader, sheet: str, n_rows: int | None = None) -> pa.Table:
+def _load(reader: fastexcel.ExcelReader, sheet: str) -> pa.Table:
     # header_row=None + skip_rows=0: row i of the table is Excel row i + 1, blanks included.
     loaded = reader.load_sheet(
         sheet,
         header_row=None,
         skip_rows=0,
-        n_rows=n_rows,
         dtypes="string",
         schema_sample_rows=None,
     )
@@ -222,10 +224,11 @@ def _to_raw_sheet(
         columns[name] = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
     cleaned = pa.table(columns)
     # Excel row numbers: header is row header_index + 1, the first body row one below it.
-    rows = pa.array(range(header_index + 2, header_index + 2 + n), pa.int64())
+    rows = pa.array(np.arange(header_index + 2, header_index + 2 + n, dtype=np.int64))
     non_empty = _any_valid(cleaned)
-    cleaned = cleaned.filter(non_empty)
-    rows = rows.filter(non_empty)
+    if not pc.all(non_empty).as_py():  # filtering 45 string columns costs; most files need none
+        cleaned = cleaned.filter(non_empty)
+        rows = rows.filter(non_empty)
     frame = cleaned.to_pandas()
     frame.index = pd.Index(rows.to_numpy(), name=ROW_INDEX_NAME)
     warnings = [
