@@ -77,7 +77,10 @@ def _blank_or_matches(text: pd.Series, pattern: str) -> pd.Series:
 def _canonical_decimal(text: pd.Series) -> pd.Series:
     """'+5' -> '5', '.5' -> '0.5', '12.' -> '12': the exact value, as PostgreSQL reads it."""
     text = text.str.replace(r"^\+", "", regex=True)
-    text = text.str.replace(r"^(-?)\.", r"\g<1>0.", regex=True)
+    # Two replacements without group references: pandas hands those to pyarrow, while a
+    # `\g<1>` replacement falls back to Python's `re` row by row (10x slower).
+    text = text.str.replace(r"^\.", "0.", regex=True)
+    text = text.str.replace(r"^-\.", "-0.", regex=True)
     return text.str.replace(r"\.$", "", regex=True)
 
 
