@@ -147,6 +147,25 @@ def find_upload_by_sha256(engine: sa.Engine, tenant: str, sha256: str) -> list[d
     return _read(engine, (uploads.c.tenant == tenant, uploads.c.sha256 == sha256))
 
 
+def unlaunched_uploads(
+    engine: sa.Engine, source: str, registered_before: datetime, limit: int = 100
+) -> list[tuple[str, str]]:
+    """(upload_id, tenant) of uploads from `source` still waiting for their first run."""
+    query = (
+        sa.select(uploads.c.upload_id, uploads.c.tenant)
+        .where(
+            uploads.c.source == source,
+            uploads.c.status == "running",
+            uploads.c.run_id.is_(None),
+            uploads.c.received_at < registered_before,
+        )
+        .order_by(uploads.c.received_at)
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        return [(row.upload_id, row.tenant) for row in connection.execute(query)]
+
+
 def _update_one(engine: sa.Engine, upload_id: str, **values: Any) -> None:
     with engine.begin() as connection:
         result = connection.execute(

@@ -43,7 +43,7 @@ from dagster import (
     sensor,
 )
 
-from briskk_pipeline.catalog import tables, uploads
+from briskk_pipeline.catalog import uploads
 from briskk_pipeline.ingest.jobs import ingest_job
 from briskk_pipeline.ingest.partitions import uploads_partitions
 from briskk_pipeline.ingest.register import (
@@ -228,17 +228,10 @@ def _earlier_registration(
             and upload.get("explicit_tenant") == explicit
             and datetime.fromisoformat(upload["received_at"]) >= written
         ):
-            archived = store.get(_archive_key(engine, upload["upload_id"]))
+            archived = store.get(upload["archive_key"])
             if hashlib.sha256(archived).hexdigest() == digest:
                 return upload["upload_id"]
     return None
-
-
-def _archive_key(engine: sa.Engine, upload_id: str) -> str:
-    with engine.connect() as connection:
-        return connection.execute(
-            sa.select(tables.uploads.c.archive_key).where(tables.uploads.c.upload_id == upload_id)
-        ).scalar_one()
 
 
 def _remove(item: InboxFile, tick: InboxTick) -> None:
@@ -371,24 +364,6 @@ def _move_aside(inbox: Path, item: InboxFile, reason: str) -> Rejection:
         return Rejection(item.key, f"{reason} (and moving it aside failed: {error})", None)
 
 
-def unlaunched_uploads(engine: sa.Engine, now: datetime, limit: int = 100) -> list[tuple[str, str]]:
-    """(upload_id, tenant) of inbox uploads registered a while ago that no run has picked up."""
-    u = tables.uploads
-    query = (
-        sa.select(u.c.upload_id, u.c.tenant)
-        .where(
-            u.c.source == SOURCE,
-            u.c.status == "running",
-            u.c.run_id.is_(None),
-            u.c.received_at < now - UNLAUNCHED_GRACE,
-        )
-        .order_by(u.c.received_at)
-        .limit(limit)
-    )
-    with engine.connect() as connection:
-        return [(row.upload_id, row.tenant) for row in connection.execute(query)]
-
-
 def run_request(upload_id: str, tenant: str) -> RunRequest:
     return RunRequest(
         run_key=upload_id,
@@ -415,7 +390,7 @@ def inbox_sensor(
     inbox = Path(settings.inbox)
     inbox.mkdir(parents=True, exist_ok=True)
     engine = catalog.get_engine()
-    lost = unlaunched_uploads(engine, datetime.now(UTC))
+    lost = uploads.unlaunched_uploads(engine, SOURCE, datetime.now(UTC) - UNLAUNCHED_GRACE)
     if lost:
         with_runs = {
             run.tags.get("dagster/partition")

@@ -454,17 +454,6 @@ def test_links_and_special_files_are_rejected_never_read(
     assert [p.name for p in inbox.iterdir()] == [".rejected"]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_an_unreadable_file_is_moved_aside(tick: Ticker, inbox: Path, engine: sa.Engine) -> None:
-    path = inbox / "locked.csv"
-    path.write_bytes(b"a,b\n")
-    path.chmod(0)
-    tick()
-    tick()
-    assert "cannot be read" in (inbox / ".rejected" / "locked.csv.reason.txt").read_text()
-    assert _uploads(engine) == []
-
-
 def test_rejected_names_never_overwrite_each_other(tick: Ticker, inbox: Path) -> None:
     for folder in ("Brand A", "Brand B"):
         (inbox / folder).mkdir()
