@@ -102,11 +102,16 @@ def test_rematerializing_a_partition_changes_nothing(harness, tmp_path):
     path = write_xlsx(tmp_path / "t.xlsx", template_rows(8))
     upload_id = harness.register(path)
     assert harness.run(upload_id).success
-    before = {t: harness.table(t) for t in ("products", "skus", "upload_errors")}
+    tables = ("products", "skus", "upload_errors", "images", "product_images")
+    before = {t: harness.table(t) for t in tables}
     assert harness.run(upload_id).success
-    after = {t: harness.table(t) for t in ("products", "skus", "upload_errors")}
+    after = {t: harness.table(t) for t in tables}
     assert after == before
     assert len(after["skus"]) == 8
+    # fetching is off here: nothing was tried, so no attempt is counted or rewritten
+    slots = after["product_images"]
+    assert len(slots) == 5 and {s["status"] for s in slots} == {"failed"}
+    assert {(s["attempts"], s["last_attempt_at"]) for s in slots} == {(0, None)}
 
 
 def test_same_file_twice_gives_the_same_catalog(harness, tmp_path):

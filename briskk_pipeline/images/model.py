@@ -64,6 +64,9 @@ class ImageOutcome:
     status: ImageStatus
     reason: str | None = None
     image: StoredImage | None = None
+    # False when nothing was tried for the URL (reused, or fetching is off): the slot's
+    # attempts and last attempt time stay as they were.
+    attempted: bool = True
 
     @property
     def sha256(self) -> str | None:

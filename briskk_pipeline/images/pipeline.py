@@ -119,7 +119,7 @@ def _without_fetching(url: str, known: StoredImage | None, store: ObjectStore) -
         return ImageOutcome(
             ImageStatus.REUSED, image=replace(known, uri=store.uri(known.object_key))
         )
-    return ImageOutcome(ImageStatus.FAILED, reason=FETCH_OFF_REASON)
+    return ImageOutcome(ImageStatus.FAILED, reason=FETCH_OFF_REASON, attempted=False)
 
 
 def _distinct(urls: Iterable[object]) -> list[str]:
@@ -154,7 +154,8 @@ def process_images(
     if not distinct:
         return outcomes
     if not settings.fetch_images:
-        off = ImageOutcome(ImageStatus.FAILED, reason=FETCH_OFF_REASON)  # immutable: shared
+        # immutable, so one object serves every URL
+        off = ImageOutcome(ImageStatus.FAILED, reason=FETCH_OFF_REASON, attempted=False)
         return {
             url: off if url not in reusable else _without_fetching(url, reusable[url], store)
             for url in distinct
@@ -202,8 +203,9 @@ def build_frames(
 
     A slot's status is `stored` for stored and reused URLs. `attempts` counts downloads tried
     for the slot: `previous_attempts[(product_id, position)]` plus one when this run tried
-    (stored, failed, blocked). A reused slot tried nothing, so it keeps its previous count and
-    has no `last_attempt_at` (null: the load keeps the value it already has).
+    (stored, failed, blocked). A reused slot, or any slot while fetching is off, tried nothing:
+    it keeps its previous count and has no `last_attempt_at` (null: the load keeps the value it
+    already has), so re-running an upload rewrites no slot.
     """
     previous = previous_attempts or {}
     stamp = _utc(now)
@@ -223,7 +225,7 @@ def build_frames(
         if outcome is None:
             raise KeyError(f"no outcome for image URL {url!r} of product {product_id!r}")
         before = previous.get((product_id, position), 0)
-        reused = outcome.status is ImageStatus.REUSED
+        tried = outcome.attempted and outcome.status is not ImageStatus.REUSED
         if outcome.image is not None:
             images.setdefault(outcome.image.sha256, outcome.image)
         statuses.append(
@@ -231,8 +233,8 @@ def build_frames(
         )
         reasons.append(outcome.reason)
         shas.append(outcome.sha256)
-        attempts.append(before if reused else before + 1)
-        attempted_at.append(pd.NaT if reused else stamp)
+        attempts.append(before + 1 if tried else before)
+        attempted_at.append(stamp if tried else pd.NaT)
     rows = {
         "product_id": product_ids,
         "position": positions,
