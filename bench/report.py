@@ -165,6 +165,13 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
                 speedup >= TARGETS["images_speedup"],
             )
         )
+        rows.append(
+            (
+                "200 images stored in under 2 s (images issue)",
+                f"{images['concurrent']:.2f} s",
+                images["concurrent"] < 2.0,
+            )
+        )
     return rows
 
 
@@ -334,8 +341,8 @@ def results_markdown(results: dict[str, Any]) -> str:
         "",
         "The same file ingested again into the catalog and instance of the last first "
         "ingest, as many times as first ingests were run; medians against medians. Each is a "
-        "new upload of identical rows: products and SKUs are compared and left untouched; with "
-        "images off, every image slot records one more attempt, so those rows are rewritten.",
+        "new upload of identical rows: products, SKUs and image slots are compared and left "
+        "untouched (with images off nothing is tried, so no attempt is recorded).",
         "",
         "| rows | first (median) | again (median) | again ÷ first "
         "| stages first → again (read, validate, images, load) |",
