@@ -24,10 +24,12 @@ demo: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy briskk_pipeline
 	$(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy briskk_pipeline
 
 format: install
 	$(BIN)/ruff format .

@@ -274,7 +274,7 @@ def _merge(
 
     values: list[sa.ColumnElement[object]] = []
     for name in data:
-        column = stage.c[name]
+        column: sa.ColumnElement[object] = stage.c[name]
         if name == "is_disabled":
             column = sa.func.coalesce(column, sa.false())  # blank means false (SPEC §2)
         values.append(column)
@@ -355,7 +355,7 @@ def _replace_image_slots(connection: sa.Connection, *, tenant: str, has_products
     )
     excluded = insert.excluded
     # A null last_attempt_at means "not attempted this run" (a reused image): keep the old one.
-    incoming = {name: excluded[name] for name in data}
+    incoming: dict[str, sa.ColumnElement[object]] = {name: excluded[name] for name in data}
     incoming["last_attempt_at"] = sa.func.coalesce(
         excluded.last_attempt_at, slots.c.last_attempt_at
     )

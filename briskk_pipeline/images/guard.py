@@ -194,8 +194,8 @@ def address_category(address: IPAddress) -> str | None:
         if address not in _GLOBAL_UNICAST_V6:
             return "reserved"
         return None
-    for network, label in _BLOCKED_V4:
-        if address in network:
+    for network4, label in _BLOCKED_V4:
+        if address in network4:
             return label
     return None
 
