@@ -6,7 +6,10 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from dagster import DefaultScheduleStatus, DefaultSensorStatus
 
+from briskk_pipeline.definitions import defs
+from briskk_pipeline_tests.fixtures.http import make_image
 from briskk_pipeline_tests.fixtures.s3 import list_objects, read_object
 from briskk_pipeline_tests.harness import Harness, make_harness
 from briskk_pipeline_tests.workbooks import Text, template_rows, write_xlsx
@@ -208,3 +211,41 @@ def test_images_are_stored_once_and_reused(database_url, s3_store, tmp_path, htt
     assert second["images"] == {"stored": 0, "reused": 3, "failed": 2, "blocked": 0}
     assert http_server.hits() - gets == 2  # only the two 404s were asked again
     assert [k for k in list_objects(s3_store) if k.startswith("images/")] == objects
+
+
+def test_retry_failed_images_job_stores_an_image_that_now_serves(
+    database_url, local_store, tmp_path, http_server, forbidden_server
+):
+    harness = make_harness(database_url, local_store, tmp_path)
+    # 404 during the ingest (2 fetch tries with the default policy's retries: 404 is final)
+    late = http_server.flaky(
+        "/late.png", failures=1, body=make_image("PNG", (12, 12), (1, 2, 3)), fail_status=404
+    )
+    blocked = forbidden_server.url("/private.png")
+    rows = template_rows(4)
+    for r in rows:
+        r["main_image"], r["image_1"] = late, blocked
+    harness.ingest(write_xlsx(tmp_path / "t.xlsx", rows))
+    before = {i["position"]: i for i in harness.products()[0]["images"]}
+    assert (before[0]["status"], before[1]["status"]) == ("failed", "blocked")
+
+    job = harness.definitions.resolve_job_def("retry_failed_images_job")
+    result = job.execute_in_process(instance=harness.instance)
+    assert result.success
+    assert result.output_for_node("retry_failed_images_op")["stored"] == 1
+    after = {i["position"]: i for i in harness.products()[0]["images"]}
+    assert after[0]["status"] == "stored" and after[0]["sha256"]
+    assert after[1]["status"] == "blocked"  # never retried
+    assert forbidden_server.hits() == 0
+    slots = {s["position"]: s for s in harness.table("product_images")}
+    assert slots[0]["attempts"] == 2 and slots[1]["attempts"] == 1
+
+
+def test_the_scheduled_work_is_on_by_default():
+    schedules = {s.name: s for s in defs.schedules or []}
+    assert schedules["retry_failed_images_schedule"].job_name == "retry_failed_images_job"
+    assert schedules["catalog_snapshot_schedule"].job_name == "catalog_snapshot_job"
+    assert all(s.default_status == DefaultScheduleStatus.RUNNING for s in schedules.values())
+    sensors = {s.name: s for s in defs.sensors or []}
+    assert sensors["inbox_sensor"].default_status == DefaultSensorStatus.RUNNING
+    assert sensors["inbox_sensor"].minimum_interval_seconds <= 10
