@@ -217,7 +217,7 @@ def test_retry_failed_images_job_stores_an_image_that_now_serves(
     database_url, local_store, tmp_path, http_server, forbidden_server
 ):
     harness = make_harness(database_url, local_store, tmp_path)
-    # 404 during the ingest (2 fetch tries with the default policy's retries: 404 is final)
+    # answers 404 once (a 404 is not retried within a run), then serves the image
     late = http_server.flaky(
         "/late.png", failures=1, body=make_image("PNG", (12, 12), (1, 2, 3)), fail_status=404
     )
