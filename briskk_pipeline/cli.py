@@ -175,7 +175,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             reason = _failure_message(result)
             uploads.mark_upload_failed(engine, upload_id, reason)
         record = uploads.get_upload(engine, upload_id)
-    assert record is not None
+    if record is None:  # registered above: only a catalog reset in between gets here
+        raise CliError(f"upload {upload_id} vanished from the catalog", EXIT_FAILED)
     summary = _ingest_summary(record, seconds=time.monotonic() - started)
     if args.json:
         _print_json(summary)
