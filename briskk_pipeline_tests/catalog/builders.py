@@ -9,7 +9,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from briskk_pipeline.catalog import tables, uploads
-from briskk_pipeline.images.model import IMAGE_FRAME_COLUMNS
+from briskk_pipeline.images.model import IMAGE_FRAME_COLUMNS, PRODUCT_IMAGE_COLUMNS
 from briskk_pipeline.template import PRODUCT_COLUMNS, SKU_COLUMNS
 
 RECEIVED_AT = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
@@ -80,17 +80,7 @@ def images_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def product_images_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    columns = [
-        "product_id",
-        "position",
-        "source_url",
-        "status",
-        "reason",
-        "sha256",
-        "attempts",
-        "last_attempt_at",
-    ]
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=list(PRODUCT_IMAGE_COLUMNS))
     frame = frame.astype(
         {
             "product_id": "string",
