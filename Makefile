@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export BRISKK_HOME ?= $(CURDIR)/.briskk
 export DAGSTER_HOME ?= $(BRISKK_HOME)/dagster
 
-.PHONY: install demo test lint format dev bench clean
+.PHONY: install demo test lint format dev bench stop-db clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ dev: install
 ## bench: the benchmarks of bench/ (minutes; results go to bench/out and the README table)
 bench: install
 	$(BIN)/python bench/run.py
+
+## stop-db: stop the embedded PostgreSQL under $(BRISKK_HOME) (it outlives each command)
+stop-db: install
+	$(BIN)/python -c "import sys; from pathlib import Path; \
+	from briskk_pipeline.catalog.db import stop_embedded_database as stop; \
+	print('stopped' if stop(Path(sys.argv[1])) else 'not running')" "$(BRISKK_HOME)/postgres"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
