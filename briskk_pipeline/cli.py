@@ -198,7 +198,7 @@ def _failure_message(result: Any) -> str:
 
 
 def _ingest_summary(record: dict[str, Any], seconds: float) -> dict[str, Any]:
-    images = record.get("images") or {}
+    images = record["images"]  # the catalog fills in all four counts
     status = record["status"]
     return {
         "upload_id": record["upload_id"],
@@ -209,8 +209,8 @@ def _ingest_summary(record: dict[str, Any], seconds: float) -> dict[str, Any]:
         "products_rejected": record["products_rejected"],
         "rows_rejected": record["rows_rejected"],
         "errors": record["errors"],
-        "warnings": record.get("warnings") or [],
-        "images": {k: int(images.get(k, 0)) for k in ("stored", "reused", "failed", "blocked")},
+        "warnings": record["warnings"],
+        "images": {k: images[k] for k in ("stored", "reused", "failed", "blocked")},
         "seconds": round(seconds, 3),
         **({"failure_reason": record.get("failure_reason")} if status == "failed" else {}),
     }
