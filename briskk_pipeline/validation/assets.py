@@ -48,8 +48,12 @@ def validated_rows(
         result = validate_rows(
             raw_sheet.sheet.frame,
             sku_owners=lambda ids: sku_owners(engine, raw_sheet.tenant, ids),
+            read_problems=raw_sheet.sheet.problems,
         )
-        result.warnings = list(raw_sheet.sheet.warnings)
+        result.warnings = [
+            *raw_sheet.sheet.warnings,
+            *(str(w) for w in result.cell_warnings),
+        ]
     result.tenant = raw_sheet.tenant
     context.log.info(
         f"{raw_sheet.upload_id}: {len(result.products)} products / {len(result.skus)} SKUs "

@@ -31,6 +31,8 @@ class ValidatedRows:
     skus: pd.DataFrame
     problems: list[Problem]
     warnings: list[str] = field(default_factory=list)
+    # Cell-level warnings (the row still loads): also rendered into `warnings` as text.
+    cell_warnings: list[Problem] = field(default_factory=list)
     rows_total: int = 0
     products_total: int = 0
     products_rejected: int = 0
@@ -56,11 +58,21 @@ class ValidatedRows:
         )
 
 
-def validate_rows(raw: pd.DataFrame, sku_owners: SkuOwners | None = None) -> ValidatedRows:
-    """Clean, check and split `raw` (a `raw_sheet` frame indexed by Excel row)."""
+def validate_rows(
+    raw: pd.DataFrame,
+    sku_owners: SkuOwners | None = None,
+    *,
+    read_problems: Iterable[Problem] = (),
+) -> ValidatedRows:
+    """Clean, check and split `raw` (a `raw_sheet` frame indexed by Excel row).
+
+    `read_problems` are the cells the reader already found wrong (`RawSheet.problems`, e.g.
+    an Excel error cell): they come first, so their message wins over what the checks would
+    say of the same cell (one problem per cell, `report.dedupe`).
+    """
     cleaned = clean(raw)
     typed = cleaned.typed
-    problems = list(cleaned.problems)
+    problems = [*read_problems, *cleaned.problems]
     problems.extend(_schema_problems(typed, raw))
     problems.extend(rules.duplicate_skus(typed))
     problems.extend(rules.conflicting_product_fields(typed, raw))
