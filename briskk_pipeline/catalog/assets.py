@@ -95,6 +95,7 @@ def catalog_load(
         outcome=outcome,
         images=product_images.images,
         product_images=product_images.product_images,
+        keep_enabled=validated_rows.file_sku_ids,
     )
     # time spent in this body up to the committed load (both assets are one transaction)
     seconds = round(time.perf_counter() - body_started, 4)

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -104,6 +105,7 @@ def load_upload(
     images: pd.DataFrame | None = None,
     product_images: pd.DataFrame | None = None,
     before_upsert: Callable[[sa.Connection], None] | None = None,
+    keep_enabled: Sequence[str] = (),
 ) -> LoadCounts:
     """Load one upload's products, SKUs and image slots, and finish its record, atomically.
 
@@ -114,8 +116,11 @@ def load_upload(
     slots deleted (slots are derived from the sheet); None or empty leaves slots untouched. A
     null `last_attempt_at` (nothing was fetched for the slot this run) keeps the stored one.
     Empty `products`/`skus` (a rejected upload) only write the upload record.
-    `before_upsert(connection)` runs after staging, before any catalog row is written (tests
-    use it to fail mid-load). The upload must have been registered (`register_upload`).
+    `keep_enabled` are sku_ids the upload lists on rows that were rejected: they are in the
+    file, so they are not absent and are never disabled by it (the Fidelity rule: only SKUs
+    truly absent from the upload are). `before_upsert(connection)` runs after staging, before
+    any catalog row is written (tests use it to fail mid-load). The upload must have been
+    registered (`register_upload`).
     """
     products = _checked(products, PRODUCT_STAGE_COLUMNS, ("product_id",), "products")
     skus = _checked(skus, SKU_STAGE_COLUMNS, ("sku_id",), "skus")
@@ -170,8 +175,13 @@ def load_upload(
                 upload_id=upload_id,
             )
         if products is not None:
+            loaded_ids = set(skus["sku_id"]) if skus is not None else set()
             disabled = _disable_absent_skus(
-                connection, tenant=tenant, upload_id=upload_id, has_skus=skus is not None
+                connection,
+                tenant=tenant,
+                upload_id=upload_id,
+                has_skus=skus is not None,
+                listed=sorted(set(keep_enabled) - loaded_ids),
             )
         if product_images is not None:
             _replace_image_slots(connection, tenant=tenant, has_products=products is not None)
@@ -309,9 +319,12 @@ def _merge(
 
 
 def _disable_absent_skus(
-    connection: sa.Connection, *, tenant: str, upload_id: str, has_skus: bool
+    connection: sa.Connection, *, tenant: str, upload_id: str, has_skus: bool, listed: list[str]
 ) -> int:
-    """Disable the SKUs of this upload's products that the upload no longer lists."""
+    """Disable the SKUs of this upload's products that the upload no longer lists.
+
+    `listed`: sku_ids on the upload's rejected rows, which are listed and so never disabled.
+    """
     skus = tables.skus
     conditions = [
         skus.c.tenant == tenant,
@@ -320,6 +333,9 @@ def _disable_absent_skus(
     ]
     if has_skus:
         conditions.append(~sa.exists().where(_stage_skus.c.sku_id == skus.c.sku_id))
+    if listed:
+        present = sa.bindparam("listed", listed, type_=postgresql.ARRAY(sa.Text))
+        conditions.append(sa.not_(skus.c.sku_id == sa.any_(present)))
     return connection.execute(
         sa.update(skus)
         .where(*conditions)

@@ -8,15 +8,34 @@ Formula cells give their cached value.
 
 from __future__ import annotations
 
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
+
 import fastexcel
 import pyarrow as pa
 
 from briskk_pipeline import template
+from briskk_pipeline.ingest.excel_cells import (
+    fill_merged,
+    hidden_rows_warning,
+    merged_across_warnings,
+    report_cells,
+)
 from briskk_pipeline.ingest.sheet import HEADER_SEARCH_ROWS, RawSheet, find_header, to_raw_sheet
+from briskk_pipeline.ingest.structure import Sheet, SheetStructure, open_sheet
 from briskk_pipeline.validation.report import FileRejected, file_problem
 
 
 def read_excel(data: bytes) -> RawSheet:
+    """The template sheet of an xlsx/xlsm/xls/ods workbook, every cell as the brand sees it.
+
+    The sheet is the one named `<Tenant>_Briskk_SKU_Template`, else the first sheet with a
+    template header row (SPEC §2 "Sheet"). Merged ranges are filled, and error cells, formulas
+    without a saved value and date cells are `RawSheet.problems` (`excel_cells.py`).
+    Raises `FileRejected` for a file that is not a readable workbook or has no template sheet.
+    """
     try:
         reader = fastexcel.read_excel(data)
     except Exception as error:  # fastexcel raises its own hierarchy for every kind of damage
@@ -26,41 +45,71 @@ def read_excel(data: bytes) -> RawSheet:
     names = list(reader.sheet_names)
     named = [n for n in names if template.tenant_claim(n) is not None]
     candidates = named or names
-    best: tuple[str, pa.Table, int, template.HeaderMatch] | None = None
-    for name in candidates:
-        # Load the whole sheet once: calamine parses every row of a sheet even when asked
-        # for a few (measured: 10 rows of a 100k-row sheet cost as much as all of them).
-        table = _load(reader, name)
-        found = find_header(table.slice(0, HEADER_SEARCH_ROWS))
-        if found is not None:
-            best = (name, table, *found)
-            break
-    if best is None:
-        if named:
-            raise FileRejected(
-                [
-                    file_problem(
-                        f"sheet '{named[0]}' has no header row with the template's columns "
-                        f"(looked for {', '.join(template.HEADER_MARKERS)} in its first "
-                        f"{HEADER_SEARCH_ROWS} rows)"
-                    )
-                ]
-            )
-        raise FileRejected(
+    best: tuple[str, _Loaded, int, template.HeaderMatch] | None = None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The likely sheet's structure is scanned while calamine parses it (zlib and the
+        # parse release the GIL: a 100k-row sheet's 1 s scan hides behind its 3 s parse).
+        first_scan = pool.submit(_scan, data, candidates[0]) if candidates else None
+        for name in candidates:
+            # Load the whole sheet once: calamine parses every row of a sheet even when asked
+            # for a few (measured: 10 rows of a 100k-row sheet cost as much as all of them).
+            loaded = _load(reader, name)
+            found = find_header(loaded.table.slice(0, HEADER_SEARCH_ROWS))
+            if found is not None:
+                best = (name, loaded, *found)
+                break
+        if best is None:
+            raise _not_a_template(named, names)
+        name, loaded, header_index, match = best
+        scanned = first_scan.result() if first_scan and name == candidates[0] else _scan(data, name)
+    return _as_seen(name, loaded, header_index, match, scanned)
+
+
+def _not_a_template(named: list[str], names: list[str]) -> FileRejected:
+    if named:
+        return FileRejected(
             [
                 file_problem(
-                    "no sheet looks like the Briskk SKU template: expected a sheet named "
-                    "'<Tenant>_Briskk_SKU_Template' or a header row with "
-                    f"{', '.join(template.HEADER_MARKERS)} (sheets found: {', '.join(names)})"
+                    f"sheet '{named[0]}' has no header row with the template's columns "
+                    f"(looked for {', '.join(template.HEADER_MARKERS)} in its first "
+                    f"{HEADER_SEARCH_ROWS} rows)"
                 )
             ]
         )
-    name, table, header_index, match = best
-    return to_raw_sheet(table, header_index, match, sheet_name=name)
+    return FileRejected(
+        [
+            file_problem(
+                "no sheet looks like the Briskk SKU template: expected a sheet named "
+                "'<Tenant>_Briskk_SKU_Template' or a header row with "
+                f"{', '.join(template.HEADER_MARKERS)} (sheets found: {', '.join(names)})"
+            )
+        ]
+    )
 
 
-def _load(reader: fastexcel.ExcelReader, sheet: str) -> pa.Table:
-    # header_row=None + skip_rows=0: row i of the table is Excel row i + 1, blanks included.
+def _scan(data: bytes, name: str) -> tuple[Sheet, SheetStructure]:
+    """The sheet's structure reader and what it found (see `structure.py`)."""
+    try:
+        sheet = open_sheet(data, name)
+        return sheet, sheet.structure()
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile, ParseError) as error:
+        raise FileRejected(
+            [file_problem(f"the workbook's structure could not be read ({error})")]
+        ) from error
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """A sheet as fastexcel reads it: text cells, the error cells, the first used column."""
+
+    table: pa.Table  # row i = Excel row i + 1; column j = sheet column `offset` + j
+    errors: list[tuple[int, int, str]]  # (row, column, detail) in table positions
+    offset: int
+
+
+def _load(reader: fastexcel.ExcelReader, sheet: str) -> _Loaded:
+    # header_row=None + skip_rows=0: row i of the table is Excel row i + 1, blanks included;
+    # columns start at the first used one (its absolute index is the offset).
     loaded = reader.load_sheet(
         sheet,
         header_row=None,
@@ -68,4 +117,40 @@ def _load(reader: fastexcel.ExcelReader, sheet: str) -> pa.Table:
         dtypes="string",
         schema_sample_rows=None,
     )
-    return pa.Table.from_batches([loaded.to_arrow()])
+    batch, cell_errors = loaded.to_arrow_with_errors()
+    columns = loaded.available_columns()
+    errors = [
+        (e.position[0], e.position[1], e.detail)
+        for e in (cell_errors.errors if cell_errors is not None else [])
+    ]
+    offset = columns[0].absolute_index if columns else 0
+    return _Loaded(pa.Table.from_batches([batch]), errors, offset)
+
+
+def _as_seen(
+    name: str,
+    loaded: _Loaded,
+    header_index: int,
+    match: template.HeaderMatch,
+    scanned: tuple[Sheet, SheetStructure],
+) -> RawSheet:
+    """The chosen sheet's rows with merged ranges filled and every odd cell reported."""
+    sheet, structure = scanned
+    table = fill_merged(loaded.table, structure.merged, loaded.offset)
+    cells = report_cells(
+        sheet=sheet,
+        structure=structure,
+        table=table,
+        errors=loaded.errors,
+        positions=match.positions,
+        header_index=header_index,
+        offset=loaded.offset,
+    )
+    raw = to_raw_sheet(table, header_index, match, sheet_name=name)
+    raw.problems.extend(cells.problems)
+    raw.warnings.extend(
+        merged_across_warnings(structure.merged, match.positions, header_index, loaded.offset)
+    )
+    hidden = hidden_rows_warning(structure, raw.frame.index)
+    raw.warnings.extend([*cells.warnings, *([hidden] if hidden else [])])
+    return raw

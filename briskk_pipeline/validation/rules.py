@@ -61,8 +61,64 @@ def conflicting_product_fields(typed: pd.DataFrame, raw: pd.DataFrame) -> list[P
     return problems
 
 
+def fill_product_fields(raw: pd.DataFrame) -> pd.DataFrame:
+    """Blank product-level cells take the product's value from its other rows.
+
+    Brands type product fields once, on a product's first row (SPEC §2 "a blank on a later row
+    takes the product's value"); a product's value is its first non-blank cell in the column.
+    Values that disagree are left as they are, for `conflicting_product_fields` to report.
+    Rows without product_id are not touched. Returns `raw` itself when nothing is blank.
+    """
+    keyed = raw["product_id"].notna()
+    columns = [c for c in PRODUCT_COLUMNS if c != "product_id" and raw.loc[keyed, c].isna().any()]
+    if not columns:
+        return raw
+    values = raw.loc[keyed, columns]
+    first = values.groupby(raw.loc[keyed, "product_id"], sort=False).transform("first")
+    filled = raw.copy()
+    filled.loc[keyed, columns] = values.fillna(first)
+    return filled
+
+
+def orphan_rows(typed: pd.DataFrame, owners: Mapping[str, str]) -> tuple[list[Problem], set[str]]:
+    """Rows without product_id whose sku_id belongs to a product, and those products.
+
+    The SKU's product is the one that lists the same sku_id on another row of the file, else
+    its owner in the tenant's catalog (`owners`: sku_id -> product_id). Such a row cannot be
+    tied to its product, so that product is rejected whole (the Fidelity rule: a product is
+    one unit, also when rows are incomplete) rather than loaded without the SKU.
+    """
+    orphan = typed["product_id"].isna() & typed["sku_id"].notna()
+    if not orphan.any():
+        return [], set()
+    keyed = typed[typed["product_id"].notna() & typed["sku_id"].notna()]
+    in_file = dict(zip(keyed["sku_id"], keyed["product_id"], strict=True))
+    problems: list[Problem] = []
+    products: set[str] = set()
+    for row, sku_id in typed.loc[orphan, "sku_id"].items():
+        product = in_file.get(sku_id) or owners.get(sku_id)
+        if product is None:
+            continue
+        where = "in this file" if sku_id in in_file else "in your catalog"
+        products.add(product)
+        problems.append(
+            Problem(
+                row=int(row),  # type: ignore[arg-type]
+                column="product_id",
+                value=None,
+                message=f"product_id is empty, but sku_id '{sku_id}' belongs to product "
+                f"'{product}' ({where}): product '{product}' is rejected until product_id is "
+                "filled on every one of its rows",
+            )
+        )
+    return problems, products
+
+
 def foreign_skus(typed: pd.DataFrame, owners: Mapping[str, str]) -> list[Problem]:
-    """Rows whose sku_id already belongs to another product of the same tenant."""
+    """Rows whose sku_id already belongs to another product of the same tenant.
+
+    Rows without product_id are `orphan_rows`' concern: they claim no product.
+    """
     problems: list[Problem] = []
     if not owners:
         return problems
@@ -70,7 +126,7 @@ def foreign_skus(typed: pd.DataFrame, owners: Mapping[str, str]) -> list[Problem
         typed.index, typed["sku_id"], typed["product_id"], strict=True
     ):
         owner = owners.get(sku_id) if isinstance(sku_id, str) else None
-        if owner is not None and owner != product_id:
+        if owner is not None and isinstance(product_id, str) and owner != product_id:
             problems.append(
                 Problem(
                     row=int(row),

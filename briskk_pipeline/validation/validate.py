@@ -33,6 +33,8 @@ class ValidatedRows:
     warnings: list[str] = field(default_factory=list)
     # Cell-level warnings (the row still loads): also rendered into `warnings` as text.
     cell_warnings: list[Problem] = field(default_factory=list)
+    # Every sku_id of the file, loaded or rejected: none of them may be disabled by the load.
+    file_sku_ids: list[str] = field(default_factory=list)
     rows_total: int = 0
     products_total: int = 0
     products_rejected: int = 0
@@ -70,19 +72,22 @@ def validate_rows(
     an Excel error cell): they come first, so their message wins over what the checks would
     say of the same cell (one problem per cell, `report.dedupe`).
     """
+    raw = rules.fill_product_fields(raw)
     cleaned = clean(raw)
     typed = cleaned.typed
-    problems = [*read_problems, *cleaned.problems]
+    sku_ids = typed["sku_id"].dropna().unique().tolist()
+    owners = sku_owners(sku_ids) if sku_owners is not None and sku_ids else {}
+    orphans, orphaned_products = rules.orphan_rows(typed, owners)
+    problems = [*read_problems, *cleaned.problems, *orphans]
     problems.extend(_schema_problems(typed, raw))
     problems.extend(rules.duplicate_skus(typed))
     problems.extend(rules.conflicting_product_fields(typed, raw))
-    if sku_owners is not None:
-        sku_ids = typed["sku_id"].dropna().unique().tolist()
-        problems.extend(rules.foreign_skus(typed, sku_owners(sku_ids) if sku_ids else {}))
+    problems.extend(rules.foreign_skus(typed, owners))
     problems = dedupe(problems)
 
     bad_rows = {p.row for p in problems if p.row is not None}
     bad_products = set(typed.loc[typed.index.isin(bad_rows), "product_id"].dropna())
+    bad_products |= orphaned_products & set(typed["product_id"].dropna())
     rejected = typed.index.isin(bad_rows) | typed["product_id"].isin(bad_products)
     rejected |= typed["product_id"].isna().to_numpy()
     accepted = typed.loc[~rejected]
@@ -99,6 +104,7 @@ def validate_rows(
         products_total=int(typed["product_id"].nunique()),
         products_rejected=len(bad_products),
         rows_rejected=int(rejected.sum()),
+        file_sku_ids=sku_ids,
     )
 
 

@@ -191,11 +191,11 @@ def test_unique_sku_ids_pass():
 def test_conflicting_product_fields_reject_the_product_only():
     rows = template_rows(8)
     rows[2]["brand"] = "BrandZ"  # row 4, product P000000
-    rows[3]["category"] = None  # row 5
+    rows[3]["category"] = "Kids"  # row 5
     result = validate_rows(raw_frame(rows))
     assert [(p.row, p.column, p.value) for p in result.problems] == [
         (4, "brand", "BrandZ"),
-        (5, "category", None),
+        (5, "category", "Kids"),
     ]
     assert "row 2 of product 'P000000', which has 'BrandA'" in result.problems[0].message
     assert result.products["product_id"].tolist() == ["P000001"]
