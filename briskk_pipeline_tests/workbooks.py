@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -316,6 +316,30 @@ def _write_cell(sheet: Any, row: int, col: int, value: Any) -> None:
         sheet.write_number(row, col, value)
     else:
         sheet.write_string(row, col, str(value))
+
+
+def openpyxl_bytes(
+    rows: Sequence[dict[str, Any]],
+    spoil: Callable[[Any], None] | None = None,
+    *,
+    sheet_name: str = "BrandA_Briskk_SKU_Template",
+) -> bytes:
+    """An xlsx written by openpyxl, for what xlsxwriter cannot write: merged ranges, hidden
+    rows, cached error cells, formulas without a cached value. `spoil(worksheet)` edits the
+    cells (header on row 1, `rows` below) before saving."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = sheet_name
+    sheet.append([REAL_HEADER[c] for c in COLUMN_NAMES])
+    for row in rows:
+        sheet.append([row[c] for c in COLUMN_NAMES])
+    if spoil is not None:
+        spoil(sheet)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def csv_bytes(

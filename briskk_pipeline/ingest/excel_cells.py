@@ -33,8 +33,8 @@ from briskk_pipeline.ingest.excel_dates import render
 from briskk_pipeline.ingest.structure import Sheet, SheetStructure, column_letters
 from briskk_pipeline.validation.report import Problem
 
-# How fastexcel renders a date/time cell read as a string (dates and times alike).
-DATE_TEXT_RE: Final = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$"
+# How fastexcel renders a date/time cell read as a string (xlsx/xls: with a time, ods: without).
+DATE_TEXT_RE: Final = r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2}(\.\d+)?)?$"
 
 # calamine's error kinds (`CellErrorType`) -> what Excel shows, and what it means in plain words.
 EXCEL_ERRORS: Final[dict[str, tuple[str, str]]] = {

@@ -83,7 +83,14 @@ def validate_rows(
     problems.extend(rules.duplicate_skus(typed))
     problems.extend(rules.conflicting_product_fields(typed, raw))
     problems.extend(rules.foreign_skus(typed, owners))
-    problems = dedupe(problems)
+    # A row tied to its product only by its SKU gets the product's values once product_id is
+    # filled: its blank product cells are not problems of their own.
+    tied = {p.row for p in orphans}
+    problems = [
+        p
+        for p in dedupe(problems)
+        if not (p.row in tied and p.column in PRODUCT_COLUMNS and p.column != "product_id")
+    ]
 
     bad_rows = {p.row for p in problems if p.row is not None}
     bad_products = set(typed.loc[typed.index.isin(bad_rows), "product_id"].dropna())
