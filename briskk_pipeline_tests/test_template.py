@@ -104,7 +104,7 @@ def test_resolve_tenant(explicit: str | None, claimed: str | None, tenant: str) 
 
 
 def test_resolve_tenant_rejects_another_brands_sheet() -> None:
-    with pytest.raises(template.TenantMismatch, match="named for tenant 'BrandA'.*'BrandB'"):
+    with pytest.raises(template.TenantMismatch, match=r"named for tenant 'BrandA'.*'BrandB'"):
         template.resolve_tenant("BrandB", "BrandA")
 
 

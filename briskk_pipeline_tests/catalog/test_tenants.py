@@ -58,11 +58,13 @@ def test_concurrent_first_registrations_agree_on_one_spelling(engine: sa.Engine)
 
 
 def test_the_key_is_the_lower_case_name(engine: sa.Engine) -> None:
-    with pytest.raises(sa.exc.IntegrityError, match="tenants_key_check"):
-        with engine.begin() as connection:
-            connection.execute(
-                sa.insert(tables.tenants).values(tenant_key="BrandA", name="BrandA", created_at=T0)
-            )
+    with (
+        pytest.raises(sa.exc.IntegrityError, match="tenants_key_check"),
+        engine.begin() as connection,
+    ):
+        connection.execute(
+            sa.insert(tables.tenants).values(tenant_key="BrandA", name="BrandA", created_at=T0)
+        )
     with engine.connect() as connection:
         checks = {c["name"] for c in sa.inspect(connection).get_check_constraints("tenants")}
     assert checks == {"tenants_key_check"}

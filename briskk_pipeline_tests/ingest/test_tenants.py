@@ -3,8 +3,6 @@ the case, names Excel cut or browsers renamed still claim it, and `default` says
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 
