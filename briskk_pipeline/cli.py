@@ -77,17 +77,20 @@ def _parser() -> argparse.ArgumentParser:
         "ingest", help="run one upload through ingest_job on the configured Dagster instance"
     )
     ingest.add_argument("path", type=Path, help="an .xlsx/.xlsm/.xls or .csv file")
-    ingest.add_argument("--tenant", help="the uploading tenant (default: from the sheet name)")
+    ingest.add_argument(
+        "--tenant",
+        help="the uploading tenant, any letter case (default: from the sheet name)",
+    )
     ingest.add_argument("--json", action="store_true", help="print one JSON object")
     ingest.set_defaults(handler=cmd_ingest)
 
     products = commands.add_parser("products", help="list the catalog")
-    products.add_argument("--tenant", help="only this tenant")
+    products.add_argument("--tenant", help="only this tenant (any letter case)")
     products.add_argument("--json", action="store_true", help="print a JSON list")
     products.set_defaults(handler=cmd_products)
 
     uploads = commands.add_parser("uploads", help="list every upload, newest first")
-    uploads.add_argument("--tenant", help="only this tenant")
+    uploads.add_argument("--tenant", help="only this tenant (any letter case)")
     uploads.add_argument("--json", action="store_true", help="print a JSON list")
     uploads.set_defaults(handler=cmd_uploads)
 
@@ -346,7 +349,7 @@ def cmd_uploads(args: argparse.Namespace) -> int:
         _print_json([_spec_upload(r) for r in records])
         return EXIT_OK
     if not records:
-        print("no uploads yet")
+        print("no uploads yet" + (f" for tenant {args.tenant}" if args.tenant else ""))
         return EXIT_OK
     _print_table(
         ["upload_id", "tenant", "file", "received (UTC)", "status", "loaded", "rejected"],

@@ -141,15 +141,100 @@ def match_headers(headers: list[object]) -> HeaderMatch:
     return HeaderMatch(positions, missing, tuple(unknown), tuple(duplicated))
 
 
+TEMPLATE_SUFFIX: Final = "_Briskk_SKU_Template"
 TEMPLATE_SHEET_RE: Final = re.compile(r"^(?P<tenant>.+)_briskk_sku_template$", re.IGNORECASE)
 TENANT_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 DEFAULT_TENANT: Final = "default"
+# Excel keeps at most 31 characters of a sheet name (PITFALLS): a longer name is cut.
+EXCEL_SHEET_NAME_LIMIT: Final = 31
+# What browsers and file managers append to a second copy of a file: "name (1)", "name(2)"
+# (browsers), "name - Copy", "name - Copy (2)" (Windows), "name copy", "name copy 2" (macOS).
+_COPY_SUFFIX_RE: Final = re.compile(
+    r"(?:\s*\(\d+\)|\s+-\s+copy(?:\s*\(\d+\))?|\s+copy(?:\s+\d+)?)$", re.IGNORECASE
+)
+
+
+def strip_copy_suffix(name: str) -> str:
+    """`'BrandA_Briskk_SKU_Template (1)'` -> `'BrandA_Briskk_SKU_Template'`.
+
+    Removes the marks browsers and file managers add to a second copy of a file (`(1)`,
+    `(2)`, `- Copy`, `copy`, repeated as often as they were added) and surrounding spaces.
+    """
+    name = name.strip()
+    while True:
+        stripped = _COPY_SUFFIX_RE.sub("", name).strip()
+        if stripped == name or not stripped:
+            return name
+        name = stripped
+
+
+def _cut_claim(name: str) -> str | None:
+    """The tenant of a sheet name Excel cut at 31 characters, if the cut fell in the suffix.
+
+    `FashionHubIndia_Briskk_SKU_Temp` (31 characters) is what Excel keeps of
+    `FashionHubIndia_Briskk_SKU_Template`: the name ends with a non-empty start of
+    `_Briskk_SKU_Template` and what precedes it is the tenant. The longest such ending wins
+    (a tenant ending in `_B…` gets the shorter reading). Where the cut fell inside the tenant
+    name itself (a tenant of 31 characters or more), nothing of the suffix is left and the
+    name claims nothing.
+    """
+    if len(name) != EXCEL_SHEET_NAME_LIMIT:
+        return None
+    lowered, suffix = name.lower(), TEMPLATE_SUFFIX.lower()
+    for kept in range(len(suffix) - 1, 0, -1):
+        if lowered.endswith(suffix[:kept]):
+            tenant = name[:-kept].strip()
+            return tenant or None
+    return None
 
 
 def tenant_claim(sheet_name: str) -> str | None:
-    """The tenant a sheet name claims: `BrandA_Briskk_SKU_Template` -> `BrandA`."""
-    match = TEMPLATE_SHEET_RE.match(sheet_name.strip())
-    return match.group("tenant").strip() if match else None
+    """The tenant a sheet name (or a CSV file's name without extension) claims, or None.
+
+    SPEC §1/§2: the data sheet is named `<Tenant>_Briskk_SKU_Template`, in any letter case:
+    `BrandA_Briskk_SKU_Template` and `branda_briskk_sku_template` claim `BrandA` / `branda`
+    (one tenant: tenants compare without regard to case). Also recognised (PITFALLS):
+
+    - a name Excel cut at 31 characters, `FashionHubIndia_Briskk_SKU_Temp` -> `FashionHubIndia`
+      (see `_cut_claim`; a cut inside the tenant name claims nothing);
+    - a copy mark added by a browser or file manager, `BrandA_Briskk_SKU_Template (1)`,
+      `… - Copy`, `… copy 2` -> `BrandA`.
+
+    The claimed name is returned as written (not validated: see `is_valid_tenant`).
+    """
+    name = strip_copy_suffix(sheet_name)
+    match = TEMPLATE_SHEET_RE.match(name)
+    if match:
+        return match.group("tenant").strip() or None
+    return _cut_claim(name)
+
+
+def is_cut_sheet_name(sheet_name: str) -> bool:
+    """True for a name of exactly Excel's 31 characters that claims no tenant: if it was once
+    `<Tenant>_Briskk_SKU_Template`, Excel's cut fell inside the tenant name."""
+    name = strip_copy_suffix(sheet_name)
+    return len(name) == EXCEL_SHEET_NAME_LIMIT and tenant_claim(name) is None
+
+
+def default_tenant_warning(sheet_name: str | None) -> str:
+    """The warning of an upload filed under `default` (SPEC §2: neither an explicit tenant nor
+    a claim). `sheet_name` is None for a CSV file (its file name is the claim)."""
+    if sheet_name is None:
+        return (
+            "no tenant given and the file is not named '<Tenant>_Briskk_SKU_Template.csv': "
+            f"filed under tenant '{DEFAULT_TENANT}'"
+        )
+    if is_cut_sheet_name(sheet_name):
+        return (
+            f"no tenant given and the sheet name '{sheet_name}' is cut at Excel's "
+            f"{EXCEL_SHEET_NAME_LIMIT} characters inside what may be the tenant's name, so it "
+            f"names no tenant: filed under tenant '{DEFAULT_TENANT}'; give the tenant "
+            "explicitly (--tenant or the inbox folder) or use a shorter tenant name"
+        )
+    return (
+        "no tenant given and the sheet is not named '<Tenant>_Briskk_SKU_Template': "
+        f"filed under tenant '{DEFAULT_TENANT}'"
+    )
 
 
 def is_valid_tenant(tenant: str) -> bool:
@@ -164,8 +249,10 @@ class TenantMismatch(ValueError):
 def resolve_tenant(explicit: str | None, claimed: str | None) -> str:
     """Explicit identity wins; a differing claim rejects the file; neither gives `default`.
 
-    Compared case-insensitively (`branda` uploading `BrandA_Briskk_SKU_Template` is the same
-    brand); the explicit spelling is kept.
+    SPEC §2. Compared case-insensitively (`branda` uploading `BrandA_Briskk_SKU_Template` is
+    the same brand); the explicit spelling is returned. The catalog files the upload under the
+    tenant's first-registered spelling (`catalog/tenants.py`), whatever spelling this returns.
+    Raises `TenantMismatch` when both exist and differ.
     """
     if explicit and claimed and explicit.lower() != claimed.lower():
         raise TenantMismatch(

@@ -69,7 +69,11 @@ def test_real_template_through_every_command(env):
     assert result["upload_id"].startswith("default-")
     assert (result["products_loaded"], result["skus_loaded"]) == (4, 4)
     assert (result["products_rejected"], result["rows_rejected"]) == (0, 0)
-    assert result["errors"] == [] and result["warnings"] == []
+    assert result["errors"] == []
+    assert result["warnings"] == [
+        "no tenant given and the sheet is not named '<Tenant>_Briskk_SKU_Template': "
+        "filed under tenant 'default'"
+    ]
     assert result["images"] == {"stored": 0, "reused": 0, "failed": 3, "blocked": 0}
     assert isinstance(result["seconds"], float) and result["seconds"] > 0
 
@@ -163,3 +167,19 @@ def test_db_upgrade(env):
     done = briskk(env, "db", "upgrade")
     assert done.returncode == 0, done.stderr
     assert "catalog schema is current" in done.stdout
+
+
+def test_tenant_options_ignore_letter_case(env, tmp_path):
+    """`--tenant brandA` and `--tenant BRANDA` find tenant BrandA (SPEC §2)."""
+    path = write_xlsx(tmp_path / "t.xlsx", template_rows(4), sheet_name="Sheet1")
+    result = briskk_json(env, "ingest", str(path), "--tenant", "BrandA")
+    assert result["tenant"] == "BrandA" and result["warnings"] == []
+    again = briskk_json(env, "ingest", str(path), "--tenant", "branda")
+    assert again["tenant"] == "BrandA" and again["upload_id"].startswith("BrandA-")
+    products = briskk_json(env, "products", "--tenant", "brandA")
+    assert [(p["tenant"], p["product_id"]) for p in products] == [("BrandA", "P000000")]
+    uploads = briskk_json(env, "uploads", "--tenant", "BRANDA")
+    assert [u["upload_id"] for u in uploads] == [again["upload_id"], result["upload_id"]]
+    assert briskk_json(env, "uploads", "--tenant", "BrandB") == []
+    human = briskk(env, "uploads", "--tenant", "BrandB")
+    assert human.returncode == 0 and "no uploads yet for tenant BrandB" in human.stdout

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from briskk_pipeline import template
 from briskk_pipeline.catalog.tables import images, product_images, products, skus
+from briskk_pipeline.catalog.tenants import same_tenant
 
 _EXACT = frozenset(
     template.columns_of(template.Kind.DECIMAL) + template.columns_of(template.Kind.MEASURE)
@@ -37,7 +38,8 @@ def json_number(value: Decimal | None) -> int | float | None:
 
 
 def _tenant_filter(table: sa.Table, tenant: str | None) -> Iterable[sa.ColumnElement[bool]]:
-    return () if tenant is None else (table.c.tenant == tenant,)
+    """No condition for all tenants; else `tenant` in any letter case (SPEC §2)."""
+    return () if tenant is None else (same_tenant(table.c.tenant, tenant),)
 
 
 def _sku_dict(row: sa.RowMapping) -> dict[str, Any]:
@@ -51,7 +53,7 @@ def _sku_dict(row: sa.RowMapping) -> dict[str, Any]:
 
 
 def list_products(engine: sa.Engine, tenant: str | None = None) -> list[dict[str, Any]]:
-    """Every product (of `tenant`, or of all tenants) with its image slots and SKUs.
+    """Every product (of `tenant`, in any letter case, or of all) with its image slots and SKUs.
 
     Ordered by tenant then product_id; SKUs by sku_id; images by position (0 = main_image).
     `uri`, `width` and `height` come from the stored image and are null when there is none.

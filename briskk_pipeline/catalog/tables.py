@@ -147,3 +147,15 @@ product_images = sa.Table(
     sa.CheckConstraint("position BETWEEN 0 AND 8", name="product_images_position_check"),
     sa.Index("product_images_status_idx", "status"),
 )
+
+# One row per tenant: tenants are one identity whatever the letter case (SPEC §2), and every
+# catalog key uses the spelling first registered (`name`). `tenant_key` is lower(name).
+tenants = sa.Table(
+    "tenants",
+    metadata,
+    sa.Column("tenant_key", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("name", name="tenants_name_key"),
+    sa.CheckConstraint("tenant_key = lower(name)", name="tenants_key_check"),
+)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from briskk_pipeline.catalog.tables import upload_errors, uploads
+from briskk_pipeline.catalog.tenants import same_tenant
 
 IMAGE_COUNT_KEYS: Final[tuple[str, ...]] = ("stored", "reused", "failed", "blocked")
 OUTCOME_STATUSES: Final[frozenset[str]] = frozenset({"succeeded", "rejected"})
@@ -143,8 +144,8 @@ def upload_id_exists(engine: sa.Engine, upload_id: str) -> bool:
 
 
 def find_upload_by_sha256(engine: sa.Engine, tenant: str, sha256: str) -> list[dict[str, Any]]:
-    """Earlier uploads of the same bytes by the same tenant, newest first."""
-    return _read(engine, (uploads.c.tenant == tenant, uploads.c.sha256 == sha256))
+    """Earlier uploads of the same bytes by the same tenant (any letter case), newest first."""
+    return _read(engine, (same_tenant(uploads.c.tenant, tenant), uploads.c.sha256 == sha256))
 
 
 def unlaunched_uploads(
@@ -235,8 +236,8 @@ def get_upload(engine: sa.Engine, upload_id: str) -> dict[str, Any] | None:
 
 
 def list_uploads(engine: sa.Engine, tenant: str | None = None) -> list[dict[str, Any]]:
-    """Every upload (of `tenant`, or of all tenants), newest first."""
-    return _read(engine, () if tenant is None else (uploads.c.tenant == tenant,))
+    """Every upload (of `tenant` in any letter case, or of all tenants), newest first."""
+    return _read(engine, () if tenant is None else (same_tenant(uploads.c.tenant, tenant),))
 
 
 def _iso(moment: datetime | None) -> str | None:

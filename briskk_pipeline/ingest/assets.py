@@ -53,7 +53,15 @@ def registered_upload(engine: sa.Engine, upload_id: str) -> dict[str, Any]:
 def read_archived_upload(
     upload: dict, data: bytes, *, max_rows: int
 ) -> tuple[RawSheet | None, list[Problem]]:
-    """Read the archived bytes and apply the tenant rule of SPEC §2."""
+    """Read the archived bytes and apply the tenant rule of SPEC §2.
+
+    `upload` is the record (`tenant` as filed, `explicit_tenant` as given, `file_name`).
+    Tenants compare without regard to case. Rejected whole (the problems returned, no sheet):
+    an unreadable file, an invalid claimed tenant, a claim that differs from the explicit
+    tenant, or a file whose tenant is not the one it was filed under. Warned about (in the
+    sheet's `warnings`): an upload filed under `default` for want of any tenant, and one
+    filed under a spelling other than the one given.
+    """
     try:
         sheet = read_upload(data, upload["file_name"], max_rows=max_rows)
         claim = sheet.tenant_claim
@@ -70,7 +78,7 @@ def read_archived_upload(
             tenant = template.resolve_tenant(upload["explicit_tenant"], claim)
         except template.TenantMismatch as mismatch:
             raise FileRejected([file_problem(str(mismatch))]) from mismatch
-        if tenant != upload["tenant"]:
+        if tenant.lower() != upload["tenant"].lower():
             raise FileRejected(
                 [
                     file_problem(
@@ -81,7 +89,24 @@ def read_archived_upload(
             )
     except FileRejected as rejection:
         return None, rejection.problems
+    sheet.warnings.extend(tenant_warnings(upload, sheet, tenant))
     return sheet, []
+
+
+def tenant_warnings(upload: dict, sheet: RawSheet, tenant: str) -> list[str]:
+    """What the brand should know about the tenant its upload was filed under.
+
+    `tenant` is the one `resolve_tenant` chose (as spelled in `--tenant`, the inbox folder or
+    the sheet name); `upload["tenant"]` the first-registered spelling it was filed under.
+    """
+    if upload["explicit_tenant"] is None and sheet.tenant_claim is None:
+        return [template.default_tenant_warning(sheet.sheet_name)]
+    if tenant != upload["tenant"]:
+        return [
+            f"tenant '{tenant}' is filed under '{upload['tenant']}', the spelling first "
+            "registered (tenant names ignore letter case)"
+        ]
+    return []
 
 
 @asset(

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from briskk_pipeline import template
 from briskk_pipeline.catalog import uploads
+from briskk_pipeline.catalog.tenants import register_tenant
 from briskk_pipeline.resources import ObjectStore
 
 _SAFE_NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -54,7 +55,12 @@ def sheet_claim(data: bytes, file_name: str) -> str | None:
 
 
 def registered_tenant(explicit: str | None, claim: str | None) -> str:
-    """The tenant the upload is filed under (a mismatch is rejected later, by `raw_sheet`)."""
+    """The tenant the upload is filed under, as given (a mismatch is rejected later, by
+    `raw_sheet`; `register` maps this to the tenant's first-registered spelling).
+
+    Explicit wins; else a valid claim; else `default` (an invalid claim is rejected by
+    `raw_sheet`, so its upload is filed under `default`).
+    """
     if explicit is not None:
         return explicit
     if claim is not None and template.is_valid_tenant(claim):
@@ -87,11 +93,17 @@ def register(
     engine: sa.Engine,
     received_at: datetime | None = None,
 ) -> Registration:
-    """Archive `data`, verified by sha256 read-back, and record the upload as `running`."""
+    """Archive `data`, verified by sha256 read-back, and record the upload as `running`.
+
+    The upload is filed under the tenant's first-registered spelling (SPEC §2: `brandA` and
+    `BrandA` are one tenant), which names its upload id, archive key and catalog rows; the
+    explicit tenant is recorded as given. Raises `RegistrationError` for an invalid explicit
+    tenant.
+    """
     explicit = check_tenant(explicit_tenant) if explicit_tenant is not None else None
     received_at = received_at or datetime.now(UTC)
     digest = hashlib.sha256(data).hexdigest()
-    tenant = registered_tenant(explicit, sheet_claim(data, file_name))
+    tenant = register_tenant(engine, registered_tenant(explicit, sheet_claim(data, file_name)))
     base_id = upload_id_for(tenant, received_at, digest)
     upload_id, n = base_id, 1
     while uploads.upload_id_exists(engine, upload_id):

@@ -1,7 +1,8 @@
 """The watched folder: a file dropped in the inbox becomes a registered upload and a run.
 
 Layout (SPEC §2): `<inbox>/<file>` is filed under the tenant its sheet name claims;
-`<inbox>/<tenant>/<file>` is uploaded *by* `<tenant>` (the folder is the explicit identity).
+`<inbox>/<tenant>/<file>` is uploaded *by* `<tenant>` (the folder is the explicit identity; any
+letter case: `inbox/branda/` files under `BrandA` when that spelling was registered first).
 Only one level of subfolders is watched. Hidden files and folders (`.*`, which includes the
 sensor's own `.rejected/`), Excel lock files (`~$*`) and files still being written under a
 temporary name (`*.part`, `*.tmp`, `*.crdownload`) are ignored.

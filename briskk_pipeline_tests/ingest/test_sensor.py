@@ -505,3 +505,29 @@ def test_a_tick_registers_a_bounded_number_of_files(
     third = watch_inbox(inbox, second.pending, store=local_store, engine=engine, max_files=2)
     assert [r.file_name for r in third.registered] == ["file2.csv"]
     assert third.pending == {}
+
+
+def test_a_tenant_folder_in_another_case_is_the_same_tenant(
+    tick: Ticker, inbox: Path, engine: sa.Engine, local_store: LocalObjectStore
+) -> None:
+    """SPEC §2: `inbox/branda/` after a `BrandA` upload files under `BrandA`, the spelling
+    first registered: same upload ids, archive keys and run tag (one tenant's run queue)."""
+    first = register(
+        _workbook(inbox.parent / "first.xlsx"),
+        "first.xlsx",
+        explicit_tenant=None,
+        source="cli",
+        store=local_store,
+        engine=engine,
+    )
+    assert first.tenant == "BrandA"
+    (inbox / "branda").mkdir()
+    _workbook(inbox / "branda" / "catalog.xlsx", sheet="Sheet1")
+    tick()
+    result = tick()
+    record = next(r for r in _uploads(engine) if r["file_name"] == "catalog.xlsx")
+    assert (record["tenant"], record["explicit_tenant"]) == ("BrandA", "branda")
+    assert record["upload_id"].startswith("BrandA-")
+    assert record["archive_key"].startswith(f"archive/BrandA/{record['upload_id']}/")
+    assert [r.tags["briskk/tenant"] for r in result.run_requests] == ["BrandA"]
+    assert not (inbox / "branda" / "catalog.xlsx").exists()
