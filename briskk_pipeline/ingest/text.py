@@ -10,7 +10,10 @@ locales; Google Sheets, Numbers and LibreOffice write UTF-8 without a BOM. The r
 2. No BOM, but every other byte of the start is NUL (ASCII text in UTF-16 written without a
    BOM, e.g. by some database exports) -> UTF-16 LE or BE, as rule 1.
 3. Valid UTF-8 -> UTF-8 (plain ASCII is valid UTF-8).
-4. Otherwise Windows-1252 (`encoding == WINDOWS_1252`: the reader adds a warning naming the
+4. Not valid UTF-8, but its well-formed UTF-8 letters are at least as many as the non-ASCII
+   bytes outside them -> UTF-8 with damaged bytes (e.g. one cell pasted from a Windows-1252
+   file): `bad_byte` is set. Reading it as Windows-1252 would turn every "é" into "Ã©".
+5. Otherwise Windows-1252 (`encoding == WINDOWS_1252`: the reader adds a warning naming the
    first cell with a non-ASCII letter, so the brand can check it). The five bytes Windows-1252
    leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) mean the file is in some other encoding:
    `bad_byte` is set.
@@ -22,6 +25,7 @@ so the reader can still find the header and name the column of the first one.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 
 UTF_8 = "UTF-8"
@@ -29,6 +33,10 @@ UTF_16 = "UTF-16"
 WINDOWS_1252 = "Windows-1252"
 
 _UTF16_SAMPLE_BYTES = 200
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+_NON_ASCII_BYTE = re.compile(rb"[\x80-\xff]")
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,16 @@ def decode_text(data: bytes) -> DecodedText:
         return DecodedText(data.decode("utf-8"), UTF_8)
     except UnicodeDecodeError:
         pass
+    if _mostly_utf8(data):
+        damaged = _strict(data, "utf-8", UTF_8)
+        assert damaged.bad_byte is not None
+        bad = BadByte(
+            damaged.bad_byte.offset,
+            damaged.bad_byte.byte,
+            "is not valid UTF-8, although the rest of the file is (part of it was pasted or "
+            "saved in another encoding)",
+        )
+        return DecodedText(damaged.text, UTF_8, bad)
     decoded = _strict(data, "cp1252", WINDOWS_1252)
     if decoded.bad_byte is None:
         return decoded
@@ -91,6 +109,15 @@ def decode_text(data: bytes) -> DecodedText:
         "is not valid UTF-8 and means nothing in Windows-1252 either (Excel's plain 'CSV')",
     )
     return DecodedText(decoded.text, WINDOWS_1252, bad)
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """True when well-formed UTF-8 letters outnumber the bytes outside them: a UTF-8 file with
+    a few stray bytes (e.g. one cell pasted from a Windows-1252 file), not Windows-1252 text,
+    where a letter followed by the symbols that would make a UTF-8 sequence is rare."""
+    letters = _UTF8_SEQUENCE.findall(data)
+    stray = len(_NON_ASCII_BYTE.findall(data)) - sum(len(x) for x in letters)
+    return len(letters) >= stray
 
 
 def _strict(body: bytes, codec: str, name: str) -> DecodedText:
