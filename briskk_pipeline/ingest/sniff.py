@@ -7,7 +7,7 @@ sees "the CSV file has no header row" for a PDF.
 
 Rules (signatures from each format's specification; checked in this order):
 
-- ZIP (`PK\\x03\\x04`): an Excel workbook (`[Content_Types].xml` + `xl/`, i.e. xlsx/xlsm/xlsb)
+- ZIP (`PK\\x03\\x04`): an Excel workbook (entries under `xl/`: xlsx/xlsm/xlsb)
   or an OpenDocument spreadsheet (`mimetype` = `application/vnd.oasis.opendocument.spreadsheet`)
   goes to the Excel reader; Apple Numbers (`Index/*.iwa`), Word (`word/`), PowerPoint (`ppt/`)
   and other zip archives are rejected by name. A zip whose directory cannot be read also goes
@@ -90,7 +90,7 @@ def _check_zip(data: bytes) -> None:
             mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
     except (zipfile.BadZipFile, OSError, EOFError, KeyError, zipfile.LargeZipFile):
         return  # damaged: the Excel reader says how
-    if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
+    if any(n.startswith("xl/") for n in names):  # xlsx/xlsm/xlsb, even if damaged
         return
     if mimetype.strip() == _ODS_MIMETYPE:
         return

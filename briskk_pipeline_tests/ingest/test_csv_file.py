@@ -412,6 +412,20 @@ def test_european_excel_csv_loads_with_its_accents(harness, tmp_path):
     assert skus["P000000-1"]["price"] == float(str(rows[1]["price"]))
 
 
+def test_unreadable_byte_is_rejected_end_to_end_with_its_row(harness, tmp_path):
+    rows = template_rows(4)
+    rows[2]["color"] = "Gr@BAD@n"
+    path = tmp_path / "BrandA_Briskk_SKU_Template.csv"
+    path.write_bytes(_with_bad_byte(template_text(rows, delimiter=";"), "cp1252", b"\x8f"))
+    record = harness.ingest(path)
+    assert record["status"] == "rejected"
+    assert [(e["row"], e["column"], e["value"]) for e in record["errors"]] == [
+        (4, "color", "Gr\ufffdn")
+    ]
+    assert "byte 0x8F in this cell" in record["errors"][0]["message"]
+    assert harness.products() == []
+
+
 def test_file_that_is_a_web_page_is_rejected_end_to_end(harness, tmp_path):
     path = tmp_path / "BrandA_Briskk_SKU_Template.xls"
     path.write_bytes(_HTML_TABLE.encode())
