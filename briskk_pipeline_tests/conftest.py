@@ -4,4 +4,5 @@ pytest_plugins = [
     "briskk_pipeline_tests.fixtures.postgres",
     "briskk_pipeline_tests.fixtures.s3",
     "briskk_pipeline_tests.fixtures.http",
+    "briskk_pipeline_tests.fixtures.cli",
 ]

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from briskk_pipeline_tests.fixtures.cli import briskk, briskk_json
 from briskk_pipeline_tests.workbooks import template_rows, write_xlsx
 
 REAL_TEMPLATE = Path(__file__).resolve().parents[2] / "shared/samples/briskk-sku-template.xlsx"
@@ -29,36 +26,6 @@ INGEST_KEYS = {
 }
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "BRISKK_", "S3_"))
-    }
-    environment.update(
-        DATABASE_URL=database_url,
-        BRISKK_HOME=str(tmp_path / "home"),
-        BRISKK_FETCH_IMAGES="0",  # nothing in tests reaches the internet
-    )
-    return environment
-
-
-def briskk(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "briskk_pipeline.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-def briskk_json(env: dict[str, str], *args: str, code: int = 0) -> Any:
-    done = briskk(env, *args, "--json")
-    assert done.returncode == code, done.stderr
-    assert "Traceback" not in done.stderr
-    return json.loads(done.stdout)
 
 
 def test_real_template_through_every_command(env):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from briskk_pipeline.template import COLUMN_NAMES, PRODUCT_COLUMNS
-from briskk_pipeline_tests.test_cli import briskk_json, env  # noqa: F401 (fixture)
+from briskk_pipeline_tests.fixtures.cli import briskk_json
 from briskk_pipeline_tests.workbooks import openpyxl_bytes, template_rows
 
 pytestmark = pytest.mark.e2e
