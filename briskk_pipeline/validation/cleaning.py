@@ -18,10 +18,17 @@ import pandas as pd
 
 from briskk_pipeline import characters
 from briskk_pipeline.template import BY_NAME, COLUMN_NAMES, Kind, columns_of
-from briskk_pipeline.validation.numbers import MEASURE, MONEY, STOCK, NumberRule, read_numbers
+from briskk_pipeline.validation.numbers import (
+    MEASURE,
+    MONEY,
+    STOCK,
+    NumberRule,
+    read_numbers,
+    to_float,
+)
 from briskk_pipeline.validation.report import Problem
 
-_FLOAT_ID_RE = r"(\d+)\.0+"  # 123456789012.0 -> 123456789012: an Excel number read as text
+_FLOAT_ID_RE = r"([0-9]+)\.0+"  # 123456789012.0 -> 123456789012: an Excel number read as text
 _TRUE = frozenset({"true", "yes", "y", "1", "1.0"})
 _FALSE = frozenset({"false", "no", "n", "0", "0.0"})
 _INT32_MAX = 2**31 - 1
@@ -55,19 +62,24 @@ def clean(raw: pd.DataFrame) -> Cleaned:
 
     for name in columns_of(Kind.IDENTIFIER):
         text = _identifiers(raw[name], name, warnings)
-        typed[name] = text.str.replace(f"^{_FLOAT_ID_RE}$", r"\1", regex=True)
+        # Only the few cells spelled like a float are rewritten: a replacement with a group
+        # reference runs Python's `re` cell by cell.
+        floats = text.str.fullmatch(_FLOAT_ID_RE).to_numpy()
+        if floats.any():
+            text = text.mask(floats, text[floats].str.replace(_FLOAT_ID_RE, r"\1", regex=True))
+        typed[name] = text
 
     for kind in (Kind.DECIMAL, Kind.MEASURE):
         for name in columns_of(kind):
             read = read_numbers(raw[name], _NUMBER_RULES[kind])
             _report_cells(problems, raw, name, read.problems)
             exact[name] = read.exact
-            typed[name] = pd.to_numeric(read.exact, errors="coerce").astype("float64")
+            typed[name] = to_float(read.exact)
 
     for name in columns_of(Kind.INTEGER):
         read = read_numbers(raw[name], _NUMBER_RULES[Kind.INTEGER])
         _report_cells(problems, raw, name, read.problems)
-        numbers = pd.to_numeric(read.exact, errors="coerce")
+        numbers = to_float(read.exact)
         too_big = numbers.abs() > _INT32_MAX
         _report(problems, raw, name, too_big.fillna(False), "is too large")
         typed[name] = numbers.where(~too_big).round().astype("Int64")
