@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from briskk_pipeline import characters
+
 
 class Level(StrEnum):
     PRODUCT = "product"
@@ -102,10 +104,18 @@ def columns_of(kind: Kind) -> tuple[str, ...]:
 
 
 def normalize_header(header: object) -> str:
-    """`' Product_ID* '` -> `'product_id'`: trimmed, `*` dropped, lower case."""
+    """`' Product_ID* '` -> `'product_id'`: trimmed, `*` dropped, lower case.
+
+    Invisible characters (zero-width spaces, byte order marks, soft hyphens, no-break spaces:
+    `characters.is_invisible`) are removed first and the text is NFKC-normalized, so
+    `'sku_id\\u200b*'` and full-width `'ｓｋｕ＿ｉｄ'` both match `sku_id`.
+    """
     if header is None:
         return ""
-    return str(header).strip().replace("*", "").strip().lower()
+    text = str(header)
+    if not text.isascii():
+        text = characters.identifier_text(text)
+    return text.strip().replace("*", "").strip().lower()
 
 
 @dataclass(frozen=True)

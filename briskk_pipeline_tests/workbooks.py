@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,9 @@ def template_rows(
     if realistic:
         return _realistic_rows(n_rows, skus_per_product, seed, image_base, product_prefix)
     rng = random.Random(seed)
+    # Barcodes are unique per tenant: files with another product prefix get other barcodes.
+    prefix_offset = 0 if product_prefix == "P" else zlib.crc32(product_prefix.encode()) % 900 + 1
+    barcode_base = 890_000_000_000 + prefix_offset * 10_000_000
     rows: list[dict[str, Any]] = []
     for i in range(n_rows):
         p = i // skus_per_product
@@ -97,7 +101,7 @@ def template_rows(
             bullet_points="Material: 100% cotton; Care: machine wash cold",
             neck_type="Round Neck",
             sku_id=f"{product_prefix}{p:06d}-{i % skus_per_product}",
-            barcode=890000000000 + i,
+            barcode=barcode_base + i,
             size=SIZES[(i + p) % len(SIZES)],
             color=COLORS[p % len(COLORS)],
             price=price,

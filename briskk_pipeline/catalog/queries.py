@@ -1,4 +1,5 @@
-"""Reading the catalog: `briskk products --json` (SPEC §4) and SKU ownership for validation.
+"""Reading the catalog: `briskk products --json` (SPEC §4), and for validation who owns a SKU
+id or a barcode and which SKU ids differ only in letter case.
 
 `list_products` runs three queries whatever the size of the catalog (products, SKUs, image
 slots joined to stored images) and assembles the nested JSON shape in Python.
@@ -131,3 +132,42 @@ def sku_owners(engine: sa.Engine, tenant: str, sku_ids: list[str]) -> dict[str, 
     )
     with engine.connect() as connection:
         return {sku_id: product_id for sku_id, product_id in connection.execute(query)}
+
+
+def barcode_owners(engine: sa.Engine, tenant: str, barcodes: list[str]) -> dict[str, str]:
+    """barcode -> sku_id for those of `barcodes` already on a SKU of the tenant's catalog.
+
+    Disabled SKUs count: they keep their barcode. Should two catalog SKUs share a barcode
+    (loaded before barcodes were checked), one of them is named.
+    """
+    if not barcodes:
+        return {}
+    wanted = sa.bindparam("barcodes", list(barcodes), type_=ARRAY(sa.Text))
+    query = (
+        sa.select(skus.c.barcode, skus.c.sku_id)
+        .where(skus.c.tenant == tenant, skus.c.barcode == sa.any_(wanted))
+        .order_by(skus.c.sku_id)
+    )
+    with engine.connect() as connection:
+        owners: dict[str, str] = {}
+        for barcode, sku_id in connection.execute(query):
+            owners.setdefault(barcode, sku_id)
+        return owners
+
+
+def sku_ids_by_lower_case(engine: sa.Engine, tenant: str, lowered: list[str]) -> list[str]:
+    """The tenant's catalog SKU ids whose lower-case form is one of `lowered`.
+
+    For the "differs only in letter case" warning; a scan of the tenant's SKUs (no index on
+    `lower(sku_id)`), fine at catalog sizes of a few hundred thousand SKUs per tenant.
+    """
+    if not lowered:
+        return []
+    wanted = sa.bindparam("lowered", list(lowered), type_=ARRAY(sa.Text))
+    query = (
+        sa.select(skus.c.sku_id)
+        .where(skus.c.tenant == tenant, sa.func.lower(skus.c.sku_id) == sa.any_(wanted))
+        .order_by(skus.c.sku_id)
+    )
+    with engine.connect() as connection:
+        return list(connection.scalars(query))

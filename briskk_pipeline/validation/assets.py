@@ -12,7 +12,7 @@ from dagster import (
     asset,
 )
 
-from briskk_pipeline.catalog.queries import sku_owners
+from briskk_pipeline.catalog.queries import barcode_owners, sku_ids_by_lower_case, sku_owners
 from briskk_pipeline.ingest.assets import RawUpload
 from briskk_pipeline.ingest.partitions import uploads_partitions
 from briskk_pipeline.metadata import frame_preview, problems_table
@@ -37,8 +37,10 @@ def validated_rows(
     """Typed, validated rows split into products and SKUs, plus the brand's problem report.
 
     Pandera schemas check each row lazily (every problem at once); cross-row rules catch
-    duplicate SKUs, product columns that disagree, and SKUs that belong to another product of
-    the tenant. A product with any bad row is rejected whole; the others go on.
+    duplicate SKUs, product columns that disagree, SKUs that belong to another product of
+    the tenant, and barcodes on two SKUs (in the file or against the catalog). Identifiers
+    that had to change (invisible characters removed) and SKU ids that differ only in letter
+    case are cell warnings. A product with any bad row is rejected whole; the others go on.
     """
     started = time.perf_counter()
     if raw_sheet.sheet is None:
@@ -49,6 +51,8 @@ def validated_rows(
             raw_sheet.sheet.frame,
             sku_owners=lambda ids: sku_owners(engine, raw_sheet.tenant, ids),
             read_problems=raw_sheet.sheet.problems,
+            barcode_owners=lambda codes: barcode_owners(engine, raw_sheet.tenant, codes),
+            sku_lookalikes=lambda ids: sku_ids_by_lower_case(engine, raw_sheet.tenant, ids),
         )
         result.warnings = [
             *raw_sheet.sheet.warnings,

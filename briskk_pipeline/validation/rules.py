@@ -1,8 +1,13 @@
-"""Rules that span rows: one SKU per row, one product per product_id, one owner per SKU."""
+"""Rules that span rows: one SKU per row, one product per product_id, one owner per SKU,
+one SKU per barcode; and the warning for SKU ids that differ only in letter case.
+
+Functions take the cleaned frame (`cleaning.clean(...).typed`, indexed by Excel row) and return
+`Problem`s: those of the `*_warnings` functions are cell warnings (the row still loads).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
@@ -136,6 +141,103 @@ def foreign_skus(typed: pd.DataFrame, owners: Mapping[str, str]) -> list[Problem
                     "a SKU cannot move to another product",
                 )
             )
+    return problems
+
+
+def duplicate_barcodes(typed: pd.DataFrame) -> list[Problem]:
+    """Every row whose barcode is also on another SKU (a different sku_id) of the file.
+
+    A barcode identifies one article at the till, so two SKUs with one barcode cannot both be
+    right; each row names the other rows and their SKU ids. Rows repeating the same sku_id
+    are `duplicate_skus`' business.
+    """
+    keyed = typed.loc[typed["barcode"].notna() & typed["sku_id"].notna(), ["barcode", "sku_id"]]
+    shared = keyed.groupby("barcode", sort=False)["sku_id"].transform("nunique") > 1
+    problems: list[Problem] = []
+    for barcode, group in keyed[shared.to_numpy()].groupby("barcode", sort=False):
+        for row, sku_id in zip(group.index, group["sku_id"], strict=True):
+            others = [
+                f"row {other} (SKU '{other_sku}')"
+                for other, other_sku in zip(group.index, group["sku_id"], strict=True)
+                if other_sku != sku_id
+            ]
+            problems.append(
+                Problem(
+                    row=int(row),
+                    column="barcode",
+                    value=str(barcode),
+                    message=f"barcode is also on {', '.join(others)}; "
+                    "each barcode must belong to one SKU",
+                )
+            )
+    return problems
+
+
+def foreign_barcodes(typed: pd.DataFrame, owners: Mapping[str, str]) -> list[Problem]:
+    """Rows whose barcode already belongs to another SKU of the tenant's catalog.
+
+    `owners`: barcode -> sku_id in the catalog. The owner SKU being in this upload too means
+    the upload gives it another barcode (or the in-file rule reports both), so it is no clash.
+    """
+    problems: list[Problem] = []
+    if not owners:
+        return problems
+    in_file = set(typed["sku_id"].dropna())
+    for row, barcode, sku_id in zip(typed.index, typed["barcode"], typed["sku_id"], strict=True):
+        owner = owners.get(barcode) if isinstance(barcode, str) else None
+        if owner is not None and owner != sku_id and owner not in in_file:
+            problems.append(
+                Problem(
+                    row=int(row),
+                    column="barcode",
+                    value=barcode,
+                    message=f"barcode already belongs to SKU '{owner}' in your catalog; "
+                    "each barcode must belong to one SKU",
+                )
+            )
+    return problems
+
+
+def case_only_sku_warnings(typed: pd.DataFrame, catalog_ids: Iterable[str] = ()) -> list[Problem]:
+    """Warnings for SKU ids that differ only in letter case, in the file or from the catalog.
+
+    SKU ids are case-sensitive (`sku-1` and `SKU-1` are two SKUs), which is rarely what a
+    brand means: each row gets a warning naming the look-alikes (other rows of the file, or
+    `catalog_ids`, the tenant's catalog SKU ids with the same lower-case form). The rows load.
+    """
+    keyed = typed.loc[typed["sku_id"].notna(), ["sku_id"]]
+    if keyed.empty:
+        return []
+    keyed = keyed.assign(_folded=keyed["sku_id"].str.lower())
+    known: dict[str, set[str]] = {}
+    for sku_id in catalog_ids:
+        known.setdefault(sku_id.lower(), set()).add(sku_id)
+    folded_ids = keyed.groupby("_folded", sort=False)["sku_id"]
+    variants = folded_ids.transform("nunique") > 1
+    variants |= keyed["_folded"].isin(list(known))
+    problems: list[Problem] = []
+    for folded, group in keyed[variants.to_numpy()].groupby("_folded", sort=False):
+        for row, sku_id in zip(group.index, group["sku_id"], strict=True):
+            twins = [
+                f"'{other}' (row {other_row})"
+                for other_row, other in zip(group.index, group["sku_id"], strict=True)
+                if other != sku_id
+            ]
+            twins += [
+                f"'{other}' (in your catalog)"
+                for other in sorted(known.get(str(folded), ()))
+                if other != sku_id
+            ]
+            if twins:
+                problems.append(
+                    Problem(
+                        row=int(row),
+                        column="sku_id",
+                        value=str(sku_id),
+                        message=f"differs only in letter case from {', '.join(twins)}; "
+                        "they are loaded as different SKUs",
+                    )
+                )
     return problems
 
 

@@ -19,7 +19,9 @@ from briskk_pipeline.validation.cleaning import clean
 from briskk_pipeline.validation.report import Problem, dedupe
 from briskk_pipeline.validation.schemas import OFFER_CHECK, TemplateRow, message_for
 
-SkuOwners = Callable[[list[str]], Mapping[str, str]]
+SkuOwners = Callable[[list[str]], Mapping[str, str]]  # sku_id -> product_id in the catalog
+BarcodeOwners = Callable[[list[str]], Mapping[str, str]]  # barcode -> sku_id in the catalog
+SkuLookalikes = Callable[[list[str]], Iterable[str]]  # lower-case ids -> catalog sku_ids
 Status = Literal["succeeded", "rejected"]
 
 
@@ -65,8 +67,13 @@ def validate_rows(
     sku_owners: SkuOwners | None = None,
     *,
     read_problems: Iterable[Problem] = (),
+    barcode_owners: BarcodeOwners | None = None,
+    sku_lookalikes: SkuLookalikes | None = None,
 ) -> ValidatedRows:
     """Clean, check and split `raw` (a `raw_sheet` frame indexed by Excel row).
+
+    `sku_owners`, `barcode_owners` and `sku_lookalikes` ask the tenant's catalog (see
+    `catalog.queries`); without them only the file itself is checked.
 
     `read_problems` are the cells the reader already found wrong (`RawSheet.problems`, e.g.
     an Excel error cell): they come first, so their message wins over what the checks would
@@ -83,6 +90,10 @@ def validate_rows(
     problems.extend(rules.duplicate_skus(typed))
     problems.extend(rules.conflicting_product_fields(typed, raw))
     problems.extend(rules.foreign_skus(typed, owners))
+    problems.extend(rules.duplicate_barcodes(typed))
+    if barcode_owners is not None:
+        barcodes = typed["barcode"].dropna().unique().tolist()
+        problems.extend(rules.foreign_barcodes(typed, barcode_owners(barcodes) if barcodes else {}))
     # A row tied to its product only by its SKU gets the product's values once product_id is
     # filled: its blank product cells are not problems of their own.
     tied = {p.row for p in orphans}
@@ -91,6 +102,9 @@ def validate_rows(
         for p in dedupe(problems)
         if not (p.row in tied and p.column in PRODUCT_COLUMNS and p.column != "product_id")
     ]
+    lowered = typed["sku_id"].dropna().str.lower().unique().tolist()
+    lookalikes = sku_lookalikes(lowered) if sku_lookalikes is not None and lowered else ()
+    cell_warnings = [*cleaned.warnings, *rules.case_only_sku_warnings(typed, lookalikes)]
 
     bad_rows = {p.row for p in problems if p.row is not None}
     bad_products = set(typed.loc[typed.index.isin(bad_rows), "product_id"].dropna())
@@ -107,6 +121,7 @@ def validate_rows(
         products=products.reset_index(drop=True),
         skus=skus.reset_index(drop=True),
         problems=problems,
+        cell_warnings=cell_warnings,
         rows_total=len(typed),
         products_total=int(typed["product_id"].nunique()),
         products_rejected=len(bad_products),

@@ -60,6 +60,7 @@ def test_identifiers_stay_text_never_floats(column, given, expected):
         (".5", "0.5", 0.5),
         ("12.", "12", 12.0),
         ("1 299", "1299", 1299.0),
+        ("₹ 100", "100", 100.0),
     ],
 )
 def test_prices_are_exact_decimals(given, exact, number):
@@ -69,7 +70,7 @@ def test_prices_are_exact_decimals(given, exact, number):
     assert cleaned.problems == []
 
 
-@pytest.mark.parametrize("given", ["abc", "12,5.3.1", "₹ 100", "1e3x"])
+@pytest.mark.parametrize("given", ["abc", "12,3x", "1e3x"])  # more in test_numbers.py
 def test_non_numbers_are_reported(given):
     problems = clean(one_row(price=given)).problems
     assert [(p.row, p.column, p.value, p.message) for p in problems] == [
