@@ -38,6 +38,7 @@ class ValidatedRows:
     products_rejected: int = 0
     rows_rejected: int = 0
     rejected_whole: bool = False
+    rejected_products: list[str] = field(default_factory=list)  # product ids rejected whole
     tenant: str | None = None  # set by the asset: whose catalog these rows are for
 
     @property
@@ -98,6 +99,7 @@ def validate_rows(
         rows_total=len(typed),
         products_total=int(typed["product_id"].nunique()),
         products_rejected=len(bad_products),
+        rejected_products=sorted(str(p) for p in bad_products),
         rows_rejected=int(rejected.sum()),
     )
 
