@@ -73,19 +73,23 @@ def summary_line(
     if record["dry_run"]:
         counts = change_counts(record["changes"] or [])
         head = (
-            f"Dry run, nothing was changed: {loaded} products would load ({counts['new']} new, "
+            f"Dry run, nothing was changed: {_n(loaded, 'product')} would load "
+            f"({counts['new']} new, "
             f"{counts['changed']} changed, {counts['unchanged']} unchanged), {rejected} "
-            f"rejected ({rows} rows); {counts['skus_disabled']} SKUs would be disabled "
+            f"rejected ({_n(rows, 'row')}); {_n(counts['skus_disabled'], 'SKU')} would be disabled "
             "(sheet 'Changes')."
         )
     elif loaded == 0:
         head = (
             "Nothing was loaded: the file was rejected."
             if not rejected
-            else (f"Nothing was loaded: all {rejected} products were rejected ({rows} rows).")
+            else (
+                f"Nothing was loaded: all {_n(rejected, 'product')} were rejected "
+                f"({_n(rows, 'row')})."
+            )
         )
     else:
-        head = f"{loaded} products loaded, {rejected} rejected ({rows} rows)."
+        head = f"{_n(loaded, 'product')} loaded, {rejected} rejected ({_n(rows, 'row')})."
     if errors:
         fix = (
             f" Fix the {errors} problem{'s' if errors != 1 else ''} below"
@@ -101,3 +105,7 @@ def summary_line(
     if warnings:
         fix += f" Check the {warnings} warning{'s' if warnings != 1 else ''} (yellow)."
     return head + fix
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
