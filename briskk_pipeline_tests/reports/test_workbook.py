@@ -170,7 +170,16 @@ def test_800_row_report_takes_well_under_a_second(tmp_path):
     findings = findings_for(data, path.name)
     assert len(findings) == 100
     best = min(_timed(data, path.name, findings) for _ in range(3))
-    assert best < 0.8, best
+    # Measured 0.35 s on an idle 2-core machine, where openpyxl's own load + save of the
+    # file is 0.33 s; on a shared machine both grow, so the bound is our share of the time.
+    bare = min(_round_trip(data) for _ in range(3))
+    assert best < 1.3 * bare + 0.1, (best, bare)
+
+
+def _round_trip(data: bytes) -> float:
+    started = time.perf_counter()
+    openpyxl.load_workbook(io.BytesIO(data)).save(io.BytesIO())
+    return time.perf_counter() - started
 
 
 def _timed(data: bytes, name: str, findings: list[Finding]) -> float:
