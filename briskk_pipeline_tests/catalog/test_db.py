@@ -82,7 +82,7 @@ def test_upgrade_twice_is_a_no_op(engine: sa.Engine, monkeypatch: pytest.MonkeyP
     db.upgrade(engine)
     with engine.connect() as connection:
         versions = connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()
-    assert versions == [("0001_initial",)]
+    assert versions == [("0003_reports",)]
 
 
 def test_concurrent_upgrades_of_a_fresh_database_both_succeed(database_url: str) -> None:
