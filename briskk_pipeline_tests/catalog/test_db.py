@@ -102,7 +102,7 @@ def test_concurrent_upgrades_of_a_fresh_database_both_succeed(database_url: str)
         thread.join(timeout=60)
     assert errors == []
     with engine.connect() as connection:
-        assert db.current_revision(connection) == "0001_initial"
+        assert db.current_revision(connection) == "0003_reports"
         assert compare_metadata(MigrationContext.configure(connection), tables.metadata) == []
 
 
