@@ -82,7 +82,17 @@ def _parser() -> argparse.ArgumentParser:
         help="the uploading tenant, any letter case (default: from the sheet name)",
     )
     ingest.add_argument("--json", action="store_true", help="print one JSON object")
+    ingest.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what the upload would change; change nothing (recorded as 'previewed')",
+    )
     ingest.set_defaults(handler=cmd_ingest)
+
+    report = commands.add_parser("report", help="save an upload's annotated workbook (.xlsx)")
+    report.add_argument("upload_id", help="the upload (see `briskk uploads`)")
+    report.add_argument("-o", "--output", type=Path, help="where to save (default ./<id>.xlsx)")
+    report.set_defaults(handler=cmd_report)
 
     products = commands.add_parser("products", help="list the catalog")
     products.add_argument("--tenant", help="only this tenant (any letter case)")
@@ -159,6 +169,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         except RegistrationError as error:
             raise CliError(str(error)) from error
         upload_id = registration.upload_id
+        if args.dry_run:
+            uploads.mark_dry_run(engine, upload_id)
         instance = DagsterInstance.get()
         instance.add_dynamic_partitions("uploads", [upload_id])
         run_id = str(uuid.uuid4())
@@ -171,7 +183,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 partition_key=upload_id,
                 run_id=run_id,
                 raise_on_error=False,
-                tags={"briskk/tenant": registration.tenant, "briskk/source": "cli"},
+                tags={
+                    "briskk/tenant": registration.tenant,
+                    "briskk/source": "cli",
+                    **({"briskk/dry_run": "true"} if args.dry_run else {}),
+                },
                 run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             )
         if not result.success:
@@ -181,6 +197,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if record is None:  # registered above: only a catalog reset in between gets here
         raise CliError(f"upload {upload_id} vanished from the catalog", EXIT_FAILED)
     summary = _ingest_summary(record, seconds=time.monotonic() - started)
+    if record["status"] == "previewed":
+        summary["changes"] = record["changes"] or []
     if args.json:
         _print_json(summary)
     else:
@@ -188,6 +206,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return {
         "succeeded": EXIT_OK,
         "rejected": EXIT_REJECTED,
+        # a preview of a file that would be rejected says so as the real ingest would
+        "previewed": EXIT_OK if record["products_loaded"] else EXIT_REJECTED,
     }.get(record["status"], EXIT_FAILED)
 
 
@@ -228,6 +248,11 @@ def _print_ingest(summary: dict[str, Any], record: dict[str, Any], out: TextIO) 
     )
     if status == "failed":
         print(f"  the pipeline failed: {record.get('failure_reason')}", file=out)
+    if status == "previewed":
+        from briskk_pipeline.reports.preview import print_preview
+
+        print_preview(summary["changes"], out)
+        print("\nwhat the upload would load:", file=out)
     images = summary["images"]
     _print_table(
         ["products loaded", "SKUs loaded", "products rejected", "rows rejected", "images"],
@@ -260,6 +285,32 @@ def _print_ingest(summary: dict[str, Any], record: dict[str, Any], out: TextIO) 
             ],
             out,
         )
+    if record.get("report_uri"):
+        print(
+            f"\nyour file with every problem marked: briskk report {summary['upload_id']}",
+            file=out,
+        )
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from briskk_pipeline.catalog.uploads import get_upload
+    from briskk_pipeline.reports.workbook import report_key
+
+    with _resources() as resources:
+        record = get_upload(resources.catalog.get_engine(), args.upload_id)
+        if record is None:
+            raise CliError(f"no upload {args.upload_id!r} (see `briskk uploads`)")
+        if not record.get("report_uri"):
+            raise CliError(
+                f"upload {args.upload_id} has no report: it had no problems or warnings"
+                if record["status"] in ("succeeded", "rejected", "previewed")
+                else f"upload {args.upload_id} has no report (status {record['status']})"
+            )
+        data = resources.object_store.get(report_key(args.upload_id))
+    output: Path = args.output or Path(f"{args.upload_id}.xlsx")
+    output.write_bytes(data)
+    print(output)
+    return EXIT_OK
 
 
 @contextmanager
@@ -387,7 +438,7 @@ UPLOAD_FIELDS = (
 
 
 def _spec_upload(record: dict[str, Any]) -> dict[str, Any]:
-    extras = ("warnings", "images", "failure_reason", "finished_at", "seconds")
+    extras = ("warnings", "images", "failure_reason", "finished_at", "seconds", "report_uri")
     return {k: record.get(k) for k in (*UPLOAD_FIELDS, *extras)}
 
 

@@ -16,11 +16,19 @@ from briskk_pipeline.images.assets import (
 from briskk_pipeline.ingest.assets import raw_sheet
 from briskk_pipeline.ingest.jobs import ingest_failure_sensor, ingest_job
 from briskk_pipeline.ingest.sensor import inbox_sensor
+from briskk_pipeline.reports.assets import upload_report
 from briskk_pipeline.resources import resources_from_env
 from briskk_pipeline.validation.assets import validated_rows
 
 defs = Definitions(
-    assets=[raw_sheet, validated_rows, product_images, catalog_load, catalog_snapshot],
+    assets=[
+        raw_sheet,
+        validated_rows,
+        product_images,
+        catalog_load,
+        upload_report,
+        catalog_snapshot,
+    ],
     jobs=[ingest_job, retry_failed_images_job, catalog_snapshot_job],
     sensors=[inbox_sensor, ingest_failure_sensor],
     schedules=[retry_failed_images_schedule, catalog_snapshot_schedule],

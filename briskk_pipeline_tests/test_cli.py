@@ -150,3 +150,39 @@ def test_tenant_options_ignore_letter_case(env, tmp_path):
     assert briskk_json(env, "uploads", "--tenant", "BrandB") == []
     human = briskk(env, "uploads", "--tenant", "BrandB")
     assert human.returncode == 0 and "no uploads yet for tenant BrandB" in human.stdout
+
+
+def test_dry_run_json_then_report_then_real_ingest(env, tmp_path):
+    rows = template_rows(8)
+    briskk_json(env, "ingest", str(write_xlsx(tmp_path / "base.xlsx", rows)))
+    before = briskk(env, "products", "--json").stdout
+    update = [dict(r) for r in rows if r["sku_id"] != "P000001-3"]
+    update[0]["price"] = 10 * update[0]["price"]  # ten times too high
+    path = write_xlsx(tmp_path / "update.xlsx", update)
+
+    preview = briskk_json(env, "ingest", str(path), "--dry-run")
+    assert set(preview) == {*INGEST_KEYS, "changes"} and preview["status"] == "previewed"
+    assert briskk(env, "products", "--json").stdout == before  # byte for byte
+    assert [(c["product_id"], c["action"]) for c in preview["changes"]] == [
+        ("P000000", "changed"),
+        ("P000001", "changed"),
+    ]
+    assert [s["action"] for s in preview["changes"][1]["skus"]] == ["disabled"]
+    assert any("P000000-0: price moves from" in w for w in preview["warnings"])
+    uploads = briskk_json(env, "uploads")
+    assert uploads[0]["status"] == "previewed" and uploads[0]["report_uri"]
+
+    saved = tmp_path / "preview.xlsx"
+    done = briskk(env, "report", preview["upload_id"], "-o", str(saved))
+    assert done.returncode == 0, done.stderr
+    import openpyxl
+
+    assert openpyxl.load_workbook(saved).sheetnames[0] == "Problems"
+
+    real = briskk_json(env, "ingest", str(path))
+    assert real["warnings"] == preview["warnings"]
+    products = {p["product_id"]: p for p in briskk_json(env, "products")}
+    sku = next(s for s in products["P000000"]["skus"] if s["sku_id"] == "P000000-0")
+    old, new = preview["changes"][0]["skus"][0]["fields"]["price"]
+    assert sku["price"] == new == 10 * old
+    assert next(s for s in products["P000001"]["skus"] if s["sku_id"] == "P000001-3")["is_disabled"]

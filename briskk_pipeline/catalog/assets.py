@@ -69,12 +69,15 @@ def catalog_load(
     """Upsert the valid products and SKUs, their image slots and the upload's final record.
 
     Set-based: COPY into staging tables, then INSERT … ON CONFLICT DO UPDATE only where a
-    value changed, under a per-tenant advisory lock, in one transaction.
+    value changed, under a per-tenant advisory lock, in one transaction. An upload registered
+    as a dry run (`briskk ingest --dry-run`; its runs are tagged `briskk/dry_run`) runs the
+    same load and rolls it back: the record becomes `previewed` with what it would change.
     """
     body_started = time.perf_counter()
     engine = catalog.get_engine()
     upload_id = context.partition_key
-    tenant = registered_upload(engine, upload_id)["tenant"]
+    upload = registered_upload(engine, upload_id)
+    tenant, dry_run = upload["tenant"], bool(upload["dry_run"])
     started = _run_start(context)
     outcome = UploadOutcome(
         status=validated_rows.status,
@@ -96,6 +99,8 @@ def catalog_load(
         images=product_images.images,
         product_images=product_images.product_images,
         keep_enabled=validated_rows.file_sku_ids,
+        dry_run=dry_run,
+        rejected_products=validated_rows.rejected_products,
     )
     # time spent in this body up to the committed load (both assets are one transaction)
     seconds = round(time.perf_counter() - body_started, 4)
@@ -104,6 +109,7 @@ def catalog_load(
         metadata={
             "dagster/row_count": counts.products_loaded,
             "tenant": tenant,
+            "dry_run": dry_run,
             "inserted": counts.products_inserted,
             "updated": counts.products_updated,
             "unchanged": counts.products_unchanged,
@@ -124,16 +130,20 @@ def catalog_load(
             "unchanged": counts.skus_unchanged,
             "disabled_absent": counts.skus_disabled,
             "rows_rejected": validated_rows.rows_rejected,
+            "dry_run": dry_run,
+            "load_warnings": "\n".join(counts.warnings),
             "seconds": seconds,
         },
     )
     present = _present_in_catalog(engine, tenant, validated_rows)
     expected = len(validated_rows.products) + len(validated_rows.skus)
+    if dry_run:  # rolled back: only the rows that were there before may be found
+        expected -= counts.products_inserted + counts.skus_inserted
     yield AssetCheckResult(
         check_name="catalog_holds_upload",
         asset_key="skus",
         passed=present == expected,
-        metadata={"expected_rows": expected, "found_rows": present},
+        metadata={"expected_rows": expected, "found_rows": present, "dry_run": dry_run},
     )
 
 

@@ -11,14 +11,19 @@ into temporary staging tables, then merged with one `INSERT … SELECT … ON CO
 WHERE (columns) IS DISTINCT FROM EXCLUDED` per table, so rows that did not change are not
 rewritten and keep their `updated_at` and `last_upload_id`. A transaction-scoped advisory lock
 on the tenant keeps two uploads of one tenant from interleaving.
+
+What the load changes is measured inside the same transaction (`changes.py`: the touched rows
+are copied before the merge and compared after it); its warnings go into the upload's record.
+A dry run (`dry_run=True`) runs this very load inside a savepoint, collects the changes, rolls
+the savepoint back and records the upload as `previewed`: the diff cannot drift from the load.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Final
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Final
 
 import pandas as pd
 import pyarrow as pa
@@ -29,7 +34,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from briskk_pipeline import template
-from briskk_pipeline.catalog import tables
+from briskk_pipeline.catalog import changes, tables
 from briskk_pipeline.catalog.uploads import UploadOutcome, write_outcome
 from briskk_pipeline.images.model import IMAGE_FRAME_COLUMNS, PRODUCT_IMAGE_COLUMNS
 
@@ -67,7 +72,12 @@ _stage_product_images = _stage_table(
 
 @dataclass(frozen=True)
 class LoadCounts:
-    """What the load did. `*_loaded` are the rows of the upload (inserted + updated + unchanged)."""
+    """What the load did (or, in a dry run, would do).
+
+    `*_loaded` are the rows of the upload (inserted + updated + unchanged). `warnings` are the
+    load's own (`changes.load_warnings`); `changes` is filled in dry runs only
+    (`changes.collect_changes`).
+    """
 
     products_loaded: int = 0
     skus_loaded: int = 0
@@ -78,6 +88,8 @@ class LoadCounts:
     skus_updated: int = 0
     skus_unchanged: int = 0
     skus_disabled: int = 0
+    warnings: tuple[str, ...] = ()
+    changes: tuple[dict[str, Any], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,8 @@ def load_upload(
     product_images: pd.DataFrame | None = None,
     before_upsert: Callable[[sa.Connection], None] | None = None,
     keep_enabled: Sequence[str] = (),
+    dry_run: bool = False,
+    rejected_products: Iterable[str] = (),
 ) -> LoadCounts:
     """Load one upload's products, SKUs and image slots, and finish its record, atomically.
 
@@ -121,6 +135,12 @@ def load_upload(
     truly absent from the upload are). `before_upsert(connection)` runs after staging, before
     any catalog row is written (tests use it to fail mid-load). The upload must have been
     registered (`register_upload`).
+
+    `dry_run`: everything above runs, then the catalog part is rolled back to a savepoint and
+    the record alone is written, status `previewed`, with `changes` (where `rejected_products`,
+    the product ids validation rejected, appear as `rejected`). The load's warnings (big price
+    moves, blank cells over stored values, mass disabling) are added to the record's warnings
+    in both modes.
     """
     products = _checked(products, PRODUCT_STAGE_COLUMNS, ("product_id",), "products")
     skus = _checked(skus, SKU_STAGE_COLUMNS, ("sku_id",), "skus")
@@ -136,6 +156,7 @@ def load_upload(
         connection.execute(
             sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(lock_key, 0)))
         )
+        savepoint = connection.begin_nested() if dry_run else None
         staged = {
             stage: frame
             for stage, frame in (
@@ -150,6 +171,16 @@ def load_upload(
             _stage(connection, stage, frame)
         if before_upsert is not None:
             before_upsert(connection)
+        active_before = (
+            changes.snapshot_before(
+                connection,
+                tenant=tenant,
+                stage_products=_stage_products,
+                stage_skus=_stage_skus if skus is not None else None,
+            )
+            if products is not None
+            else 0
+        )
 
         if images is not None:
             _insert_new_images(connection)
@@ -186,6 +217,31 @@ def load_upload(
         if product_images is not None:
             _replace_image_slots(connection, tenant=tenant, has_products=products is not None)
 
+        warnings: list[str] = []
+        found: list[dict[str, Any]] | None = None
+        if products is not None:
+            warnings = changes.load_warnings(connection, tenant=tenant, active_before=active_before)
+        if dry_run:
+            found = [
+                {"product_id": p, "action": "rejected", "fields": {}, "skus": []}
+                for p in sorted(set(rejected_products))
+            ]
+            if products is not None:
+                found = changes.collect_changes(
+                    connection,
+                    tenant=tenant,
+                    stage_products=_stage_products,
+                    stage_skus=_stage_skus if skus is not None else None,
+                    rejected_products=rejected_products,
+                )
+        if savepoint is not None:
+            savepoint.rollback()  # the catalog as it was; only the record is written
+        outcome = replace(
+            outcome,
+            status="previewed" if dry_run else outcome.status,
+            warnings=[*outcome.warnings, *warnings],
+            changes=found,
+        )
         write_outcome(
             connection,
             upload_id=upload_id,
@@ -203,6 +259,8 @@ def load_upload(
         skus_updated=sku_result.updated,
         skus_unchanged=sku_result.unchanged,
         skus_disabled=disabled,
+        warnings=tuple(warnings),
+        changes=None if found is None else tuple(found),
     )
 
 

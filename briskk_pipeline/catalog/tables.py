@@ -54,7 +54,8 @@ uploads = sa.Table(
     sa.Column("size_bytes", sa.BigInteger, nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("finished_at", sa.DateTime(timezone=True)),
-    sa.Column("status", sa.Text, nullable=False),  # running | succeeded | rejected | failed
+    # running | succeeded | rejected | failed | previewed (a dry run: nothing was written)
+    sa.Column("status", sa.Text, nullable=False),
     sa.Column("source", sa.Text, nullable=False),  # cli | inbox
     sa.Column("archive_uri", sa.Text, nullable=False),
     sa.Column("archive_key", sa.Text, nullable=False),
@@ -67,8 +68,13 @@ uploads = sa.Table(
     sa.Column("images", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     sa.Column("failure_reason", sa.Text),
     sa.Column("seconds", sa.Float),
+    sa.Column("report_uri", sa.Text),  # the annotated workbook, when the upload needs one
+    # registered by `briskk ingest --dry-run`: its runs never change the catalog
+    sa.Column("dry_run", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("changes", JSONB),  # what a dry run found it would change (reports/changes)
     sa.CheckConstraint(
-        "status IN ('running', 'succeeded', 'rejected', 'failed')", name="uploads_status_check"
+        "status IN ('running', 'succeeded', 'rejected', 'failed', 'previewed')",
+        name="uploads_status_check",
     ),
     sa.Index("uploads_tenant_received_idx", "tenant", "received_at"),
 )

@@ -2,7 +2,8 @@
 
 An upload is registered `running` when it arrives, gets the orchestrator's run id, and ends
 `succeeded` or `rejected` (written by `load.load_upload` in the same transaction as the
-catalog rows, via `write_outcome`) or `failed` when the pipeline broke. Dicts returned here
+catalog rows, via `write_outcome`), `previewed` (a dry run: the load was rolled back, the
+record keeps what it would have changed) or `failed` when the pipeline broke. Dicts returned here
 have exactly the keys of SPEC §4 `briskk uploads --json`, plus a few extras.
 """
 
@@ -20,7 +21,7 @@ from briskk_pipeline.catalog.tables import upload_errors, uploads
 from briskk_pipeline.catalog.tenants import same_tenant
 
 IMAGE_COUNT_KEYS: Final[tuple[str, ...]] = ("stored", "reused", "failed", "blocked")
-OUTCOME_STATUSES: Final[frozenset[str]] = frozenset({"succeeded", "rejected"})
+OUTCOME_STATUSES: Final[frozenset[str]] = frozenset({"succeeded", "rejected", "previewed"})
 
 
 @dataclass(frozen=True)
@@ -72,12 +73,13 @@ def _zero_images() -> dict[str, int]:
 class UploadOutcome:
     """How an upload ended, written to its record together with the catalog rows.
 
-    `status` is `succeeded` (at least the file was processed; some products may be rejected)
-    or `rejected` (the file, or every product in it, failed validation). `finished_at`
+    `status` is `succeeded` (at least the file was processed; some products may be rejected),
+    `rejected` (the file, or every product in it, failed validation) or `previewed` (a dry
+    run; `changes` then holds what it would change, see `catalog/changes.py`). `finished_at`
     defaults to the database's transaction time.
     """
 
-    status: Literal["succeeded", "rejected"]
+    status: Literal["succeeded", "rejected", "previewed"]
     products_rejected: int = 0
     rows_rejected: int = 0
     errors: Sequence[object] = ()
@@ -85,11 +87,12 @@ class UploadOutcome:
     images: Mapping[str, int] = field(default_factory=_zero_images)
     seconds: float | None = None
     finished_at: datetime | None = None
+    changes: Sequence[Mapping[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         if self.status not in OUTCOME_STATUSES:
             raise ValueError(
-                f"an upload outcome is 'succeeded' or 'rejected', not {self.status!r} "
+                f"an upload outcome is 'succeeded', 'rejected' or 'previewed', not {self.status!r} "
                 "(use mark_upload_failed for a broken pipeline)"
             )
         unknown = set(self.images) - set(IMAGE_COUNT_KEYS)
@@ -180,6 +183,19 @@ def set_run_id(engine: sa.Engine, upload_id: str, run_id: str) -> None:
     _update_one(engine, upload_id, run_id=run_id)
 
 
+def mark_dry_run(engine: sa.Engine, upload_id: str) -> None:
+    """Make a registered upload a dry run: every run of it previews, none changes the catalog.
+
+    Kept on the record (not only on a run's tags) so a re-run from the UI stays a preview.
+    """
+    _update_one(engine, upload_id, dry_run=True)
+
+
+def set_report_uri(engine: sa.Engine, upload_id: str, report_uri: str | None) -> None:
+    """Where the upload's annotated workbook is stored; None when it needs none."""
+    _update_one(engine, upload_id, report_uri=report_uri)
+
+
 def mark_upload_started(engine: sa.Engine, upload_id: str, run_id: str) -> None:
     """A run (first or re-run) picked the upload up: `running` again, outcome cleared."""
     _update_one(
@@ -215,6 +231,7 @@ def write_outcome(
             warnings=[str(w) for w in outcome.warnings],
             images={**_zero_images(), **{k: int(v) for k, v in outcome.images.items()}},
             seconds=outcome.seconds,
+            changes=sa.null() if outcome.changes is None else list(outcome.changes),
             failure_reason=None,
             finished_at=outcome.finished_at or sa.func.now(),
         )
@@ -298,4 +315,7 @@ def _as_dict(record: sa.RowMapping, errors: list[dict[str, Any]]) -> dict[str, A
         "source": record["source"],
         "explicit_tenant": record["explicit_tenant"],
         "size_bytes": record["size_bytes"],
+        "report_uri": record["report_uri"],  # the annotated workbook (reports/), if any
+        "dry_run": record["dry_run"],
+        "changes": record["changes"],  # what a dry run would change; None otherwise
     }

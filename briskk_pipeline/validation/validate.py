@@ -42,6 +42,7 @@ class ValidatedRows:
     products_rejected: int = 0
     rows_rejected: int = 0
     rejected_whole: bool = False
+    rejected_products: list[str] = field(default_factory=list)  # product ids rejected whole
     tenant: str | None = None  # set by the asset: whose catalog these rows are for
 
     @property
@@ -125,6 +126,7 @@ def validate_rows(
         rows_total=len(typed),
         products_total=int(typed["product_id"].nunique()),
         products_rejected=len(bad_products),
+        rejected_products=sorted(str(p) for p in bad_products),
         rows_rejected=int(rejected.sum()),
         file_sku_ids=sku_ids,
     )

@@ -78,6 +78,9 @@ def test_registered_upload_reads_back_in_the_spec_shape(engine: sa.Engine) -> No
         "explicit_tenant": None,
         "size_bytes": 48213,
         "archive_key": "archive/BrandA/20250301-branda-1/BrandA.xlsx",
+        "report_uri": None,
+        "dry_run": False,
+        "changes": None,
     }
     assert json.loads(json.dumps(record)) == record  # JSON-ready as is
     assert uploads.upload_id_exists(engine, "20250301-branda-1") is True

@@ -1,0 +1,1 @@
+"""Brand feedback: the annotated workbook (`upload_report`) and the dry run's changes."""

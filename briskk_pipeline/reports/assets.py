@@ -1,0 +1,80 @@
+"""`upload_report`: the annotated workbook of one upload, stored beside its archive."""
+
+import time
+
+from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue, asset
+
+from briskk_pipeline.catalog import uploads
+from briskk_pipeline.ingest.assets import RawUpload, registered_upload
+from briskk_pipeline.ingest.partitions import uploads_partitions
+from briskk_pipeline.reports.findings import change_counts, gather, summary_line
+from briskk_pipeline.reports.workbook import CONTENT_TYPE, build_report, report_key
+from briskk_pipeline.resources import CatalogDatabase, ObjectStore
+from briskk_pipeline.validation.validate import ValidatedRows
+
+
+@asset(
+    partitions_def=uploads_partitions,
+    group_name="ingest",
+    ins={"raw_sheet": AssetIn(), "validated_rows": AssetIn()},
+    # after the load: the record then holds the load's warnings and a dry run's changes
+    deps=["skus"],
+)
+def upload_report(
+    context: AssetExecutionContext,
+    raw_sheet: RawUpload,
+    validated_rows: ValidatedRows,
+    catalog: CatalogDatabase,
+    object_store: ObjectStore,
+) -> MaterializeResult:
+    """The brand's own file back as .xlsx with every problem marked, for uploads that need it.
+
+    Made when the upload has errors or warnings, and for every dry run: a first sheet
+    "Problems" (summary line, one linked row per problem), the data sheet as sent with bad
+    cells filled and commented, and for a dry run a last sheet "Changes". Stored at
+    `reports/<upload_id>.xlsx`; its URI goes on the upload's record (`report_uri`).
+    """
+    started = time.perf_counter()
+    engine = catalog.get_engine()
+    upload_id = context.partition_key
+    record = registered_upload(engine, upload_id)
+    findings = gather(validated_rows.problems, validated_rows.cell_warnings, record["warnings"])
+    errors = sum(1 for f in findings if f.severity == "error")
+    if not findings and not record["dry_run"]:
+        uploads.set_report_uri(engine, upload_id, None)
+        return MaterializeResult(
+            metadata={"report_uri": None, "errors": 0, "warnings": 0, "dry_run": False}
+        )
+    sheet_name = raw_sheet.sheet.sheet_name if raw_sheet.sheet is not None else None
+    changes = record["changes"] if record["dry_run"] else None
+    content = build_report(
+        object_store.get(record["archive_key"]),
+        record["file_name"],
+        findings=findings,
+        summary=summary_line(record, findings, sheet_name),
+        sheet_name=sheet_name,
+        changes=changes,
+        changes_summary=_changes_summary(changes or []),
+    )
+    uri = object_store.put(report_key(upload_id), content, CONTENT_TYPE)
+    uploads.set_report_uri(engine, upload_id, uri)
+    return MaterializeResult(
+        metadata={
+            "report_uri": MetadataValue.url(uri),
+            "errors": errors,
+            "warnings": len(findings) - errors,
+            "dry_run": bool(record["dry_run"]),
+            "bytes": len(content),
+            "seconds": round(time.perf_counter() - started, 4),
+        }
+    )
+
+
+def _changes_summary(changes: list) -> str:
+    counts = change_counts(changes)
+    return (
+        f"Dry run, nothing was changed. Products: {counts['new']} new, {counts['changed']} "
+        f"changed, {counts['unchanged']} unchanged, {counts['rejected']} rejected. SKUs: "
+        f"{counts['skus_new']} new, {counts['skus_changed']} changed, "
+        f"{counts['skus_disabled']} disabled (left out of the file)."
+    )

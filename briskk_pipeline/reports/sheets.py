@@ -1,0 +1,114 @@
+"""The sheets Briskk adds to a report: "Problems" (first) and "Changes" (dry runs, last).
+
+Every value is written inert: text that a spreadsheet could take for a formula (starting with
+`=`, `+`, `-`, `@`, tab or CR: OWASP "CSV injection") is stored as a text cell with Excel's
+quote prefix, never as a formula.
+
+Neither sheet can be taken for the template's data sheet when the report is uploaded again
+(the reader takes the first sheet whose header row holds the four `template.HEADER_MARKERS`):
+their headers hold no template column name; a Problems row holds at most two cells that are
+not ours (column name and value), so it can never hold four markers; Changes goes after the
+data sheet, so the data sheet is found first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
+
+from briskk_pipeline.reports.findings import Finding
+
+PROBLEMS_SHEET: Final = "Problems"
+CHANGES_SHEET: Final = "Changes"
+FORMULA_TRIGGERS: Final[tuple[str, ...]] = ("=", "+", "-", "@", "\t", "\r")
+PROBLEMS_HEADER: Final = ("Row", "Column", "Value", "Problem", "Severity")
+CHANGES_HEADER: Final = ("Product", "Action", "SKU", "Field", "Old value", "New value")
+HEADER_ROW: Final = 3  # row 1: the summary line; row 2: blank
+_BOLD = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+_SEVERITY_FILL = {
+    "error": PatternFill("solid", fgColor="FFC7CE"),
+    "warning": PatternFill("solid", fgColor="FFEB9C"),
+}
+
+
+def set_inert(cell: Cell, value: object) -> None:
+    """Write `value` so that it can never run as a formula (see the module docstring)."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        cell.data_type = "s"  # openpyxl reads a leading '=' as a formula otherwise
+        cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+
+
+def _header(sheet: Worksheet, titles: Sequence[str], widths: Sequence[int]) -> None:
+    for col, (title, width) in enumerate(zip(titles, widths, strict=True), start=1):
+        cell = sheet.cell(HEADER_ROW, col, title)
+        cell.font, cell.fill = _BOLD, _HEADER_FILL
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, 1)
+
+
+def write_problems(
+    workbook: Workbook,
+    findings: Sequence[Finding],
+    summary: str,
+    *,
+    data_sheet: str | None,
+    cells: Mapping[tuple[int, str | None], str],
+) -> Worksheet:
+    """The first sheet: the summary line, then one row per finding linking to its cell.
+
+    `cells` maps (row, column) to the coordinate marked in the data sheet (`B12`); a finding
+    without one links to its row's first cell, a file-level finding links nowhere.
+    """
+    sheet = workbook.create_sheet(PROBLEMS_SHEET, 0)
+    set_inert(sheet.cell(1, 1), summary)
+    sheet.cell(1, 1).font = Font(bold=True, size=12)
+    _header(sheet, PROBLEMS_HEADER, (8, 22, 28, 90, 10))
+    for r, finding in enumerate(findings, start=HEADER_ROW + 1):
+        values = (finding.row, finding.column, finding.value, finding.message, finding.severity)
+        for col, value in enumerate(values, start=1):
+            set_inert(sheet.cell(r, col), value)
+        sheet.cell(r, 5).fill = _SEVERITY_FILL[finding.severity]
+        if finding.row is not None and data_sheet is not None:
+            target = cells.get((finding.row, finding.column), f"A{finding.row}")
+            link = sheet.cell(r, 1)
+            link.hyperlink = Hyperlink(
+                ref=link.coordinate, location=f"{quote_sheetname(data_sheet)}!{target}"
+            )
+            link.style = "Hyperlink"
+    if findings:
+        sheet.auto_filter.ref = f"A{HEADER_ROW}:E{HEADER_ROW + len(findings)}"
+    return sheet
+
+
+def write_changes(workbook: Workbook, changes: Sequence[Mapping[str, Any]], summary: str) -> None:
+    """The last sheet of a dry run's report: per product its action, changed fields, SKUs."""
+    sheet = workbook.create_sheet(CHANGES_SHEET)
+    set_inert(sheet.cell(1, 1), summary)
+    sheet.cell(1, 1).font = Font(bold=True, size=12)
+    _header(sheet, CHANGES_HEADER, (20, 12, 24, 22, 30, 30))
+    rows: list[tuple[Any, ...]] = []
+    for change in changes:
+        product = change["product_id"]
+        rows.append((product, change["action"], None, None, None, None))
+        rows += [(product, None, None, f, old, new) for f, (old, new) in change["fields"].items()]
+        for sku in change["skus"]:
+            rows.append((product, sku["action"], sku["sku_id"], None, None, None))
+            rows += [
+                (product, None, sku["sku_id"], f, old, new)
+                for f, (old, new) in sku.get("fields", {}).items()
+            ]
+    for r, values in enumerate(rows, start=HEADER_ROW + 1):
+        for col, value in enumerate(values, start=1):
+            if value is not None:
+                set_inert(sheet.cell(r, col), value)
+        if values[1] is not None:
+            sheet.cell(r, 2).font = _BOLD

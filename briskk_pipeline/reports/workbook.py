@@ -1,0 +1,236 @@
+"""The annotated workbook: the brand's own file back with every problem marked.
+
+- xlsx/xlsm: the brand's workbook opened with openpyxl (not read-only, so their sheets,
+  column order, styles and values stay as they were), saved as .xlsx (macros are dropped).
+- CSV, .xls, .ods, or an xlsx openpyxl cannot open: a fresh workbook with the same rows and
+  cells, every value written as the text the brand sent.
+- A file that cannot be read at all: the Problems sheet alone.
+
+In the data sheet each bad cell is filled (red: error, yellow: warning) and carries a comment
+with the message; every other cell of a row with an error gets a light fill. The Problems
+sheet comes first; a dry run's Changes sheet comes last. Cells are located by matching the
+data sheet's header row again (`template.match_headers`), so marks land on the brand's own
+columns whatever their order; rows are the Excel rows the problems name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from pathlib import PurePath
+from typing import Any, Final
+
+import fastexcel
+import openpyxl
+from openpyxl.cell.cell import MergedCell
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from briskk_pipeline import template
+from briskk_pipeline.reports.findings import Finding
+from briskk_pipeline.reports.sheets import (
+    CHANGES_SHEET,
+    PROBLEMS_SHEET,
+    set_inert,
+    write_changes,
+    write_problems,
+)
+
+CONTENT_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+AUTHOR: Final = "Briskk"
+HEADER_SEARCH_ROWS: Final = 10  # as the reader (`ingest/sheet.py`)
+_ZIP_MAGIC, _OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_CELL_FILL = {
+    "error": PatternFill("solid", fgColor="FFC7CE"),
+    "warning": PatternFill("solid", fgColor="FFEB9C"),
+}
+_ROW_FILL = PatternFill("solid", fgColor="FDE9E7")
+
+
+def report_key(upload_id: str) -> str:
+    """Where an upload's report is kept in the object store, beside the archive."""
+    return f"reports/{upload_id}.xlsx"
+
+
+def build_report(
+    data: bytes,
+    file_name: str,
+    *,
+    findings: Sequence[Finding],
+    summary: str,
+    sheet_name: str | None = None,
+    changes: Sequence[Mapping[str, Any]] | None = None,
+    changes_summary: str = "",
+) -> bytes:
+    """The annotated workbook as .xlsx bytes.
+
+    `data`/`file_name`: the archived original. `sheet_name`: the data sheet the reader used
+    (None: found again by the reader's rule). `summary`: the Problems sheet's first line.
+    `changes` (dry runs): the Changes sheet's rows, see `catalog/changes.collect_changes`.
+    """
+    workbook = _open(data, file_name)
+    for title in (PROBLEMS_SHEET, CHANGES_SHEET):  # a re-uploaded report's own sheets
+        if title in workbook.sheetnames and title != sheet_name:
+            del workbook[title]
+    sheet = _data_sheet(workbook, sheet_name)
+    cells = _mark(sheet, findings) if sheet is not None else {}
+    problems = write_problems(
+        workbook,
+        findings,
+        summary,
+        data_sheet=sheet.title if sheet is not None else None,
+        cells=cells,
+    )
+    if changes is not None:
+        write_changes(workbook, changes, changes_summary)
+    for other in workbook.worksheets:
+        other.sheet_view.tabSelected = other is problems
+    workbook.active = 0
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+# ----------------------------------------------------------------------------- opening
+
+
+def _open(data: bytes, file_name: str) -> Workbook:
+    if data.startswith(_ZIP_MAGIC):
+        try:
+            return openpyxl.load_workbook(io.BytesIO(data))
+        except Exception:  # openpyxl raises many kinds on damaged or non-xlsx zips (ods)
+            pass  # fall through to rebuilding the cells from what calamine reads
+    if data.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
+        rebuilt = _from_excel(data)
+        if rebuilt is not None:
+            return rebuilt
+        workbook = Workbook()
+        del workbook[workbook.sheetnames[0]]
+        return workbook
+    return _from_csv(data, file_name)
+
+
+def _from_excel(data: bytes) -> Workbook | None:
+    """Every sheet of an .xls/.ods (or a damaged xlsx) as text cells; None if unreadable."""
+    try:
+        reader = fastexcel.read_excel(data)
+        sheets = [
+            (name, reader.load_sheet(name, header_row=None, dtypes="string").to_arrow())
+            for name in reader.sheet_names
+        ]
+    except Exception:  # fastexcel raises its own hierarchy for every kind of damage
+        return None
+    workbook = Workbook()
+    del workbook[workbook.sheetnames[0]]
+    for name, batch in sheets:
+        sheet = workbook.create_sheet(name[:31])
+        columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+        for c, values in enumerate(columns, start=1):
+            for r, value in enumerate(values, start=1):
+                if value not in (None, ""):
+                    set_inert(sheet.cell(r, c), value)
+    return workbook
+
+
+def _csv_title(file_name: str) -> str:
+    stem = PurePath(file_name).stem
+    if stem and len(stem) <= 31 and not any(ch in stem for ch in "[]:*?/\\'"):
+        return stem  # keeps the tenant claim of a `<Tenant>_Briskk_SKU_Template.csv`
+    return "Data"
+
+
+def _from_csv(data: bytes, file_name: str) -> Workbook:
+    text = data.decode("utf-8-sig", errors="replace")
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None  # a new Workbook has one sheet
+    sheet.title = _csv_title(file_name)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        records = [[line] for line in text.splitlines()]
+    for r, record in enumerate(records, start=1):
+        for c, value in enumerate(record, start=1):
+            if value != "":
+                set_inert(sheet.cell(r, c), value)
+    return workbook
+
+
+# ----------------------------------------------------------------------------- marking
+
+
+def _data_sheet(workbook: Workbook, sheet_name: str | None) -> Worksheet | None:
+    """The reader's sheet: the one it used, else its rule (named sheet, else a header)."""
+    sheets = [s for s in workbook.worksheets if isinstance(s, Worksheet)]
+    if sheet_name is not None:
+        for sheet in sheets:
+            if sheet.title == sheet_name:
+                return sheet
+    named = [s for s in sheets if template.tenant_claim(s.title) is not None]
+    for sheet in named or sheets:
+        if _header(sheet) is not None:
+            return sheet
+    return named[0] if named else None
+
+
+def _header(sheet: Worksheet) -> tuple[int, dict[str, int]] | None:
+    """(Excel row of the header, template column -> 1-based Excel column), if found."""
+    rows = sheet.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, values_only=True)
+    for r, values in enumerate(rows, start=1):
+        match = template.match_headers(list(values))
+        if match.is_template:
+            return r, {name: p + 1 for name, p in match.positions.items()}
+    return None
+
+
+def _mark(sheet: Worksheet, findings: Sequence[Finding]) -> dict[tuple[int, str | None], str]:
+    """Fill and comment each finding's cell; light-fill the rest of rows with errors.
+
+    Returns (row, column) -> coordinate of each marked cell, for the Problems sheet's links.
+    """
+    found = _header(sheet)
+    positions = found[1] if found is not None else {}
+    width = max(positions.values(), default=sheet.max_column)
+    notes: dict[tuple[int, int], list[Finding]] = {}
+    bad_rows: set[int] = set()
+    for finding in findings:
+        if finding.row is None:
+            continue
+        if finding.severity == "error":
+            bad_rows.add(finding.row)
+        col = positions.get(finding.column or "")
+        if col is not None:
+            notes.setdefault((finding.row, col), []).append(finding)
+    for row in bad_rows:
+        for col in range(1, width + 1):
+            if (row, col) not in notes:
+                cell = sheet.cell(row, col)
+                if not isinstance(cell, MergedCell):
+                    cell.fill = _ROW_FILL
+    marked: dict[tuple[int, str | None], str] = {}
+    for (row, col), here in notes.items():
+        cell = _anchor(sheet, row, col)
+        worst = "error" if any(f.severity == "error" for f in here) else "warning"
+        cell.fill = _CELL_FILL[worst]
+        text = "\n".join(f"{f.severity}: {f.message}" for f in here)
+        mine = f"{AUTHOR}: {text}"
+        theirs = cell.comment.text if cell.comment is not None else ""
+        if theirs and not theirs.startswith(f"{AUTHOR}:"):
+            mine = f"{theirs}\n---\n{mine}"
+        cell.comment = Comment(mine, AUTHOR, height=60 + 20 * mine.count("\n"), width=300)
+        for finding in here:
+            marked[(row, finding.column)] = cell.coordinate
+    return marked
+
+
+def _anchor(sheet: Worksheet, row: int, col: int) -> Any:
+    """The cell itself, or the top-left cell of the merged range it belongs to."""
+    cell = sheet.cell(row, col)
+    if isinstance(cell, MergedCell):
+        for merged in sheet.merged_cells.ranges:
+            if cell.coordinate in merged:
+                return sheet.cell(merged.min_row, merged.min_col)
+    return cell
