@@ -48,7 +48,8 @@ def test_european_prices_unicode_digits_and_hidden_characters_load_exactly(harne
         }
     ]
     assert (record["products_rejected"], record["rows_rejected"]) == (1, 4)
-    assert record["warnings"] == [
+    # (the load's own warnings, e.g. price moves against the earlier upload, follow these)
+    assert [w for w in record["warnings"] if w.startswith("row ")] == [
         "row 2, column sku_id: contained invisible characters (zero width space) which were "
         "removed; was read as 'P000000-0' (value 'P000000-\\\\u200b0')",
         "row 5, column barcode: was read as '890000000003': full-width or non-Latin digits "
