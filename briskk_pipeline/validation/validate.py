@@ -1,7 +1,8 @@
 """From raw template rows to the products and SKUs that may load, and every problem found.
 
 A product with any bad row is rejected whole (its SKUs come together or not at all); every other
-product loads. Each problem is reported once, by Excel row and column.
+product loads. Each problem is reported once, by Excel row and column. An unusable image URL
+is a warning for its cell (`cell_warnings`), never a rejection (SPEC §2).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pandera.pandas as pa
 from briskk_pipeline.template import PRODUCT_COLUMNS, SKU_COLUMNS, Kind, columns_of
 from briskk_pipeline.validation import rules
 from briskk_pipeline.validation.cleaning import clean
+from briskk_pipeline.validation.image_urls import image_url_warnings
 from briskk_pipeline.validation.report import Problem, dedupe
 from briskk_pipeline.validation.schemas import OFFER_CHECK, TemplateRow, message_for
 
@@ -33,6 +35,9 @@ class ValidatedRows:
     warnings: list[str] = field(default_factory=list)
     # Cell-level warnings (the row still loads): also rendered into `warnings` as text.
     cell_warnings: list[Problem] = field(default_factory=list)
+    # product_id -> its first Excel row, for the products that may load (where its image
+    # cells are read: `image_failures` names them by it)
+    product_rows: dict[str, int] = field(default_factory=dict)
     rows_total: int = 0
     products_total: int = 0
     products_rejected: int = 0
@@ -99,6 +104,11 @@ def validate_rows(
         products_total=int(typed["product_id"].nunique()),
         products_rejected=len(bad_products),
         rows_rejected=int(rejected.sum()),
+        cell_warnings=image_url_warnings(typed, raw),
+        product_rows={
+            str(product_id): int(row)
+            for row, product_id in zip(products.index, products["product_id"], strict=True)
+        },
     )
 
 
