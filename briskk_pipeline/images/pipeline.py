@@ -172,6 +172,8 @@ def process_images(
             outcomes[url] = ImageOutcome(
                 ImageStatus.BLOCKED, reason=checked.message, attempted=False
             )
+            if progress is not None and settings.fetch_images:
+                progress(len(outcomes), len(distinct))
         else:
             fetchable[url] = checked.fetch
     if not fetchable:
@@ -193,10 +195,10 @@ def process_images(
             ): url
             for url, target in fetchable.items()
         }
-        for done, future in enumerate(as_completed(futures), start=1):
+        for future in as_completed(futures):
             outcomes[futures[future]] = future.result()
             if progress is not None:
-                progress(done, len(fetchable))
+                progress(len(outcomes), len(distinct))
     return {url: outcomes[url] for url in distinct}
 
 
