@@ -149,3 +149,27 @@ def test_embedded_server_outlives_its_process_and_is_shared(pg_tmp_path: Path) -
         stopped = db.stop_embedded_database(data_dir)
     assert stopped is True
     assert db.stop_embedded_database(data_dir) is False
+
+
+def test_0002_gives_uploads_recorded_before_it_an_empty_image_failures_list(
+    database_url: str,
+) -> None:
+    engine = db.make_engine(database_url)
+    with engine.begin() as connection:
+        config = db.alembic_config()
+        config.attributes["connection"] = connection
+        db.command.upgrade(config, "0001_initial")
+        connection.execute(
+            sa.text(
+                "INSERT INTO uploads (upload_id, tenant, file_name, sha256, size_bytes, "
+                "received_at, status, source, archive_uri, archive_key) VALUES ('old', 'BrandA', "
+                "'a.xlsx', 'f', 1, now(), 'succeeded', 'cli', 'file:///a', 'a')"
+            )
+        )
+    db.upgrade(engine)
+    with engine.connect() as connection:
+        assert db.current_revision(connection) == "0002_image_failures"
+        failures = connection.execute(
+            sa.text("SELECT image_failures FROM uploads WHERE upload_id = 'old'")
+        ).scalar_one()
+    assert failures == []

@@ -5,6 +5,7 @@ its reason, and a URL with a space is fetched and stored."""
 from __future__ import annotations
 
 import pandas as pd
+from dagster import AssetKey
 
 from briskk_pipeline.images.failures import ImageFailure, image_failures
 from briskk_pipeline.images.model import ImageOutcome, ImageStatus
@@ -127,3 +128,19 @@ def test_unusable_urls_load_their_product_and_every_image_not_stored_says_why(
     slots = {(s["product_id"], s["position"]): s for s in harness.table("product_images")}
     assert slots[("P000001", 0)]["attempts"] == 0  # nothing was tried for an unusable cell
     assert slots[("P000000", 0)]["attempts"] == 1
+
+    # the UI: product_images' metadata lists the same failures by row and column
+    found = harness.instance.fetch_materializations(AssetKey("product_images"), limit=1)
+    materialization = found.records[0].asset_materialization
+    assert materialization is not None
+    metadata = materialization.metadata
+    assert (metadata["images_blocked"].value, metadata["images_not_fetched"].value) == (3, 0)
+    table = metadata["failures"].value.splitlines()
+    assert [c.strip() for c in table[0].strip("|").split("|")] == [
+        "row",
+        "column",
+        "url",
+        "status",
+        "reason",
+    ]
+    assert len(table) == 2 + 4 and ONE_ADDRESS_PER_CELL in table[3]
