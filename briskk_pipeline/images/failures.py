@@ -9,7 +9,7 @@ column (`main_image`, `image_1` … `image_8`), the URL as written, the status o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -31,7 +31,13 @@ class ImageFailure:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "row": self.row,
+            "column": self.column,
+            "url": self.url,
+            "status": self.status,
+            "reason": self.reason,
+        }
 
 
 def image_failures(
@@ -44,23 +50,26 @@ def image_failures(
     `product_rows` maps product_id to its first Excel row (`ValidatedRows.product_rows`).
     Ordered by row, then column (main_image first).
     """
-    failures: list[tuple[int, ImageFailure]] = []
+    # status text and reason per distinct URL: an enum's `.value` costs microseconds each
+    not_stored = {
+        url: (outcome.status.value, outcome.reason or outcome.status.value)
+        for url, outcome in outcomes.items()
+        if outcome.status in _NOT_STORED
+    }
+    if not not_stored:
+        return []
+    keyed: list[tuple[bool, int, int, ImageFailure]] = []
     for product_id, position, url in zip(
         slots["product_id"].tolist(),
         slots["position"].tolist(),
         slots["source_url"].tolist(),
         strict=True,
     ):
-        outcome = outcomes.get(url)
-        if outcome is None or outcome.status not in _NOT_STORED:
+        found = not_stored.get(url)
+        if found is None:
             continue
-        failure = ImageFailure(
-            row=product_rows.get(product_id),
-            column=IMAGE_COLUMNS[int(position)],
-            url=url,
-            status=outcome.status.value,
-            reason=outcome.reason or outcome.status.value,
-        )
-        failures.append((int(position), failure))
-    failures.sort(key=lambda item: (item[1].row is None, item[1].row or 0, item[0]))
-    return [failure for _, failure in failures]
+        row = product_rows.get(product_id)
+        failure = ImageFailure(row, IMAGE_COLUMNS[position], url, *found)
+        keyed.append((row is None, row or 0, position, failure))
+    keyed.sort(key=lambda item: item[:3])
+    return [item[3] for item in keyed]

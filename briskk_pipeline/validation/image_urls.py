@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from briskk_pipeline.images.urls import UnusableUrl, image_url
+from briskk_pipeline.images.urls import UnusableUrl, image_url, plain
 from briskk_pipeline.template import IMAGE_COLUMNS
 from briskk_pipeline.validation.report import Problem
 
@@ -18,8 +18,8 @@ from briskk_pipeline.validation.report import Problem
 def image_url_warnings(typed: pd.DataFrame, raw: pd.DataFrame) -> list[Problem]:
     """One warning per product and image column whose address is unusable, at its first row.
 
-    `typed` and `raw` are indexed by Excel row. Each distinct cell value is read once, so a
-    product's URL repeated on every SKU row costs one check. Ordered by row, then column.
+    `typed` and `raw` are indexed by Excel row. Plain URLs are passed in bulk (`urls.plain`);
+    each other distinct value is read once. Ordered by row, then column.
     """
     verdicts: dict[str, UnusableUrl | None] = {}
     found: list[tuple[int, int, Problem]] = []
@@ -29,11 +29,11 @@ def image_url_warnings(typed: pd.DataFrame, raw: pd.DataFrame) -> list[Problem]:
         cells = typed.loc[typed[column].notna(), ["product_id", column]]
         # the first row of each (product, value): later rows of a product repeat its cell
         firsts = cells[~cells.duplicated()]
-        for value in firsts[column].unique():
+        suspect = firsts.loc[~plain(firsts[column]).to_numpy(), column]
+        for row, value in zip(suspect.index.tolist(), suspect.tolist(), strict=True):
             if value not in verdicts:
                 checked = image_url(str(value))
                 verdicts[value] = checked if isinstance(checked, UnusableUrl) else None
-        for row, value in zip(firsts.index, firsts[column], strict=True):
             unusable = verdicts[value]
             if unusable is None:
                 continue
