@@ -194,7 +194,13 @@ def test_images_are_stored_once_and_reused(database_url, s3_store, tmp_path, htt
         r["image_2"] = http_server.serve_status(f"/missing{p}.png", 404)
     path = write_xlsx(tmp_path / "img.xlsx", rows)
     record = harness.ingest(path)
-    assert record["images"] == {"stored": 3, "reused": 0, "failed": 2, "blocked": 0}
+    assert record["images"] == {
+        "stored": 3,
+        "reused": 0,
+        "failed": 2,
+        "blocked": 0,
+        "not_fetched": 0,
+    }
     products = harness.products()
     main = products[0]["images"][0]
     assert main["status"] == "stored" and (main["width"], main["height"]) == (20, 10)
@@ -207,7 +213,13 @@ def test_images_are_stored_once_and_reused(database_url, s3_store, tmp_path, htt
     assert len(objects) == 3
     gets = http_server.hits()
     second = harness.ingest(path)
-    assert second["images"] == {"stored": 0, "reused": 3, "failed": 2, "blocked": 0}
+    assert second["images"] == {
+        "stored": 0,
+        "reused": 3,
+        "failed": 2,
+        "blocked": 0,
+        "not_fetched": 0,
+    }
     assert http_server.hits() - gets == 2  # only the two 404s were asked again
     assert [k for k in list_objects(s3_store) if k.startswith("images/")] == objects
 
