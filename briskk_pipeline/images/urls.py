@@ -60,7 +60,7 @@ class UsableUrl:
 
 @dataclass(frozen=True)
 class UnusableUrl:
-    """Why the cell's address cannot be fetched; `message` completes "the cell …"."""
+    """Why the cell's address cannot be fetched: `message` is what the brand is told."""
 
     source: str
     message: str

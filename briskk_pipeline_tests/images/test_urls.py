@@ -6,6 +6,7 @@ Passing cases give the URL requested; failing cases give the message the brand s
 from __future__ import annotations
 
 import httpx
+import pandas as pd
 import pytest
 
 from briskk_pipeline.images.urls import (
@@ -14,6 +15,7 @@ from briskk_pipeline.images.urls import (
     UnusableUrl,
     UsableUrl,
     image_url,
+    plain,
 )
 
 ENCODED = [
@@ -105,3 +107,13 @@ def test_an_unusable_cell_says_why(cell: str, message: str) -> None:
 
 def test_the_two_address_message_is_the_one_brands_are_told() -> None:
     assert ONE_ADDRESS_PER_CELL == "one address per cell: put the next one in image_1 … image_8"
+
+
+def test_the_bulk_fast_path_only_passes_cells_that_need_nothing_done() -> None:
+    cells = [cell for cell, _ in ENCODED] + [cell for cell, _ in UNUSABLE]
+    passed = plain(pd.Series([*cells, None], dtype="str")).tolist()
+    assert passed[-1] is False  # a blank cell is not a URL
+    assert sum(passed) >= 5  # the common case really is fast
+    for cell, is_plain in zip(cells, passed, strict=False):
+        if is_plain:
+            assert image_url(cell) == UsableUrl(cell, cell)
