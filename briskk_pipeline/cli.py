@@ -221,7 +221,9 @@ def _failure_message(result: Any) -> str:
 
 
 def _ingest_summary(record: dict[str, Any], seconds: float) -> dict[str, Any]:
-    images = record["images"]  # the catalog fills in all four counts
+    from briskk_pipeline.catalog.uploads import IMAGE_COUNT_KEYS
+
+    images = record["images"]  # the catalog fills in every count
     status = record["status"]
     return {
         "upload_id": record["upload_id"],
@@ -233,7 +235,10 @@ def _ingest_summary(record: dict[str, Any], seconds: float) -> dict[str, Any]:
         "rows_rejected": record["rows_rejected"],
         "errors": record["errors"],
         "warnings": record["warnings"],
-        "images": {k: images[k] for k in ("stored", "reused", "failed", "blocked")},
+        "images": {k: images[k] for k in IMAGE_COUNT_KEYS},
+        "image_failures": [
+            {k: f.get(k) for k in IMAGE_FAILURE_FIELDS} for f in record["image_failures"]
+        ],
         "seconds": round(seconds, 3),
         **({"failure_reason": record.get("failure_reason")} if status == "failed" else {}),
     }
@@ -262,13 +267,14 @@ def _print_ingest(summary: dict[str, Any], record: dict[str, Any], out: TextIO) 
                 summary["skus_loaded"],
                 summary["products_rejected"],
                 summary["rows_rejected"],
-                ", ".join(f"{v} {k}" for k, v in images.items()),
+                ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in images.items()),
             ]
         ],
         out,
     )
     for warning in summary["warnings"]:
         print(f"warning: {warning}", file=out)
+    _print_image_failures(summary["image_failures"], out)
     errors = summary["errors"]
     if errors:
         print(f"\n{len(errors)} problem{'s' if len(errors) != 1 else ''} to fix:", file=out)
@@ -311,6 +317,28 @@ def cmd_report(args: argparse.Namespace) -> int:
     output.write_bytes(data)
     print(output)
     return EXIT_OK
+
+
+IMAGE_FAILURE_FIELDS = ("row", "column", "url", "status", "reason")
+EXAMPLES_PER_REASON = 3
+
+
+def _print_image_failures(failures: Sequence[dict[str, Any]], out: TextIO) -> None:
+    """Images not stored, grouped by reason (most frequent first): count, then a few cells."""
+    if not failures:
+        return
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for failure in failures:
+        groups.setdefault(failure["reason"], []).append(failure)
+    noun = "image" if len(failures) == 1 else "images"
+    print(f"\n{len(failures)} {noun} not stored:", file=out)
+    for reason, group in sorted(groups.items(), key=lambda item: -len(item[1])):
+        print(f"  {len(group)} × {reason}", file=out)
+        for failure in group[:EXAMPLES_PER_REASON]:
+            where = f"row {failure['row']}" if failure["row"] is not None else "row ?"
+            print(f"      {where}, {failure['column']}: {_clip(failure['url'], 90)}", file=out)
+        if len(group) > EXAMPLES_PER_REASON:
+            print(f"      … and {len(group) - EXAMPLES_PER_REASON} more", file=out)
 
 
 @contextmanager
@@ -438,7 +466,15 @@ UPLOAD_FIELDS = (
 
 
 def _spec_upload(record: dict[str, Any]) -> dict[str, Any]:
-    extras = ("warnings", "images", "failure_reason", "finished_at", "seconds", "report_uri")
+    extras = (
+        "warnings",
+        "images",
+        "image_failures",
+        "failure_reason",
+        "finished_at",
+        "seconds",
+        "report_uri",
+    )
     return {k: record.get(k) for k in (*UPLOAD_FIELDS, *extras)}
 
 

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from briskk_pipeline.images.pipeline import FETCH_OFF_REASON
+from briskk_pipeline.images.urls import ONE_ADDRESS_PER_CELL
 from briskk_pipeline_tests.fixtures.cli import briskk, briskk_json
+from briskk_pipeline_tests.fixtures.http import LoopbackHTTPServer, make_image
 from briskk_pipeline_tests.workbooks import template_rows, write_xlsx
 
 REAL_TEMPLATE = Path(__file__).resolve().parents[2] / "shared/samples/briskk-sku-template.xlsx"
@@ -22,6 +25,7 @@ INGEST_KEYS = {
     "errors",
     "warnings",
     "images",
+    "image_failures",
     "seconds",
 }
 
@@ -41,7 +45,28 @@ def test_real_template_through_every_command(env):
         "no tenant given and the sheet is not named '<Tenant>_Briskk_SKU_Template': "
         "filed under tenant 'default'"
     ]
-    assert result["images"] == {"stored": 0, "reused": 0, "failed": 3, "blocked": 0}
+    # fetching is off in these tests: not fetched is not counted as a failure
+    assert result["images"] == {
+        "stored": 0,
+        "reused": 0,
+        "failed": 0,
+        "blocked": 0,
+        "not_fetched": 3,
+    }
+    # one entry per slot (4 products x 3 cells), in sheet order
+    assert [(f["row"], f["column"]) for f in result["image_failures"]] == [
+        (row, column) for row in (2, 3, 4, 5) for column in ("main_image", "image_1", "image_2")
+    ]
+    assert result["image_failures"][1] == {
+        "row": 2,
+        "column": "image_1",
+        "url": "http://example.com/img1.jpg",
+        "status": "not_fetched",
+        "reason": FETCH_OFF_REASON,
+    }
+    assert {(f["status"], f["reason"]) for f in result["image_failures"]} == {
+        ("not_fetched", FETCH_OFF_REASON)
+    }
     assert isinstance(result["seconds"], float) and result["seconds"] > 0
 
     products = briskk_json(env, "products")
@@ -54,6 +79,7 @@ def test_real_template_through_every_command(env):
         "source_url": "https://file-examples.com/storage/fef44df12666d835ba71c24/2017/10/"
         "file_example_JPG_500kB.jpg",
         "status": "failed",
+        "reason": FETCH_OFF_REASON,
         "uri": None,
         "sha256": None,
         "width": None,
@@ -186,3 +212,84 @@ def test_dry_run_json_then_report_then_real_ingest(env, tmp_path):
     old, new = preview["changes"][0]["skus"][0]["fields"]["price"]
     assert sku["price"] == new == 10 * old
     assert next(s for s in products["P000001"]["skus"] if s["sku_id"] == "P000001-3")["is_disabled"]
+
+
+def test_image_failures_field_by_field_and_grouped_by_reason(
+    env: dict[str, str], tmp_path: Path, http_server: LoopbackHTTPServer
+) -> None:
+    env = {**env, "BRISKK_FETCH_IMAGES": "1", "BRISKK_ALLOWED_IMAGE_HOSTS": "127.0.0.1"}
+    http_server.serve_bytes("/front%20view.png", make_image("PNG", (9, 9)), "image/png")
+    spaced = http_server.url("/front view.png")  # a space, as the brand typed it
+    two = "https://x.test/a.jpg, https://x.test/b.jpg"
+    rows = template_rows(16)  # P000000..P000003 on rows 2, 6, 10, 14
+    missing = [http_server.serve_status(f"/missing{p}.png", 404) for p in range(4)]
+    for i, row in enumerate(rows):
+        p = i // 4
+        row.update(main_image=spaced, image_1=missing[p], image_2=two if p == 0 else None)
+    path = write_xlsx(tmp_path / "BrandA.xlsx", rows)
+
+    result = briskk_json(env, "ingest", str(path))
+    assert result["status"] == "succeeded" and result["products_loaded"] == 4
+    assert result["images"] == {
+        "stored": 1,
+        "reused": 0,
+        "failed": 4,
+        "blocked": 1,
+        "not_fetched": 0,
+    }
+    failures = result["image_failures"]
+    assert failures[0] == {
+        "row": 2,
+        "column": "image_1",
+        "url": missing[0],
+        "status": "failed",
+        "reason": "HTTP 404 Not Found",
+    }
+    assert failures[1] == {
+        "row": 2,
+        "column": "image_2",
+        "url": two,
+        "status": "blocked",
+        "reason": ONE_ADDRESS_PER_CELL,
+    }
+    assert [(f["row"], f["column"], f["url"]) for f in failures[2:]] == [
+        (6, "image_1", missing[1]),
+        (10, "image_1", missing[2]),
+        (14, "image_1", missing[3]),
+    ]
+    assert result["warnings"] == [f"row 2, column image_2: {ONE_ADDRESS_PER_CELL} (value {two!r})"]
+
+    images = briskk_json(env, "products")[0]["images"]
+    assert [(i["position"], i["status"], i["reason"]) for i in images] == [
+        (0, "stored", None),
+        (1, "failed", "HTTP 404 Not Found"),
+        (2, "blocked", ONE_ADDRESS_PER_CELL),
+    ]
+    assert images[0]["source_url"] == spaced
+    assert briskk_json(env, "uploads")[0]["image_failures"] == failures
+
+    human = briskk(env, "ingest", str(path))
+    assert human.returncode == 0, human.stderr
+    out = human.stdout
+    assert "0 stored, 1 reused, 4 failed, 1 blocked, 0 not fetched" in out  # stored by the 1st
+    block = out[out.index("5 images not stored:") :].splitlines()
+    assert block[:7] == [
+        "5 images not stored:",
+        "  4 × HTTP 404 Not Found",
+        f"      row 2, image_1: {missing[0]}",
+        f"      row 6, image_1: {missing[1]}",
+        f"      row 10, image_1: {missing[2]}",
+        "      … and 1 more",
+        f"  1 × {ONE_ADDRESS_PER_CELL}",
+    ]
+    assert block[7] == f"      row 2, image_2: {two}"
+
+
+def test_fetching_off_says_not_fetched_instead_of_failed(env: dict[str, str], tmp_path: Path):
+    path = write_xlsx(tmp_path / "BrandA.xlsx", template_rows(4))
+    done = briskk(env, "ingest", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "0 failed, 0 blocked, 3 not fetched" in done.stdout
+    assert "3 images not stored:" in done.stdout
+    assert f"  3 × {FETCH_OFF_REASON}" in done.stdout
+    assert "row 2, main_image: https://images.example.com/p0/main.jpg" in done.stdout

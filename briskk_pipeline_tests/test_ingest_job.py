@@ -72,20 +72,19 @@ def test_bad_rows_reject_their_product_only_with_row_numbered_errors(harness, tm
     rows = template_rows(16)  # P000000..P000003, rows 2..17
     rows[1]["offer_price"] = 5000  # row 3, above price
     rows[6]["stock"] = -2  # row 8
-    rows[9]["main_image"] = "ftp://images.example.com/a.jpg"  # row 11, a product column
+    rows[9]["barcode"] = "123"  # row 11
     path = write_xlsx(tmp_path / "bad.xlsx", rows)
     record = harness.ingest(path)
     assert record["status"] == "succeeded"
-    # one problem per cell: the bad URL is not also reported as disagreeing with row 10
     assert [(e["row"], e["column"], e["value"]) for e in record["errors"]] == [
         (3, "offer_price", "5000"),
         (8, "stock", "-2"),
-        (11, "main_image", "ftp://images.example.com/a.jpg"),
+        (11, "barcode", "123"),
     ]
     assert [e["message"] for e in record["errors"]] == [
         "must not be more than price",
         "must be 0 or more",
-        "must be a web address starting with http:// or https://",
+        "must be 8 to 14 digits",
     ]
     assert (record["products_loaded"], record["skus_loaded"]) == (1, 4)
     assert (record["products_rejected"], record["rows_rejected"]) == (3, 12)
@@ -195,7 +194,13 @@ def test_images_are_stored_once_and_reused(database_url, s3_store, tmp_path, htt
         r["image_2"] = http_server.serve_status(f"/missing{p}.png", 404)
     path = write_xlsx(tmp_path / "img.xlsx", rows)
     record = harness.ingest(path)
-    assert record["images"] == {"stored": 3, "reused": 0, "failed": 2, "blocked": 0}
+    assert record["images"] == {
+        "stored": 3,
+        "reused": 0,
+        "failed": 2,
+        "blocked": 0,
+        "not_fetched": 0,
+    }
     products = harness.products()
     main = products[0]["images"][0]
     assert main["status"] == "stored" and (main["width"], main["height"]) == (20, 10)
@@ -208,7 +213,13 @@ def test_images_are_stored_once_and_reused(database_url, s3_store, tmp_path, htt
     assert len(objects) == 3
     gets = http_server.hits()
     second = harness.ingest(path)
-    assert second["images"] == {"stored": 0, "reused": 3, "failed": 2, "blocked": 0}
+    assert second["images"] == {
+        "stored": 0,
+        "reused": 3,
+        "failed": 2,
+        "blocked": 0,
+        "not_fetched": 0,
+    }
     assert http_server.hits() - gets == 2  # only the two 404s were asked again
     assert [k for k in list_objects(s3_store) if k.startswith("images/")] == objects
 

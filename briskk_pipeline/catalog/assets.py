@@ -86,6 +86,7 @@ def catalog_load(
         errors=[p.to_dict() for p in validated_rows.problems],
         warnings=validated_rows.warnings,
         images=product_images.counts,
+        image_failures=[f.to_dict() for f in product_images.failures],
         seconds=round(time.time() - started, 3) if started is not None else None,
         finished_at=datetime.now(UTC),
     )

@@ -111,7 +111,7 @@ def record_retry_results(
             "b_source_url": slot.source_url,
             "b_status": ImageStatus.STORED.value
             if outcome.image is not None
-            else ImageStatus(outcome.status).value,
+            else ImageStatus(outcome.status).slot_status,
             "b_reason": outcome.reason,
             "b_sha256": outcome.sha256,
         }

@@ -57,7 +57,8 @@ def list_products(engine: sa.Engine, tenant: str | None = None) -> list[dict[str
     """Every product (of `tenant`, in any letter case, or of all) with its image slots and SKUs.
 
     Ordered by tenant then product_id; SKUs by sku_id; images by position (0 = main_image).
-    `uri`, `width` and `height` come from the stored image and are null when there is none.
+    `uri`, `width` and `height` come from the stored image and are null when there is none;
+    `reason` says why an image is not stored (`failed`, `blocked`) and is null when it is.
     """
     product_query = (
         sa.select(products.c.tenant, *(products.c[name] for name in template.PRODUCT_COLUMNS))
@@ -80,6 +81,7 @@ def list_products(engine: sa.Engine, tenant: str | None = None) -> list[dict[str
             product_images.c.position,
             product_images.c.source_url,
             product_images.c.status,
+            product_images.c.reason,
             images.c.uri,
             product_images.c.sha256,
             images.c.width,
@@ -109,6 +111,7 @@ def list_products(engine: sa.Engine, tenant: str | None = None) -> list[dict[str
                     "position": row["position"],
                     "source_url": row["source_url"],
                     "status": row["status"],
+                    "reason": None if row["status"] == "stored" else row["reason"],
                     "uri": row["uri"],
                     "sha256": row["sha256"],
                     "width": row["width"],

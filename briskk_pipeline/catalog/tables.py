@@ -66,6 +66,8 @@ uploads = sa.Table(
     sa.Column("rows_rejected", sa.Integer, nullable=False, server_default="0"),
     sa.Column("warnings", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
     sa.Column("images", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    # [{row, column, url, status, reason}]: the upload's image slots not stored (0002)
+    sa.Column("image_failures", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
     sa.Column("failure_reason", sa.Text),
     sa.Column("seconds", sa.Float),
     sa.Column("report_uri", sa.Text),  # the annotated workbook, when the upload needs one

@@ -20,7 +20,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from briskk_pipeline.catalog.tables import upload_errors, uploads
 from briskk_pipeline.catalog.tenants import same_tenant
 
-IMAGE_COUNT_KEYS: Final[tuple[str, ...]] = ("stored", "reused", "failed", "blocked")
+# SPEC §4's four, plus `not_fetched` (fetching was off: not a failure of the URL)
+IMAGE_COUNT_KEYS: Final[tuple[str, ...]] = ("stored", "reused", "failed", "blocked", "not_fetched")
 OUTCOME_STATUSES: Final[frozenset[str]] = frozenset({"succeeded", "rejected", "previewed"})
 
 
@@ -85,6 +86,8 @@ class UploadOutcome:
     errors: Sequence[object] = ()
     warnings: Sequence[str] = ()
     images: Mapping[str, int] = field(default_factory=_zero_images)
+    # `{row, column, url, status, reason}` of each image slot not stored (images/failures.py)
+    image_failures: Sequence[Mapping[str, Any]] = ()
     seconds: float | None = None
     finished_at: datetime | None = None
     changes: Sequence[Mapping[str, Any]] | None = None
@@ -230,6 +233,7 @@ def write_outcome(
             rows_rejected=outcome.rows_rejected,
             warnings=[str(w) for w in outcome.warnings],
             images={**_zero_images(), **{k: int(v) for k, v in outcome.images.items()}},
+            image_failures=[dict(f) for f in outcome.image_failures],
             seconds=outcome.seconds,
             changes=sa.null() if outcome.changes is None else list(outcome.changes),
             failure_reason=None,
@@ -309,6 +313,7 @@ def _as_dict(record: sa.RowMapping, errors: list[dict[str, Any]]) -> dict[str, A
         "archive_key": record["archive_key"],  # where `raw_sheet` reads the original from
         "warnings": list(record["warnings"]),
         "images": {**_zero_images(), **record["images"]},
+        "image_failures": list(record["image_failures"]),
         "failure_reason": record["failure_reason"],
         "finished_at": _iso(record["finished_at"]),
         "seconds": record["seconds"],

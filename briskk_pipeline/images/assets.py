@@ -2,7 +2,7 @@
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -21,6 +21,7 @@ from dagster import (
 )
 
 from briskk_pipeline.catalog.images import slot_attempts, stored_images_for_urls
+from briskk_pipeline.images.failures import ImageFailure, image_failures
 from briskk_pipeline.images.pipeline import (
     build_frames,
     count_outcomes,
@@ -32,7 +33,7 @@ from briskk_pipeline.ingest.partitions import uploads_partitions
 from briskk_pipeline.resources import CatalogDatabase, IngestSettings, ObjectStore
 from briskk_pipeline.validation.validate import ValidatedRows
 
-FAILURE_COLUMNS = ["product_id", "position", "source_url", "status", "reason"]
+FAILURE_COLUMNS = ["row", "column", "url", "status", "reason"]
 
 
 @dataclass
@@ -42,6 +43,8 @@ class ProductImages:
     images: pd.DataFrame
     product_images: pd.DataFrame
     counts: dict[str, int]
+    # every slot not stored (failed, blocked, not fetched), by Excel row and column
+    failures: list[ImageFailure] = field(default_factory=list)
 
 
 def _progress_logger(log: DagsterLogManager) -> Callable[[int, int], None]:
@@ -67,7 +70,9 @@ def product_images(
     http(s) only; private, loopback, link-local and metadata addresses are blocked unless
     allowed; bytes are decoded to prove they are an image and stored once per sha256. A URL
     already stored is reused without downloading. A failed image never rejects its product:
-    it is recorded as `failed` and retried by `retry_failed_images_job`.
+    it is recorded as `failed` and retried by `retry_failed_images_job`; an unusable URL (two
+    addresses in a cell, not http/https…) is `blocked` with its reason. The `failures` table
+    names each image not stored by Excel row and column, with the reason.
     """
     started = time.perf_counter()
     engine = catalog.get_engine()
@@ -90,17 +95,20 @@ def product_images(
         slots, outcomes, now=datetime.now(UTC), previous_attempts=previous
     )
     counts = count_outcomes(outcomes)
-    failures = slot_rows[slot_rows["status"] != "stored"]
+    failures = image_failures(slots, outcomes, validated_rows.product_rows)
+    failure_table = pd.DataFrame([f.to_dict() for f in failures], columns=FAILURE_COLUMNS)
     return MaterializeResult(
-        value=ProductImages(images=images, product_images=slot_rows, counts=counts),
+        value=ProductImages(
+            images=images, product_images=slot_rows, counts=counts, failures=failures
+        ),
         metadata={
             "dagster/row_count": len(slot_rows),
             **{f"images_{k}": v for k, v in counts.items()},
             "bytes_stored": int(images["bytes"].sum()) if not images.empty else 0,
             "failures": MetadataValue.md(
-                failures[FAILURE_COLUMNS].head(50).to_markdown(index=False)
-                if not failures.empty
-                else "_no failed or blocked images_"
+                failure_table.head(50).to_markdown(index=False)
+                if failures
+                else "_every image is stored_"
             ),
             "seconds": round(time.perf_counter() - started, 4),  # time spent in this body
         },

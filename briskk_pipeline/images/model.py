@@ -40,7 +40,19 @@ class ImageStatus(StrEnum):
     STORED = "stored"  # downloaded, verified and stored (or found already in the store)
     REUSED = "reused"  # already in the catalog: not downloaded again
     FAILED = "failed"  # could not be fetched or is not an image; retried later
-    BLOCKED = "blocked"  # refused by policy before any request; never retried
+    BLOCKED = "blocked"  # refused before any request (policy, unusable URL); never retried
+    # Fetching is off (BRISKK_FETCH_IMAGES=0): nothing was tried. The slot is kept `failed`
+    # in the catalog, so `retry_failed_images_job` fetches it once fetching is on again.
+    NOT_FETCHED = "not_fetched"
+
+    @property
+    def slot_status(self) -> str:
+        """The catalog's status for a slot with this outcome: `stored`, `failed` or `blocked`."""
+        if self in (ImageStatus.STORED, ImageStatus.REUSED):
+            return ImageStatus.STORED.value
+        if self is ImageStatus.NOT_FETCHED:
+            return ImageStatus.FAILED.value
+        return self.value
 
 
 @dataclass(frozen=True)

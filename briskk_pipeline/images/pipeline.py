@@ -3,7 +3,8 @@
 `image_slots` lists each product's image slots; `process_images` fetches, verifies and stores
 every distinct URL once, concurrently; `build_frames` turns the outcomes into the `images` and
 `product_images` frames that the catalog load writes in the upload's transaction. An image that
-fails never rejects its product: it is recorded as `failed` (retried later) or `blocked`.
+fails never rejects its product: it is recorded as `failed` (retried later) or `blocked` (an
+unusable URL, or an address the SSRF guard refuses), with its reason.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from briskk_pipeline.images.model import (
     StoredImage,
 )
 from briskk_pipeline.images.store import store_image
+from briskk_pipeline.images.urls import UnusableUrl, image_url
 from briskk_pipeline.images.verify import DEFAULT_MAX_PIXELS, verify_image
 from briskk_pipeline.template import IMAGE_COLUMNS
 
@@ -111,15 +113,19 @@ def _process_one(
         )
 
 
-FETCH_OFF_REASON = "image fetching is off (BRISKK_FETCH_IMAGES=0); retried once it is on"
+FETCH_OFF_REASON = (
+    "not fetched: image fetching is off (BRISKK_FETCH_IMAGES=0); "
+    "retry_failed_images_job fetches it once it is on"
+)
+_NOT_FETCHED = ImageOutcome(ImageStatus.NOT_FETCHED, reason=FETCH_OFF_REASON, attempted=False)
 
 
-def _without_fetching(url: str, known: StoredImage | None, store: ObjectStore) -> ImageOutcome:
+def _without_fetching(known: StoredImage | None, store: ObjectStore) -> ImageOutcome:
     if known is not None and store.exists(known.object_key):
         return ImageOutcome(
             ImageStatus.REUSED, image=replace(known, uri=store.uri(known.object_key))
         )
-    return ImageOutcome(ImageStatus.FAILED, reason=FETCH_OFF_REASON, attempted=False)
+    return _NOT_FETCHED  # immutable, so one object serves every URL
 
 
 def _distinct(urls: Iterable[object]) -> list[str]:
@@ -140,7 +146,13 @@ def process_images(
     policy: FetchPolicy | None = None,
     max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> dict[str, ImageOutcome]:
-    """Fetch, verify and store each distinct URL once; return its outcome by URL.
+    """Fetch, verify and store each distinct URL once; return its outcome by URL (as given).
+
+    Each URL is first read as a browser would (`urls.image_url`): an unusable one (two
+    addresses, not http/https, no host…) is `blocked` with the reason, nothing is requested;
+    a usable one is fetched in its encoded form (spaces, non-ASCII, IDN host), which is what
+    the SSRF guard checks. With fetching off, every usable URL not already stored is
+    `not_fetched`.
 
     `known` maps URLs the catalog already stores to their image: those are `reused` without a
     download (unless `settings.refresh_images`). `progress(done, total)` is called from the
@@ -151,38 +163,48 @@ def process_images(
     distinct = _distinct(urls)
     reusable = {} if settings.refresh_images or known is None else known
     outcomes: dict[str, ImageOutcome] = {}
-    if not distinct:
+    # source URL (as written) -> the URL a browser would request (images/urls.py)
+    fetchable: dict[str, str] = {}
+    for url in distinct:
+        checked = image_url(url)
+        if isinstance(checked, UnusableUrl):
+            # Refused before any request and never retried: only a new upload can fix the cell.
+            outcomes[url] = ImageOutcome(
+                ImageStatus.BLOCKED, reason=checked.message, attempted=False
+            )
+            if progress is not None and settings.fetch_images:
+                progress(len(outcomes), len(distinct))
+        else:
+            fetchable[url] = checked.fetch
+    if not fetchable:
         return outcomes
     if not settings.fetch_images:
-        # immutable, so one object serves every URL
-        off = ImageOutcome(ImageStatus.FAILED, reason=FETCH_OFF_REASON, attempted=False)
-        return {
-            url: off if url not in reusable else _without_fetching(url, reusable[url], store)
-            for url in distinct
-        }
+        outcomes.update({url: _without_fetching(reusable.get(url), store) for url in fetchable})
+        return {url: outcomes[url] for url in distinct}
     allowed = parse_allowlist(settings.allowed_hosts)
     locks = _KeyLocks()
     with (
         Fetcher(allowed=allowed, max_bytes=settings.max_image_bytes, policy=policy) as fetcher,
         ThreadPoolExecutor(
-            max_workers=min(policy.workers, len(distinct)), thread_name_prefix="image"
+            max_workers=min(policy.workers, len(fetchable)), thread_name_prefix="image"
         ) as pool,
     ):
         futures = {
             pool.submit(
-                _process_one, url, reusable.get(url), fetcher, store, max_pixels, locks
+                _process_one, target, reusable.get(url), fetcher, store, max_pixels, locks
             ): url
-            for url in distinct
+            for url, target in fetchable.items()
         }
-        for done, future in enumerate(as_completed(futures), start=1):
+        for future in as_completed(futures):
             outcomes[futures[future]] = future.result()
             if progress is not None:
-                progress(done, len(distinct))
+                progress(len(outcomes), len(distinct))
     return {url: outcomes[url] for url in distinct}
 
 
 def count_outcomes(outcomes: Mapping[str, ImageOutcome]) -> dict[str, int]:
-    """`{stored, reused, failed, blocked}` counts of distinct URLs (SPEC §4 `images`)."""
+    """`{stored, reused, failed, blocked, not_fetched}` counts of distinct URLs (SPEC §4
+    `images`, plus `not_fetched`: fetching was off, so it is not a failure of the URL)."""
     counts = Counter(outcome.status for outcome in outcomes.values())
     return {status.value: counts.get(status, 0) for status in ImageStatus}
 
@@ -229,7 +251,7 @@ def build_frames(
         if outcome.image is not None:
             images.setdefault(outcome.image.sha256, outcome.image)
         statuses.append(
-            ImageStatus.STORED.value if outcome.image else ImageStatus(outcome.status).value
+            ImageStatus.STORED.value if outcome.image else ImageStatus(outcome.status).slot_status
         )
         reasons.append(outcome.reason)
         shas.append(outcome.sha256)

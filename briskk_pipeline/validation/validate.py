@@ -1,7 +1,8 @@
 """From raw template rows to the products and SKUs that may load, and every problem found.
 
 A product with any bad row is rejected whole (its SKUs come together or not at all); every other
-product loads. Each problem is reported once, by Excel row and column.
+product loads. Each problem is reported once, by Excel row and column. An unusable image URL
+is a warning for its cell (`cell_warnings`), never a rejection (SPEC §2).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pandera.pandas as pa
 from briskk_pipeline.template import PRODUCT_COLUMNS, SKU_COLUMNS, Kind, columns_of
 from briskk_pipeline.validation import rules
 from briskk_pipeline.validation.cleaning import clean
+from briskk_pipeline.validation.image_urls import image_url_warnings
 from briskk_pipeline.validation.report import Problem, dedupe
 from briskk_pipeline.validation.schemas import OFFER_CHECK, TemplateRow, message_for
 
@@ -37,6 +39,9 @@ class ValidatedRows:
     cell_warnings: list[Problem] = field(default_factory=list)
     # Every sku_id of the file, loaded or rejected: none of them may be disabled by the load.
     file_sku_ids: list[str] = field(default_factory=list)
+    # product_id -> its first Excel row, for the products that may load (where its image
+    # cells are read: `image_failures` names them by it)
+    product_rows: dict[str, int] = field(default_factory=dict)
     rows_total: int = 0
     products_total: int = 0
     products_rejected: int = 0
@@ -105,7 +110,11 @@ def validate_rows(
     ]
     lowered = typed["sku_id"].dropna().str.lower().unique().tolist()
     lookalikes = sku_lookalikes(lowered) if sku_lookalikes is not None and lowered else ()
-    cell_warnings = [*cleaned.warnings, *rules.case_only_sku_warnings(typed, lookalikes)]
+    cell_warnings = [
+        *cleaned.warnings,
+        *rules.case_only_sku_warnings(typed, lookalikes),
+        *image_url_warnings(typed, raw),
+    ]
 
     bad_rows = {p.row for p in problems if p.row is not None}
     bad_products = set(typed.loc[typed.index.isin(bad_rows), "product_id"].dropna())
@@ -129,6 +138,10 @@ def validate_rows(
         rejected_products=sorted(str(p) for p in bad_products),
         rows_rejected=int(rejected.sum()),
         file_sku_ids=sku_ids,
+        product_rows={
+            str(product_id): int(row)
+            for row, product_id in zip(products.index, products["product_id"], strict=True)
+        },
     )
 
 

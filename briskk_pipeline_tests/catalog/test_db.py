@@ -68,7 +68,7 @@ def test_migrations_create_exactly_the_tables_of_tables_py(engine: sa.Engine) ->
         assert differences == []
         names = set(sa.inspect(connection).get_table_names())
         checks = {c["name"] for c in sa.inspect(connection).get_check_constraints("product_images")}
-        assert db.current_revision(connection) == db.head_revision() == "0003_reports"
+        assert db.current_revision(connection) == db.head_revision() == "0004_image_failures"
     assert names == {*tables.metadata.tables, "alembic_version"}
     # compare_metadata does not look at CHECK constraints; they are part of the contract too
     assert checks == {"product_images_status_check", "product_images_position_check"}
@@ -82,7 +82,7 @@ def test_upgrade_twice_is_a_no_op(engine: sa.Engine, monkeypatch: pytest.MonkeyP
     db.upgrade(engine)
     with engine.connect() as connection:
         versions = connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()
-    assert versions == [("0003_reports",)]
+    assert versions == [("0004_image_failures",)]
 
 
 def test_concurrent_upgrades_of_a_fresh_database_both_succeed(database_url: str) -> None:
@@ -102,7 +102,7 @@ def test_concurrent_upgrades_of_a_fresh_database_both_succeed(database_url: str)
         thread.join(timeout=60)
     assert errors == []
     with engine.connect() as connection:
-        assert db.current_revision(connection) == "0003_reports"
+        assert db.current_revision(connection) == "0004_image_failures"
         assert compare_metadata(MigrationContext.configure(connection), tables.metadata) == []
 
 
@@ -149,3 +149,27 @@ def test_embedded_server_outlives_its_process_and_is_shared(pg_tmp_path: Path) -
         stopped = db.stop_embedded_database(data_dir)
     assert stopped is True
     assert db.stop_embedded_database(data_dir) is False
+
+
+def test_0004_gives_uploads_recorded_before_it_an_empty_image_failures_list(
+    database_url: str,
+) -> None:
+    engine = db.make_engine(database_url)
+    with engine.begin() as connection:
+        config = db.alembic_config()
+        config.attributes["connection"] = connection
+        db.command.upgrade(config, "0001_initial")
+        connection.execute(
+            sa.text(
+                "INSERT INTO uploads (upload_id, tenant, file_name, sha256, size_bytes, "
+                "received_at, status, source, archive_uri, archive_key) VALUES ('old', 'BrandA', "
+                "'a.xlsx', 'f', 1, now(), 'succeeded', 'cli', 'file:///a', 'a')"
+            )
+        )
+    db.upgrade(engine)
+    with engine.connect() as connection:
+        assert db.current_revision(connection) == db.head_revision()
+        failures = connection.execute(
+            sa.text("SELECT image_failures FROM uploads WHERE upload_id = 'old'")
+        ).scalar_one()
+    assert failures == []

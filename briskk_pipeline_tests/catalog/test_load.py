@@ -426,13 +426,21 @@ def test_upload_errors_are_replaced_on_reload(engine: sa.Engine) -> None:
         {"row": 9, "column": "barcode", "value": "12ab", "message": "barcode must be digits"},
         UploadError(row=None, column=None, value=None, message="unknown column 'colour'"),
     ]
+    failure = {
+        "row": 4,
+        "column": "image_2",
+        "url": "https://x.test/a.jpg",
+        "status": "failed",
+        "reason": "HTTP 404 Not Found",
+    }
     outcome = UploadOutcome(
         status="succeeded",
         products_rejected=2,
         rows_rejected=3,
         errors=errors,
         warnings=["ignored unknown column 'colour'"],
-        images={"stored": 2, "reused": 1, "failed": 1, "blocked": 0},
+        images={"stored": 2, "reused": 1, "failed": 1, "blocked": 0, "not_fetched": 0},
+        image_failures=[failure],
         seconds=1.25,
     )
     _load(engine, "u1", products, skus, outcome=outcome)
@@ -446,8 +454,15 @@ def test_upload_errors_are_replaced_on_reload(engine: sa.Engine) -> None:
         "message": "barcode must be digits",
     }
     assert (first["products_rejected"], first["rows_rejected"]) == (2, 3)
-    assert first["images"] == {"stored": 2, "reused": 1, "failed": 1, "blocked": 0}
+    assert first["images"] == {
+        "stored": 2,
+        "reused": 1,
+        "failed": 1,
+        "blocked": 0,
+        "not_fetched": 0,
+    }
     assert first["seconds"] == 1.25
+    assert first["image_failures"] == [failure]
 
     rerun = UploadOutcome(status="succeeded", errors=[errors[0]], seconds=0.5)
     load_upload(
@@ -459,7 +474,14 @@ def test_upload_errors_are_replaced_on_reload(engine: sa.Engine) -> None:
         {"row": 7, "column": "price", "value": "-5", "message": "price must be greater than 0"}
     ]
     assert (second["products_rejected"], second["warnings"], second["seconds"]) == (0, [], 0.5)
-    assert second["images"] == {"stored": 0, "reused": 0, "failed": 0, "blocked": 0}
+    assert second["images"] == {
+        "stored": 0,
+        "reused": 0,
+        "failed": 0,
+        "blocked": 0,
+        "not_fetched": 0,
+    }
+    assert second["image_failures"] == []
     assert len(rows(engine, tables.upload_errors)) == 1
 
 

@@ -70,7 +70,8 @@ def test_registered_upload_reads_back_in_the_spec_shape(engine: sa.Engine) -> No
         "archive_uri": "s3://bucket/archive/BrandA/20250301-branda-1/BrandA.xlsx",
         "run_id": None,
         "warnings": [],
-        "images": {"stored": 0, "reused": 0, "failed": 0, "blocked": 0},
+        "images": {"stored": 0, "reused": 0, "failed": 0, "blocked": 0, "not_fetched": 0},
+        "image_failures": [],
         "failure_reason": None,
         "finished_at": None,
         "seconds": None,
@@ -188,7 +189,13 @@ def test_finished_upload_in_list_uploads_has_typed_counts_and_ordered_errors(
     assert (record["products_loaded"], record["skus_loaded"]) == (1, 2)
     assert record["errors"] == [e.to_dict() for e in errors]  # in the order given (seq)
     assert record["warnings"] == ["w1", "w2"]
-    assert record["images"] == {"stored": 1, "reused": 0, "failed": 1, "blocked": 0}
+    assert record["images"] == {
+        "stored": 1,
+        "reused": 0,
+        "failed": 1,
+        "blocked": 0,
+        "not_fetched": 0,
+    }
     assert (record["run_id"], record["seconds"]) == ("d1e2f3", 2.5)
     assert datetime.fromisoformat(record["received_at"]) == RECEIVED_AT
     assert isinstance(record["finished_at"], str)

@@ -124,10 +124,22 @@ def test_build_frames_wants_an_aware_time_and_an_outcome_for_every_slot() -> Non
 
 
 def test_count_outcomes_has_every_key() -> None:
-    assert count_outcomes({}) == {"stored": 0, "reused": 0, "failed": 0, "blocked": 0}
+    assert count_outcomes({}) == {
+        "stored": 0,
+        "reused": 0,
+        "failed": 0,
+        "blocked": 0,
+        "not_fetched": 0,
+    }
     outcomes = {
         "a": ImageOutcome(ImageStatus.STORED, image=image("aa")),
         "b": ImageOutcome(ImageStatus.STORED, image=image("bb")),
         "c": ImageOutcome(ImageStatus.BLOCKED, "no"),
     }
-    assert count_outcomes(outcomes) == {"stored": 2, "reused": 0, "failed": 0, "blocked": 1}
+    assert count_outcomes(outcomes) == {
+        "stored": 2,
+        "reused": 0,
+        "failed": 0,
+        "blocked": 1,
+        "not_fetched": 0,
+    }

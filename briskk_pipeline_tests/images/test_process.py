@@ -353,7 +353,13 @@ def test_known_urls_are_reused_without_download_or_put(
     assert second[url].image == first[url].image
     assert http_server.hits() == requests_before
     assert puts == []
-    assert count_outcomes(second) == {"stored": 0, "reused": 1, "failed": 0, "blocked": 0}
+    assert count_outcomes(second) == {
+        "stored": 0,
+        "reused": 1,
+        "failed": 0,
+        "blocked": 0,
+        "not_fetched": 0,
+    }
 
 
 def test_refresh_downloads_again_but_does_not_rewrite_the_same_bytes(
@@ -412,7 +418,13 @@ def test_mixed_outcomes_are_counted_and_progress_is_reported(
     outcomes = run(urls, local_store, image_settings, progress=lambda d, t: seen.append((d, t)))
 
     assert list(outcomes) == urls
-    assert count_outcomes(outcomes) == {"stored": 3, "reused": 0, "failed": 1, "blocked": 2}
+    assert count_outcomes(outcomes) == {
+        "stored": 3,
+        "reused": 0,
+        "failed": 1,
+        "blocked": 2,
+        "not_fetched": 0,
+    }
     assert seen == [(i, 6) for i in range(1, 7)]
 
 

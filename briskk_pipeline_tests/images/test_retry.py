@@ -106,6 +106,7 @@ def test_a_failed_image_is_stored_by_the_retry(
         "reused": 0,
         "failed": 0,
         "blocked": 0,
+        "not_fetched": 0,
         "gave_up": 0,
     }
     sha = hashlib.sha256(data).hexdigest()

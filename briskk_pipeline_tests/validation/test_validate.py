@@ -133,21 +133,15 @@ RULES = [
     ("barcode", "012345678905", "0123-4567-8905", "must be 8 to 14 digits"),
     ("hsn_code", "61", "6", "must be 2 to 8 digits"),
     ("hsn_code", "61091000", "610910001", "must be 2 to 8 digits"),
-    ("main_image", "http://x.test/a.jpg", "ftp://x.test/a.jpg", "must be a web address"),
-    ("image_3", "HTTPS://x.test/a.jpg", "www.x.test/a.jpg", "must be a web address"),
-    ("image_8", "https://x.test/a b", "file:///etc/passwd", "must be a web address"),
-]
+]  # unusable image URLs are warnings, not problems: test_image_urls.py
 
 
 @pytest.mark.parametrize(("column", "good", "bad", "message"), RULES)
 def test_rule_passes_good_and_reports_bad(column, good, bad, message):
     overrides = {"offer_price": None} if column == "price" else {}
     accepted = validate_rows(one_row(**{column: good}, **overrides))
-    if column == "image_8":  # a space in a URL is not a URL either
-        assert [p.column for p in accepted.problems] == ["image_8"]
-    else:
-        assert accepted.problems == []
-        assert len(accepted.skus) == 1
+    assert accepted.problems == []
+    assert len(accepted.skus) == 1
     rejected = validate_rows(one_row(**{column: bad}, **overrides))
     assert [(p.row, p.column, p.value) for p in rejected.problems] == [(2, column, bad)]
     assert rejected.problems[0].message.startswith(message)

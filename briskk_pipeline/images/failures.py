@@ -1,0 +1,75 @@
+"""The images of one upload that were not stored, and why: `briskk ingest`'s `image_failures`.
+
+One entry per image slot whose outcome is not stored or reused, named the way the brand finds
+the cell: the Excel row of the product (its first row, where product columns are read), the
+column (`main_image`, `image_1` … `image_8`), the URL as written, the status of this run
+(`failed`, `blocked` or `not_fetched`) and the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from briskk_pipeline.images.model import ImageOutcome, ImageStatus
+from briskk_pipeline.template import IMAGE_COLUMNS
+
+_NOT_STORED = frozenset({ImageStatus.FAILED, ImageStatus.BLOCKED, ImageStatus.NOT_FETCHED})
+
+
+@dataclass(frozen=True)
+class ImageFailure:
+    """One image slot of an upload that was not stored. `row` is None when unknown."""
+
+    row: int | None
+    column: str
+    url: str
+    status: str  # failed | blocked | not_fetched
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "column": self.column,
+            "url": self.url,
+            "status": self.status,
+            "reason": self.reason,
+        }
+
+
+def image_failures(
+    slots: pd.DataFrame,
+    outcomes: Mapping[str, ImageOutcome],
+    product_rows: Mapping[str, int],
+) -> list[ImageFailure]:
+    """The slots (`image_slots` frame) whose outcome is failed, blocked or not fetched.
+
+    `product_rows` maps product_id to its first Excel row (`ValidatedRows.product_rows`).
+    Ordered by row, then column (main_image first).
+    """
+    # status text and reason per distinct URL: an enum's `.value` costs microseconds each
+    not_stored = {
+        url: (outcome.status.value, outcome.reason or outcome.status.value)
+        for url, outcome in outcomes.items()
+        if outcome.status in _NOT_STORED
+    }
+    if not not_stored:
+        return []
+    keyed: list[tuple[bool, int, int, ImageFailure]] = []
+    for product_id, position, url in zip(
+        slots["product_id"].tolist(),
+        slots["position"].tolist(),
+        slots["source_url"].tolist(),
+        strict=True,
+    ):
+        found = not_stored.get(url)
+        if found is None:
+            continue
+        row = product_rows.get(product_id)
+        failure = ImageFailure(row, IMAGE_COLUMNS[position], url, *found)
+        keyed.append((row is None, row or 0, position, failure))
+    keyed.sort(key=lambda item: item[:3])
+    return [item[3] for item in keyed]
