@@ -56,18 +56,21 @@ def briskk_home() -> Path:
 
 
 def ensure_dagster_home() -> Path:
-    """`DAGSTER_HOME` (or `<briskk_home()>/dagster`), created with the local instance settings
-    when it does not exist, and exported to this process's environment.
+    """`DAGSTER_HOME` (or `<briskk_home()>/dagster`), created when missing, exported to this
+    process's environment, and returned (absolute).
 
-    Dagster itself refuses a `DAGSTER_HOME` that does not exist; an existing folder is used
-    as it is (its own `dagster.yaml`, or Dagster's defaults without one).
+    Dagster itself refuses a `DAGSTER_HOME` that does not exist. A folder without a
+    `dagster.yaml` gets `LOCAL_INSTANCE_YAML` (it sets no storage, so an existing instance
+    keeps its data); Dagster would otherwise warn on every start and print its telemetry
+    notice. A `dagster.yaml` already there is never touched.
     """
     configured = os.environ.get("DAGSTER_HOME", "").strip()
     home = Path(configured).expanduser() if configured else briskk_home() / "dagster"
     home = home.resolve()
-    if not home.exists():
-        home.mkdir(parents=True)
-        (home / "dagster.yaml").write_text(LOCAL_INSTANCE_YAML)
+    home.mkdir(parents=True, exist_ok=True)
+    settings = home / "dagster.yaml"
+    if not settings.exists():
+        settings.write_text(LOCAL_INSTANCE_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
