@@ -72,14 +72,21 @@ def clean_env(**values: str) -> dict[str, str]:
 class Process:
     """A subprocess in its own session, logging to a file; `stop()` ends its whole group."""
 
-    def __init__(self, name: str, args: list[str], env: Mapping[str, str], logs: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: list[str],
+        env: Mapping[str, str],
+        logs: Path,
+        cwd: Path | None = None,
+    ) -> None:
         self.name = name
         self.log = logs / f"{name}.log"
         self._file = self.log.open("wb")
         self.popen = subprocess.Popen(
             args,
             env=dict(env),
-            cwd=logs,
+            cwd=cwd or logs,
             stdout=self._file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -107,8 +114,10 @@ class Process:
 def processes() -> Iterator[Callable[..., Process]]:
     started: list[Process] = []
 
-    def start(name: str, args: list[str], env: Mapping[str, str], logs: Path) -> Process:
-        process = Process(name, args, env, logs)
+    def start(
+        name: str, args: list[str], env: Mapping[str, str], logs: Path, cwd: Path | None = None
+    ) -> Process:
+        process = Process(name, args, env, logs, cwd)
         started.append(process)
         return process
 
