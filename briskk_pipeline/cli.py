@@ -66,7 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             precheck(args)
         from briskk_pipeline.home import ensure_dagster_home, state_note
 
-        ensure_dagster_home()
+        if getattr(args, "uses_dagster", True):
+            ensure_dagster_home()
         note = state_note()
         if note and not getattr(args, "json", False):
             print(f"briskk: {note}", file=sys.stderr)
@@ -129,7 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     stop = db_commands.add_parser(
         "stop", help="stop the embedded PostgreSQL of BRISKK_HOME (it outlives each command)"
     )
-    stop.set_defaults(handler=cmd_db_stop)
+    stop.set_defaults(handler=cmd_db_stop, uses_dagster=False)
     return parser
 
 
