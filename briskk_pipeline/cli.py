@@ -4,7 +4,8 @@ Human output is for people (progress on stderr, short tables, no tracebacks for 
 errors); `--json` prints exactly what SPEC §4 promises, on stdout.
 
 Exit codes: 0 processed; 1 the upload was rejected (the file, or every product in it);
-2 usage or input error (no such file, invalid tenant); 3 the pipeline broke (run failed).
+2 usage or input error (no such file, a folder, unreadable, invalid tenant, bad setting),
+checked before anything heavy is imported; 3 the pipeline broke (run failed).
 """
 
 from __future__ import annotations
