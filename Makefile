@@ -2,8 +2,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-export BRISKK_HOME ?= $(CURDIR)/.briskk
-export DAGSTER_HOME ?= $(BRISKK_HOME)/dagster
+# Local state (embedded PostgreSQL, objects, inbox, Dagster instance) is one folder for `make
+# demo`, `make dev` and every `briskk` command: BRISKK_HOME, else the user's data folder
+# (~/.local/share/briskk on Linux; briskk_pipeline/home.py). Nothing is set here.
+DEV_PORT ?= 3000
 
 .PHONY: install demo test lint format dev bench stop-db clean
 
@@ -35,21 +37,20 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## dev: the Dagster UI on http://127.0.0.1:3000 with the same instance `briskk` uses
+## dev: the Dagster UI (webserver + daemon) on http://127.0.0.1:$(DEV_PORT) with the instance
+## `briskk` uses (DAGSTER_HOME, else <state folder>/dagster, created on first use)
 dev: install
-	mkdir -p $(DAGSTER_HOME)
-	test -f $(DAGSTER_HOME)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -m briskk_pipeline
+	@DAGSTER_HOME="$$($(BIN)/python -m briskk_pipeline.home)" && export DAGSTER_HOME && \
+	echo "DAGSTER_HOME=$$DAGSTER_HOME" && \
+	exec $(BIN)/dg dev -m briskk_pipeline -p $(DEV_PORT)
 
 ## bench: the benchmarks of bench/ (minutes; results go to bench/out and the README table)
 bench: install
 	$(BIN)/python bench/run.py
 
-## stop-db: stop the embedded PostgreSQL under $(BRISKK_HOME) (it outlives each command)
+## stop-db: stop the embedded PostgreSQL of the state folder (it outlives each command)
 stop-db: install
-	$(BIN)/python -c "import sys; from pathlib import Path; \
-	from briskk_pipeline.catalog.db import stop_embedded_database as stop; \
-	print('stopped' if stop(Path(sys.argv[1])) else 'not running')" "$(BRISKK_HOME)/postgres"
+	@$(BIN)/briskk db stop
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

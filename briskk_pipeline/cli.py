@@ -4,7 +4,8 @@ Human output is for people (progress on stderr, short tables, no tracebacks for 
 errors); `--json` prints exactly what SPEC §4 promises, on stdout.
 
 Exit codes: 0 processed; 1 the upload was rejected (the file, or every product in it);
-2 usage or input error (no such file, invalid tenant); 3 the pipeline broke (run failed).
+2 usage or input error (no such file, a folder, unreadable, invalid tenant, bad setting),
+checked before anything heavy is imported; 3 the pipeline broke (run failed).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import stat
 import sys
 import threading
 import time
@@ -24,17 +26,22 @@ from typing import Any, TextIO
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 
-# The instance `briskk` creates when DAGSTER_HOME is unset (same as the repo's dagster.yaml).
-LOCAL_INSTANCE_YAML = """\
-telemetry:
-  enabled: false
-run_queue:
-  max_concurrent_runs: 4
-  tag_concurrency_limits:
-    - key: briskk/tenant
-      limit: 1
-      value:
-        applyLimitPerUniqueValue: true
+EPILOG = """\
+exit codes:
+  0  done (for ingest: the upload was processed, even with rejected products)
+  1  ingest: the upload was rejected (the file, or every product in it)
+  2  usage or input error (no such file, a folder, unreadable, invalid tenant, bad setting)
+  3  ingest: the pipeline itself failed (see `briskk uploads` for the reason)
+
+environment:
+  BRISKK_HOME      local state: embedded PostgreSQL, objects, inbox, Dagster instance
+                   (default: the user's data folder, {home})
+  DATABASE_URL     a PostgreSQL catalog instead of the embedded one
+  S3_BUCKET        an S3 object store instead of BRISKK_HOME/objects (with S3_ENDPOINT_URL,
+                   S3_PREFIX, AWS_*)
+  DAGSTER_HOME     the Dagster instance (default: BRISKK_HOME/dagster)
+  BRISKK_MAX_ROWS, BRISKK_MAX_IMAGE_BYTES, BRISKK_ALLOWED_IMAGE_HOSTS, BRISKK_FETCH_IMAGES,
+  BRISKK_REFRESH_IMAGES: upload limits and image policy (README, "Configuration")
 """
 
 
@@ -47,13 +54,24 @@ class CliError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one `briskk` command; returns the exit code (see `EPILOG`)."""
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    _default_dagster_home()
     try:
+        # Usage errors first, before Dagster, pandas or the database are imported or started.
+        precheck = getattr(args, "precheck", None)
+        if precheck is not None:
+            precheck(args)
+        from briskk_pipeline.home import ensure_dagster_home, state_note
+
+        if getattr(args, "uses_dagster", True):
+            ensure_dagster_home()
+        note = state_note()
+        if note and not getattr(args, "json", False):
+            print(f"briskk: {note}", file=sys.stderr)
         return int(args.handler(args))
     except CliError as error:
         print(f"briskk: {error}", file=sys.stderr)
@@ -67,14 +85,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from briskk_pipeline.home import default_briskk_home
+
+    epilog = EPILOG.format(home=default_briskk_home())
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=help,
+            description=help[0].upper() + help[1:] + ".",
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
     parser = argparse.ArgumentParser(
         prog="briskk",
         description="Briskk SKU template uploads to a clean product/SKU catalog.",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    ingest = commands.add_parser(
-        "ingest", help="run one upload through ingest_job on the configured Dagster instance"
+    ingest = command(
+        "ingest", "run one upload through ingest_job on the configured Dagster instance"
     )
     ingest.add_argument("path", type=Path, help="an .xlsx/.xlsm/.xls or .csv file")
     ingest.add_argument(
@@ -87,43 +120,63 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show what the upload would change; change nothing (recorded as 'previewed')",
     )
-    ingest.set_defaults(handler=cmd_ingest)
+    ingest.set_defaults(handler=cmd_ingest, precheck=_check_ingest_args)
 
-    report = commands.add_parser("report", help="save an upload's annotated workbook (.xlsx)")
+    report = command("report", "save an upload's annotated workbook (.xlsx)")
     report.add_argument("upload_id", help="the upload (see `briskk uploads`)")
     report.add_argument("-o", "--output", type=Path, help="where to save (default ./<id>.xlsx)")
     report.set_defaults(handler=cmd_report)
 
-    products = commands.add_parser("products", help="list the catalog")
+    products = command("products", "list the catalog")
     products.add_argument("--tenant", help="only this tenant (any letter case)")
     products.add_argument("--json", action="store_true", help="print a JSON list")
     products.set_defaults(handler=cmd_products)
 
-    uploads = commands.add_parser("uploads", help="list every upload, newest first")
+    uploads = command("uploads", "list every upload, newest first")
     uploads.add_argument("--tenant", help="only this tenant (any letter case)")
     uploads.add_argument("--json", action="store_true", help="print a JSON list")
     uploads.set_defaults(handler=cmd_uploads)
 
-    db = commands.add_parser("db", help="catalog database maintenance")
+    db = command("db", "catalog database maintenance")
     db_commands = db.add_subparsers(title="db commands", metavar="COMMAND")
     upgrade = db_commands.add_parser("upgrade", help="apply the catalog's migrations")
     upgrade.set_defaults(handler=cmd_db_upgrade)
+    stop = db_commands.add_parser(
+        "stop", help="stop the embedded PostgreSQL of BRISKK_HOME (it outlives each command)"
+    )
+    stop.set_defaults(handler=cmd_db_stop, uses_dagster=False)
     return parser
 
 
-def _default_dagster_home() -> None:
-    """Without DAGSTER_HOME, keep Dagster's instance beside the rest of the local state.
+def _check_ingest_args(args: argparse.Namespace) -> None:
+    """The upload path is a readable regular file and the tenant well formed (SPEC §2), or a
+    `CliError` saying exactly what is wrong. Imports nothing heavy."""
+    from briskk_pipeline.template import is_valid_tenant
 
-    A DAGSTER_HOME that does not exist yet is created (with the local instance settings), as
-    the unset default is: Dagster itself refuses a missing folder.
-    """
-    from briskk_pipeline.resources import briskk_home
-
-    home = Path(os.environ.get("DAGSTER_HOME") or briskk_home() / "dagster").resolve()
-    if not home.exists():
-        home.mkdir(parents=True)
-        (home / "dagster.yaml").write_text(LOCAL_INSTANCE_YAML)
-    os.environ["DAGSTER_HOME"] = str(home)
+    path: Path = args.path
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise CliError(f"no such file: {path}") from None
+    except NotADirectoryError:
+        raise CliError(f"no such file: {path} (a part of the path is not a folder)") from None
+    except PermissionError:
+        raise CliError(f"not readable: {path} (permission denied)") from None
+    if stat.S_ISDIR(mode):
+        raise CliError(f"is a folder: {path} (give one .xlsx or .csv file)")
+    if not stat.S_ISREG(mode):
+        raise CliError(f"not a regular file: {path}")
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as error:
+        raise CliError(f"not readable: {path} ({error.strerror or error})") from None
+    # the same rule and words as registration (ingest/register.py: check_tenant)
+    if args.tenant is not None and not is_valid_tenant(args.tenant.strip()):
+        raise CliError(
+            f"tenant {args.tenant.strip()!r} is not valid: use 1 to 63 letters, digits, '_' or "
+            "'-', starting with a letter or digit"
+        )
 
 
 @contextmanager
@@ -148,11 +201,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     from briskk_pipeline import defs
     from briskk_pipeline.catalog import uploads
+    from briskk_pipeline.ingest.partitions import STATUS_TAG
     from briskk_pipeline.ingest.register import RegistrationError, register
 
-    path: Path = args.path
-    if not path.is_file():
-        raise CliError(f"no such file: {path}")
+    path: Path = args.path  # checked by _check_ingest_args
     started = time.monotonic()
     data = path.read_bytes()
     with _resources() as resources:
@@ -193,6 +245,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if not result.success:
             reason = _failure_message(result)
             uploads.mark_upload_failed(engine, upload_id, reason)
+            # as ingest_failure_sensor does for runs it watches: filterable in the UI
+            instance.add_run_tags(run_id, {STATUS_TAG: "failed"})
         record = uploads.get_upload(engine, upload_id)
     if record is None:  # registered above: only a catalog reset in between gets here
         raise CliError(f"upload {upload_id} vanished from the catalog", EXIT_FAILED)
@@ -476,6 +530,18 @@ def _spec_upload(record: dict[str, Any]) -> dict[str, Any]:
         "report_uri",
     )
     return {k: record.get(k) for k in (*UPLOAD_FIELDS, *extras)}
+
+
+def cmd_db_stop(args: argparse.Namespace) -> int:
+    from briskk_pipeline.catalog.db import stop_embedded_database
+    from briskk_pipeline.home import briskk_home
+
+    data_dir = briskk_home() / "postgres"
+    if stop_embedded_database(data_dir):
+        print(f"stopped the embedded PostgreSQL in {data_dir}")
+    else:
+        print(f"no embedded PostgreSQL running in {data_dir}")
+    return EXIT_OK
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:

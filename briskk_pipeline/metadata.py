@@ -25,3 +25,13 @@ def problems_table(problems: Sequence[Problem], limit: int = 50) -> MetadataValu
     frame = pd.DataFrame([p.to_dict() for p in problems[:limit]])
     more = f"\n\n…and {len(problems) - limit} more" if len(problems) > limit else ""
     return MetadataValue.md(frame.to_markdown(index=False) + more)
+
+
+def problems_summary(problems: Sequence[Problem], limit: int = 3) -> str:
+    """The first `limit` problems as one line (`row 15, column price: …; …and 4 more`), for
+    an asset check's description: the UI shows it beside the failed check."""
+    if not problems:
+        return "no problems"
+    shown = "; ".join(str(p) for p in problems[:limit])
+    more = f"; …and {len(problems) - limit} more" if len(problems) > limit else ""
+    return shown + more

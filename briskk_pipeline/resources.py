@@ -21,13 +21,10 @@ from dagster import ConfigurableResource, EnvVar
 from pydantic import PrivateAttr
 
 from briskk_pipeline.catalog import db
+from briskk_pipeline.home import briskk_home  # the state folder's one definition (home.py)
 
 DEFAULT_MAX_ROWS = 800
 DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
-
-
-def briskk_home() -> Path:
-    return Path(os.environ.get("BRISKK_HOME") or ".briskk").resolve()
 
 
 class ObjectStore(ConfigurableResource, ABC):

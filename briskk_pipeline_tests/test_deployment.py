@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -31,6 +32,7 @@ import yaml
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from briskk_pipeline.catalog import tables, uploads
+from briskk_pipeline.home import LOCAL_INSTANCE_YAML
 from briskk_pipeline.ingest.register import register
 from briskk_pipeline.resources import S3ObjectStore
 from briskk_pipeline.template import IMAGE_COLUMNS
@@ -70,14 +72,21 @@ def clean_env(**values: str) -> dict[str, str]:
 class Process:
     """A subprocess in its own session, logging to a file; `stop()` ends its whole group."""
 
-    def __init__(self, name: str, args: list[str], env: Mapping[str, str], logs: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: list[str],
+        env: Mapping[str, str],
+        logs: Path,
+        cwd: Path | None = None,
+    ) -> None:
         self.name = name
         self.log = logs / f"{name}.log"
         self._file = self.log.open("wb")
         self.popen = subprocess.Popen(
             args,
             env=dict(env),
-            cwd=logs,
+            cwd=cwd or logs,
             stdout=self._file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -105,8 +114,10 @@ class Process:
 def processes() -> Iterator[Callable[..., Process]]:
     started: list[Process] = []
 
-    def start(name: str, args: list[str], env: Mapping[str, str], logs: Path) -> Process:
-        process = Process(name, args, env, logs)
+    def start(
+        name: str, args: list[str], env: Mapping[str, str], logs: Path, cwd: Path | None = None
+    ) -> Process:
+        process = Process(name, args, env, logs, cwd)
         started.append(process)
         return process
 
@@ -182,31 +193,62 @@ def finished(engine: sa.Engine, count: int) -> list[dict] | None:
 # --------------------------------------------------------------- the compose file, statically
 
 
-def test_compose_file_is_valid_for_a_real_compose_parser() -> None:
-    binary = shutil.which("docker-compose")
-    assert binary is not None, (
-        "docker-compose is not installed: `apt-get install -y docker-compose` (.ci/run does)"
+# `${NAME:-default}` as compose interpolates it with NAME unset; `$$` is a literal `$`.
+_COMPOSE_DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:-([^}]*)\}")
+
+
+def render_compose(text: str) -> dict[str, Any]:
+    """The compose file as `docker compose config` sees it with no variable set: every
+    variable must have a default (a laptop runs it with none), merge keys resolved."""
+    rendered = _COMPOSE_DEFAULT.sub(lambda m: m.group(1), text.replace("$$", "\0"))
+    assert "${" not in rendered and "$" not in rendered.replace("\0", ""), (
+        "a variable without a default in docker-compose.yml"
     )
-    env = {k: v for k, v in clean_env().items() if not k.startswith(("POSTGRES_", "MINIO_"))}
-    check = subprocess.run(
-        [binary, "-f", "docker-compose.yml", "config", "-q"],
-        cwd=REPO,
-        env=env,
+    return yaml.safe_load(rendered.replace("\0", "$"))
+
+
+def check_compose_schema(path: Path) -> subprocess.CompletedProcess[str]:
+    """check-jsonschema with the compose-spec schema it vendors (the schema Docker Compose
+    validates against), pip-installed with the dev extras: no Docker needed."""
+    return subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(path)],
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert check.returncode == 0, check.stderr
-    rendered = subprocess.run(
-        [binary, "-f", "docker-compose.yml", "config"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    services = yaml.safe_load(rendered.stdout)["services"]
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        (
+            (
+                '    healthcheck:\n      test: ["CMD", "mc"',
+                '    healthchek:\n      test: ["CMD", "mc"',
+            ),
+            "healthchek",
+        ),
+        (("condition: service_healthy", "condition: service_ready"), "service_ready"),
+        (("restart: unless-stopped\n", "restart: unless-stopped\n  bogus: 1\n"), "bogus"),
+    ],
+    ids=["misspelled-key", "unknown-condition", "unknown-field"],
+)
+def test_compose_schema_check_catches_mistakes(tmp_path: Path, change, complaint) -> None:
+    """The schema check really reads the file: each broken copy of it fails, naming the fault."""
+    old, new = change
+    text = (REPO / "docker-compose.yml").read_text()
+    assert old in text
+    broken = tmp_path / "docker-compose.yml"
+    broken.write_text(text.replace(old, new, 1))
+    check = check_compose_schema(broken)
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert complaint in check.stdout + check.stderr
+
+
+def test_compose_file_is_valid() -> None:
+    check = check_compose_schema(REPO / "docker-compose.yml")
+    assert check.returncode == 0, check.stdout + check.stderr
+    services = render_compose((REPO / "docker-compose.yml").read_text())["services"]
     assert set(services) >= {"postgres", "minio", "minio-init", "user_code", "webserver", "daemon"}
 
     long_running = ("postgres", "minio", "user_code", "webserver", "daemon")
@@ -300,7 +342,7 @@ def test_daemon_ingests_files_dropped_in_the_inbox(
     engine: sa.Engine,
     http_server: LoopbackHTTPServer,
 ) -> None:
-    """`dagster-daemon run` with the local instance settings (root dagster.yaml) and
+    """`dagster-daemon run` with the local instance settings (home.LOCAL_INSTANCE_YAML) and
     PostgreSQL storage: dropped files become catalog rows, the inbox empties, the archive
     holds the same bytes; a file written in two halves is ingested once, whole; a broken file
     is recorded as rejected; an unregistrable one is moved aside."""
@@ -321,7 +363,7 @@ def test_daemon_ingests_files_dropped_in_the_inbox(
 
     with ExitStack() as stack:
         storage_url = stack.enter_context(scratch_database(postgres_server_url))
-        config = yaml.safe_load((REPO / "dagster.yaml").read_text())
+        config = yaml.safe_load(LOCAL_INSTANCE_YAML)
         config["storage"] = {"postgres": {"postgres_url": storage_url}}
         config["sensors"] = {"use_threads": True, "num_workers": 2}
         (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(config))

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from dagster import (
     AssetCheckResult,
+    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetIn,
@@ -24,8 +25,8 @@ from briskk_pipeline.catalog import tables
 from briskk_pipeline.catalog.load import UploadOutcome, load_upload
 from briskk_pipeline.images.assets import ProductImages
 from briskk_pipeline.ingest.assets import registered_upload
-from briskk_pipeline.ingest.partitions import uploads_partitions
-from briskk_pipeline.metadata import frame_preview
+from briskk_pipeline.ingest.partitions import STATUS_TAG, uploads_partitions
+from briskk_pipeline.metadata import frame_preview, problems_summary
 from briskk_pipeline.resources import CatalogDatabase
 from briskk_pipeline.validation.validate import ValidatedRows
 
@@ -53,10 +54,16 @@ _DEPS = ["validated_rows", "product_images"]
     ins={"validated_rows": AssetIn(), "product_images": AssetIn()},
     check_specs=[
         AssetCheckSpec(
+            "upload_accepted",
+            asset="products",
+            description="The upload was not rejected (SPEC §4 `rejected`: the file, or every "
+            "product in it, failed validation). Fails at ERROR severity with the reason.",
+        ),
+        AssetCheckSpec(
             "catalog_holds_upload",
             asset="skus",
             description="After the load, every product and SKU of the upload is in the catalog.",
-        )
+        ),
     ],
     name="catalog_load",
 )
@@ -105,6 +112,11 @@ def catalog_load(
     )
     # time spent in this body up to the committed load (both assets are one transaction)
     seconds = round(time.perf_counter() - body_started, 4)
+    # The outcome where an operator filters: the run (Runs: `briskk/status:rejected`) and
+    # both materializations (the partition's events) carry it.
+    status = validated_rows.status
+    status_tags = {STATUS_TAG: status}
+    context.instance.add_run_tags(context.run_id, status_tags)
     yield MaterializeResult(
         asset_key="products",
         metadata={
@@ -119,6 +131,23 @@ def catalog_load(
                 validated_rows.products, ("product_id", "product_name", "brand", "category")
             ),
             "seconds": seconds,
+        },
+        tags=status_tags,
+    )
+    yield AssetCheckResult(
+        check_name="upload_accepted",
+        asset_key="products",
+        passed=status != "rejected",
+        severity=AssetCheckSeverity.ERROR,
+        description=(
+            f"rejected: {problems_summary(validated_rows.problems)}"
+            if status == "rejected"
+            else None
+        ),
+        metadata={
+            "status": status,
+            "products_rejected": validated_rows.products_rejected,
+            "rows_rejected": validated_rows.rows_rejected,
         },
     )
     yield MaterializeResult(
@@ -135,6 +164,7 @@ def catalog_load(
             "load_warnings": "\n".join(counts.warnings),
             "seconds": seconds,
         },
+        tags=status_tags,
     )
     present = _present_in_catalog(engine, tenant, validated_rows)
     expected = len(validated_rows.products) + len(validated_rows.skus)

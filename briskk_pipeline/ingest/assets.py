@@ -20,7 +20,7 @@ from briskk_pipeline import template
 from briskk_pipeline.catalog import uploads
 from briskk_pipeline.ingest.partitions import uploads_partitions
 from briskk_pipeline.ingest.reader import RawSheet, read_upload
-from briskk_pipeline.metadata import frame_preview, problems_table
+from briskk_pipeline.metadata import frame_preview, problems_summary, problems_table
 from briskk_pipeline.resources import CatalogDatabase, IngestSettings, ObjectStore
 from briskk_pipeline.validation.report import FileRejected, Problem, file_problem
 
@@ -163,9 +163,12 @@ def raw_sheet(
             "seconds": round(time.perf_counter() - started, 4),
         },
     )
+    # A rejected file fails this check at ERROR severity, with the reason as its description,
+    # so the partition shows a red check in the UI (the run itself still succeeds).
     yield AssetCheckResult(
         check_name="is_readable_template",
         passed=sheet is not None,
-        severity=AssetCheckSeverity.WARN,
+        severity=AssetCheckSeverity.ERROR,
+        description=None if sheet is not None else f"rejected: {problems_summary(problems)}",
         metadata={"problems": problems_table(problems)},
     )

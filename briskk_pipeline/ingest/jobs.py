@@ -9,7 +9,7 @@ from dagster import (
 )
 
 from briskk_pipeline.catalog import uploads
-from briskk_pipeline.ingest.partitions import uploads_partitions
+from briskk_pipeline.ingest.partitions import STATUS_TAG, uploads_partitions
 from briskk_pipeline.resources import CatalogDatabase
 
 ingest_job = define_asset_job(
@@ -33,7 +33,9 @@ def failure_reason(context: RunFailureSensorContext) -> str:
 )
 def ingest_failure_sensor(context: RunFailureSensorContext, catalog: CatalogDatabase) -> None:
     """Marks the upload of a failed `ingest_job` run `failed` (the pipeline broke), so
-    `briskk uploads` tells the truth; `rejected` stays reserved for the brand's data."""
+    `briskk uploads` tells the truth; `rejected` stays reserved for the brand's data. The run
+    gets the tag `briskk/status=failed`, as processed runs get `succeeded` or `rejected`."""
     upload_id = context.dagster_run.tags.get("dagster/partition")
     if upload_id:
         uploads.mark_upload_failed(catalog.get_engine(), upload_id, failure_reason(context))
+        context.instance.add_run_tags(context.dagster_run.run_id, {STATUS_TAG: "failed"})

@@ -15,7 +15,7 @@ from dagster import (
 from briskk_pipeline.catalog.queries import barcode_owners, sku_ids_by_lower_case, sku_owners
 from briskk_pipeline.ingest.assets import RawUpload
 from briskk_pipeline.ingest.partitions import uploads_partitions
-from briskk_pipeline.metadata import frame_preview, problems_table
+from briskk_pipeline.metadata import frame_preview, problems_summary, problems_table
 from briskk_pipeline.resources import CatalogDatabase
 from briskk_pipeline.validation.validate import ValidatedRows, validate_rows
 
@@ -27,7 +27,8 @@ from briskk_pipeline.validation.validate import ValidatedRows, validate_rows
         AssetCheckSpec(
             "all_rows_valid",
             asset="validated_rows",
-            description="Every row of the upload passed validation (warns otherwise).",
+            description="Every row of the upload passed validation (an error when the upload is "
+            "rejected, a warning when only some products are).",
         )
     ],
 )
@@ -76,10 +77,17 @@ def validated_rows(
             "seconds": round(time.perf_counter() - started, 4),  # time spent in this body
         },
     )
+    # ERROR when the upload is rejected (the file, or every product), WARN when only some
+    # products are: the UI then tells a rejected upload from a partly loaded one at a glance.
     yield AssetCheckResult(
         check_name="all_rows_valid",
         passed=not result.problems,
-        severity=AssetCheckSeverity.WARN,
+        severity=(
+            AssetCheckSeverity.ERROR if result.status == "rejected" else AssetCheckSeverity.WARN
+        ),
+        description=(
+            f"{result.status}: {problems_summary(result.problems)}" if result.problems else None
+        ),
         metadata={
             "problems": len(result.problems),
             "rows_rejected": result.rows_rejected,
