@@ -67,10 +67,19 @@ uploads = sa.Table(
     sa.Column("images", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     sa.Column("failure_reason", sa.Text),
     sa.Column("seconds", sa.Float),
+    # the process working on a `running` upload and its last sign of life (0005_upload_heartbeat)
+    sa.Column("heartbeat_at", sa.DateTime(timezone=True)),
+    sa.Column("worker_host", sa.Text),  # host name and PID namespace
+    sa.Column("worker_pid", sa.Integer),
     sa.CheckConstraint(
         "status IN ('running', 'succeeded', 'rejected', 'failed')", name="uploads_status_check"
     ),
     sa.Index("uploads_tenant_received_idx", "tenant", "received_at"),
+    sa.Index(
+        "uploads_claimed_running_idx",
+        "heartbeat_at",
+        postgresql_where=sa.text("status = 'running' AND heartbeat_at IS NOT NULL"),
+    ),
 )
 
 upload_errors = sa.Table(
