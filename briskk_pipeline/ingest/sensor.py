@@ -21,14 +21,8 @@ from dagster import (
 )
 
 from briskk_pipeline.catalog import uploads
-from briskk_pipeline.ingest.inbox import (
-    SOURCE,
-    UNLAUNCHED_GRACE,
-    InboxTick,
-    dump_cursor,
-    load_cursor,
-    watch_inbox,
-)
+from briskk_pipeline.ingest.inbox import SOURCE, UNLAUNCHED_GRACE, InboxTick, watch_inbox
+from briskk_pipeline.ingest.inbox_state import dump_cursor, load_cursor
 from briskk_pipeline.ingest.jobs import ingest_job
 from briskk_pipeline.ingest.partitions import uploads_partitions
 from briskk_pipeline.resources import CatalogDatabase, IngestSettings, ObjectStore

@@ -26,7 +26,8 @@ from dagster import (
 )
 
 from briskk_pipeline.catalog import uploads
-from briskk_pipeline.ingest.inbox import (
+from briskk_pipeline.ingest.inbox import watch_inbox
+from briskk_pipeline.ingest.inbox_state import (
     InboxFile,
     InboxState,
     Retry,
@@ -35,7 +36,6 @@ from briskk_pipeline.ingest.inbox import (
     load_cursor,
     scan_inbox,
     split_ready,
-    watch_inbox,
 )
 from briskk_pipeline.ingest.register import register
 from briskk_pipeline.ingest.sensor import inbox_sensor
