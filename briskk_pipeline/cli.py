@@ -201,6 +201,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     from briskk_pipeline import defs
     from briskk_pipeline.catalog import uploads
+    from briskk_pipeline.ingest.heartbeat import keep_alive, this_worker
     from briskk_pipeline.ingest.partitions import STATUS_TAG
     from briskk_pipeline.ingest.register import RegistrationError, register
 
@@ -217,12 +218,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 source="cli",
                 store=resources.object_store,
                 engine=engine,
+                worker=this_worker(),  # claimed by this process until the run ends
             )
         except RegistrationError as error:
             raise CliError(str(error)) from error
         upload_id = registration.upload_id
         if args.dry_run:
             uploads.mark_dry_run(engine, upload_id)
+        keep_alive(engine, upload_id, this_worker())
         instance = DagsterInstance.get()
         instance.add_dynamic_partitions("uploads", [upload_id])
         run_id = str(uuid.uuid4())
@@ -474,10 +477,16 @@ def cmd_products(args: argparse.Namespace) -> int:
 
 
 def cmd_uploads(args: argparse.Namespace) -> int:
+    from dagster import DagsterInstance
+
     from briskk_pipeline.catalog.uploads import list_uploads
+    from briskk_pipeline.ingest.recovery import recover_dead_uploads
 
     with _resources() as resources:
-        records = list_uploads(resources.catalog.get_engine(), args.tenant)
+        engine = resources.catalog.get_engine()
+        # an upload whose process died is shown `failed`, daemon or not (ingest/recovery.py)
+        recover_dead_uploads(engine, DagsterInstance.get)
+        records = list_uploads(engine, args.tenant)
     if args.json:
         _print_json([_spec_upload(r) for r in records])
         return EXIT_OK

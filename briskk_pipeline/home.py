@@ -37,6 +37,15 @@ run_queue:
       limit: 1
       value:
         applyLimitPerUniqueValue: true
+# The daemon fails runs that never started (their launch died) or never finished canceling.
+# Runs whose process died while STARTED are failed by `stale_uploads_sensor` (heartbeats):
+# the default run launcher gives run monitoring no way to check a run's process.
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  max_resume_run_attempts: 0
+  poll_interval_seconds: 30
 """
 
 

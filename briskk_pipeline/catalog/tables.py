@@ -74,11 +74,20 @@ uploads = sa.Table(
     # registered by `briskk ingest --dry-run`: its runs never change the catalog
     sa.Column("dry_run", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("changes", JSONB),  # what a dry run found it would change (reports/changes)
+    # the process working on a `running` upload and its last sign of life (0005_upload_heartbeat)
+    sa.Column("heartbeat_at", sa.DateTime(timezone=True)),
+    sa.Column("worker_host", sa.Text),  # host name and PID namespace
+    sa.Column("worker_pid", sa.Integer),
     sa.CheckConstraint(
         "status IN ('running', 'succeeded', 'rejected', 'failed', 'previewed')",
         name="uploads_status_check",
     ),
     sa.Index("uploads_tenant_received_idx", "tenant", "received_at"),
+    sa.Index(
+        "uploads_claimed_running_idx",
+        "heartbeat_at",
+        postgresql_where=sa.text("status = 'running' AND heartbeat_at IS NOT NULL"),
+    ),
 )
 
 upload_errors = sa.Table(

@@ -5,6 +5,12 @@ An upload is registered `running` when it arrives, gets the orchestrator's run i
 catalog rows, via `write_outcome`), `previewed` (a dry run: the load was rolled back, the
 record keeps what it would have changed) or `failed` when the pipeline broke. Dicts returned here
 have exactly the keys of SPEC §4 `briskk uploads --json`, plus a few extras.
+
+Status transitions: `running` → `succeeded` | `rejected` (the load) | `failed` (a failed run, or
+a dead process: `fail_dead_upload`); any end state → `running` again when a run re-executes
+the upload (`mark_upload_started`). A process working on a `running` upload *claims* it
+(`worker_host`, `worker_pid`) and refreshes `heartbeat_at` (database time) while it lives;
+`ingest/recovery.py` fails uploads whose claim went silent.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any, Final, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from briskk_pipeline.catalog.tables import upload_errors, uploads
 from briskk_pipeline.catalog.tenants import same_tenant
@@ -109,6 +116,27 @@ def _require_aware(moment: datetime | None, name: str) -> None:
         raise ValueError(f"{name} must be timezone-aware, got {moment!r}")
 
 
+@dataclass(frozen=True)
+class Worker:
+    """The process working on an upload: `host` is the host name and PID namespace (a PID
+    means something only there), `pid` its process id."""
+
+    host: str
+    pid: int
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A `running` upload some process claimed, as the recovery check sees it."""
+
+    upload_id: str
+    tenant: str
+    run_id: str | None
+    worker: Worker
+    heartbeat_at: datetime
+    silent_seconds: float  # database time since the last heartbeat
+
+
 def register_upload(
     engine: sa.Engine,
     *,
@@ -141,6 +169,53 @@ def register_upload(
                 status="running",
             )
         )
+
+
+def insert_upload(
+    connection: sa.Connection, *, worker: Worker | None = None, **values: Any
+) -> bool:
+    """Record a new upload as `running` in the caller's transaction; False (nothing written) if
+    `values["upload_id"]` is taken. With `worker`, the upload is claimed by that process from
+    the start (its heartbeat is now). `values` are `register_upload`'s keyword arguments."""
+    _require_aware(values.get("received_at"), "received_at")
+    claim = (
+        {"worker_host": worker.host, "worker_pid": worker.pid, "heartbeat_at": sa.func.now()}
+        if worker is not None
+        else {}
+    )
+    statement = (
+        pg_insert(uploads)
+        .values(**values, **claim, status="running")
+        .on_conflict_do_nothing(index_elements=[uploads.c.upload_id])
+    )
+    return connection.execute(statement).rowcount == 1
+
+
+def lock_upload_id(connection: sa.Connection, base_id: str) -> None:
+    """Serialize, until the transaction ends, every registration whose id starts `base_id`
+    (the same tenant, second and bytes): the first free suffix is then really free."""
+    key = sa.bindparam("lock_key", f"briskk_pipeline.upload_id:{base_id}", type_=sa.Text)
+    connection.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(key, 0))))
+
+
+def free_upload_id(connection: sa.Connection, base_id: str) -> str:
+    """`base_id`, or `base_id-2`, `-3`, … : the first id no upload has (call under
+    `lock_upload_id`)."""
+    taken = set(
+        connection.execute(
+            sa.select(uploads.c.upload_id).where(
+                sa.or_(
+                    uploads.c.upload_id == base_id,
+                    uploads.c.upload_id.startswith(f"{base_id}-", autoescape=True),
+                )
+            )
+        ).scalars()
+    )
+    upload_id, n = base_id, 1
+    while upload_id in taken:
+        n += 1
+        upload_id = f"{base_id}-{n}"
+    return upload_id
 
 
 def upload_id_exists(engine: sa.Engine, upload_id: str) -> bool:
@@ -199,18 +274,126 @@ def set_report_uri(engine: sa.Engine, upload_id: str, report_uri: str | None) ->
     _update_one(engine, upload_id, report_uri=report_uri)
 
 
-def mark_upload_started(engine: sa.Engine, upload_id: str, run_id: str) -> None:
-    """A run (first or re-run) picked the upload up: `running` again, outcome cleared."""
+def mark_upload_started(
+    engine: sa.Engine, upload_id: str, run_id: str, worker: Worker | None = None
+) -> None:
+    """A run (first or re-run) picked the upload up: `running` again, outcome cleared; with
+    `worker`, claimed by that process (heartbeat now)."""
+    claim: dict[str, Any] = (
+        {"worker_host": worker.host, "worker_pid": worker.pid, "heartbeat_at": sa.func.now()}
+        if worker is not None
+        else {}
+    )
     _update_one(
-        engine, upload_id, run_id=run_id, status="running", finished_at=None, failure_reason=None
+        engine,
+        upload_id,
+        run_id=run_id,
+        status="running",
+        finished_at=None,
+        failure_reason=None,
+        **claim,
     )
 
 
 def mark_upload_failed(engine: sa.Engine, upload_id: str, reason: str) -> None:
     """The pipeline broke (not the brand's file): `failed`, with the reason."""
     _update_one(
-        engine, upload_id, status="failed", failure_reason=reason, finished_at=sa.func.now()
+        engine,
+        upload_id,
+        status="failed",
+        failure_reason=reason,
+        finished_at=sa.func.now(),
+        heartbeat_at=None,
     )
+
+
+def beat(engine: sa.Engine, upload_id: str, worker: Worker) -> bool:
+    """Refresh the heartbeat of `upload_id` if it is still `running` and claimed by `worker`;
+    False when it is not (the upload ended, or another process claimed it)."""
+    with engine.begin() as connection:
+        result = connection.execute(
+            sa.update(uploads)
+            .where(
+                uploads.c.upload_id == upload_id,
+                uploads.c.status == "running",
+                uploads.c.worker_host == worker.host,
+                uploads.c.worker_pid == worker.pid,
+            )
+            .values(heartbeat_at=sa.func.now())
+        )
+        return result.rowcount == 1
+
+
+def claimed_uploads(engine: sa.Engine, limit: int = 500) -> list[Claim]:
+    """Every `running` upload some process claimed, oldest heartbeat first."""
+    silent = sa.func.extract("epoch", sa.func.now() - uploads.c.heartbeat_at)
+    query = (
+        sa.select(
+            uploads.c.upload_id,
+            uploads.c.tenant,
+            uploads.c.run_id,
+            uploads.c.worker_host,
+            uploads.c.worker_pid,
+            uploads.c.heartbeat_at,
+            silent.label("silent"),
+        )
+        .where(uploads.c.status == "running", uploads.c.heartbeat_at.is_not(None))
+        .order_by(uploads.c.heartbeat_at)
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        return [
+            Claim(
+                upload_id=row.upload_id,
+                tenant=row.tenant,
+                run_id=row.run_id,
+                worker=Worker(host=row.worker_host or "", pid=row.worker_pid or 0),
+                heartbeat_at=row.heartbeat_at,
+                silent_seconds=float(row.silent),
+            )
+            for row in connection.execute(query)
+        ]
+
+
+def unclaimed_running_runs(engine: sa.Engine, limit: int = 500) -> list[tuple[str, str]]:
+    """(upload_id, run_id) of `running` uploads that have a run but no live claim."""
+    query = (
+        sa.select(uploads.c.upload_id, uploads.c.run_id)
+        .where(
+            uploads.c.status == "running",
+            uploads.c.run_id.is_not(None),
+            uploads.c.heartbeat_at.is_(None),
+        )
+        .order_by(uploads.c.received_at)
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        return [(row.upload_id, row.run_id) for row in connection.execute(query)]
+
+
+def fail_dead_upload(
+    engine: sa.Engine, upload_id: str, reason: str, *, heartbeat_at: datetime | None
+) -> bool:
+    """`running` → `failed` with `reason`, only if the upload is still `running` and its
+    heartbeat is still `heartbeat_at` (None: still unclaimed). False if the upload moved on in
+    the meantime (its process was alive after all, or finished): then nothing is written."""
+    unchanged = (
+        uploads.c.heartbeat_at.is_(None)
+        if heartbeat_at is None
+        else uploads.c.heartbeat_at == heartbeat_at
+    )
+    with engine.begin() as connection:
+        result = connection.execute(
+            sa.update(uploads)
+            .where(uploads.c.upload_id == upload_id, uploads.c.status == "running", unchanged)
+            .values(
+                status="failed",
+                failure_reason=reason,
+                finished_at=sa.func.now(),
+                heartbeat_at=None,
+            )
+        )
+        return result.rowcount == 1
 
 
 def write_outcome(

@@ -18,6 +18,7 @@ from dagster import (
 
 from briskk_pipeline import template
 from briskk_pipeline.catalog import uploads
+from briskk_pipeline.ingest.heartbeat import claim_for_run
 from briskk_pipeline.ingest.partitions import uploads_partitions
 from briskk_pipeline.ingest.reader import RawSheet, read_upload
 from briskk_pipeline.metadata import frame_preview, problems_summary, problems_table
@@ -136,7 +137,8 @@ def raw_sheet(
     engine = catalog.get_engine()
     upload_id = context.partition_key
     upload = registered_upload(engine, upload_id)
-    uploads.mark_upload_started(engine, upload_id, context.run_id)
+    # claimed by this process, heartbeat kept while it runs (ingest/recovery.py judges it)
+    claim_for_run(engine, upload_id, context.run_id)
     data = object_store.get(upload["archive_key"])
     sheet, problems = read_archived_upload(upload, data, max_rows=settings.max_rows)
     value = RawUpload(

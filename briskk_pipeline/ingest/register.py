@@ -12,6 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import PurePath
+from typing import Final
 
 import fastexcel
 import sqlalchemy as sa
@@ -22,6 +23,10 @@ from briskk_pipeline.catalog.tenants import register_tenant
 from briskk_pipeline.resources import ObjectStore
 
 _SAFE_NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
+# The archive key's last part: well inside one file name on any disk (255 bytes, with room for
+# the local store's temporary `.<name>.<pid>.tmp`) and S3's 1024-byte keys.
+MAX_ARCHIVE_NAME: Final = 120
+MAX_SUFFIX: Final = 16  # `.xlsx`, `.csv`; longer "extensions" are part of the name
 
 
 class RegistrationError(ValueError):
@@ -83,6 +88,22 @@ def upload_id_for(tenant: str, received_at: datetime, sha256: str) -> str:
     return f"{tenant}-{received_at.astimezone(UTC):%Y%m%dT%H%M%S}-{sha256[:8]}"
 
 
+def archive_name(file_name: str) -> str:
+    """The file name as the last part of its archive key: letters, digits, `.`, `_`, `-`
+    only, at most `MAX_ARCHIVE_NAME` characters. A longer name keeps its start and its
+    extension and gains `~<sha256 of the full name>[:8]`, so two long names that differ only
+    at the end still get different keys; a name is never refused (the record keeps it whole).
+    """
+    safe = _SAFE_NAME_RE.sub("_", PurePath(file_name).name).strip("._") or "upload"
+    if len(safe) <= MAX_ARCHIVE_NAME:
+        return safe
+    path = PurePath(safe)
+    suffix = path.suffix if len(path.suffix) <= MAX_SUFFIX else ""
+    stem = safe[: len(safe) - len(suffix)]
+    mark = "~" + hashlib.sha256(file_name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return stem[: MAX_ARCHIVE_NAME - len(mark) - len(suffix)] + mark + suffix
+
+
 def register(
     data: bytes,
     file_name: str,
@@ -92,39 +113,49 @@ def register(
     store: ObjectStore,
     engine: sa.Engine,
     received_at: datetime | None = None,
+    worker: uploads.Worker | None = None,
 ) -> Registration:
     """Archive `data`, verified by sha256 read-back, and record the upload as `running`.
 
     The upload is filed under the tenant's first-registered spelling (SPEC §2: `brandA` and
     `BrandA` are one tenant), which names its upload id, archive key and catalog rows; the
-    explicit tenant is recorded as given. Raises `RegistrationError` for an invalid explicit
-    tenant.
+    explicit tenant is recorded as given. `worker` (the calling process) claims the upload from
+    the start, so the recovery check notices if that process dies before its run begins.
+    Raises `RegistrationError` for an invalid explicit tenant.
+
+    The same bytes registered twice in one second by one tenant get `<id>` and `<id>-2`: the
+    id is chosen, archived and inserted under a PostgreSQL advisory lock on the base id, so
+    concurrent registrations (two `briskk ingest`, the sensor and the CLI) never pick the same
+    one, and both uploads are recorded.
     """
     explicit = check_tenant(explicit_tenant) if explicit_tenant is not None else None
     received_at = received_at or datetime.now(UTC)
     digest = hashlib.sha256(data).hexdigest()
     tenant = register_tenant(engine, registered_tenant(explicit, sheet_claim(data, file_name)))
     base_id = upload_id_for(tenant, received_at, digest)
-    upload_id, n = base_id, 1
-    while uploads.upload_id_exists(engine, upload_id):
-        n += 1
-        upload_id = f"{base_id}-{n}"
-    safe_name = _SAFE_NAME_RE.sub("_", PurePath(file_name).name).strip("._") or "upload"
-    archive_key = f"archive/{tenant}/{upload_id}/{safe_name}"
-    archive_uri = store.put_verified(archive_key, data, _content_type(file_name))
-    registration = Registration(
-        upload_id=upload_id,
-        tenant=tenant,
-        explicit_tenant=explicit,
-        file_name=PurePath(file_name).name,
-        sha256=digest,
-        size_bytes=len(data),
-        received_at=received_at,
-        archive_key=archive_key,
-        archive_uri=archive_uri,
-    )
-    uploads.register_upload(engine, source=source, **asdict(registration))
-    return registration
+    safe_name = archive_name(file_name)
+    for _ in range(10):  # the lock makes a second pass exceptional (an insert outside it)
+        with engine.begin() as connection:
+            uploads.lock_upload_id(connection, base_id)
+            upload_id = uploads.free_upload_id(connection, base_id)
+            archive_key = f"archive/{tenant}/{upload_id}/{safe_name}"
+            archive_uri = store.put_verified(archive_key, data, _content_type(file_name))
+            registration = Registration(
+                upload_id=upload_id,
+                tenant=tenant,
+                explicit_tenant=explicit,
+                file_name=PurePath(file_name).name,
+                sha256=digest,
+                size_bytes=len(data),
+                received_at=received_at,
+                archive_key=archive_key,
+                archive_uri=archive_uri,
+            )
+            if uploads.insert_upload(
+                connection, worker=worker, source=source, **asdict(registration)
+            ):
+                return registration
+    raise RuntimeError(f"no free upload id after {base_id}: uploads are being inserted unlocked")
 
 
 def _content_type(file_name: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,17 +26,19 @@ from dagster import (
 )
 
 from briskk_pipeline.catalog import uploads
-from briskk_pipeline.ingest.register import register
-from briskk_pipeline.ingest.sensor import (
+from briskk_pipeline.ingest.inbox import watch_inbox
+from briskk_pipeline.ingest.inbox_state import (
     InboxFile,
+    InboxState,
+    Retry,
     dump_cursor,
-    inbox_sensor,
     is_ignored,
     load_cursor,
     scan_inbox,
     split_ready,
-    watch_inbox,
 )
+from briskk_pipeline.ingest.register import register
+from briskk_pipeline.ingest.sensor import inbox_sensor
 from briskk_pipeline.resources import (
     CatalogDatabase,
     IngestSettings,
@@ -118,6 +121,11 @@ def _uploads(engine: sa.Engine) -> list[dict]:
     return uploads.list_uploads(engine)
 
 
+def _pending(result: SensorResult) -> dict:
+    assert result.cursor is not None
+    return json.loads(result.cursor)["pending"]
+
+
 def _keys(result: SensorResult) -> list[str]:
     return [key for request in result.dynamic_partitions_requests for key in request.partition_keys]
 
@@ -150,24 +158,64 @@ def test_ready_means_unchanged_since_the_previous_tick(tmp_path: Path) -> None:
     def f(key: str, size: int, mtime: int) -> InboxFile:
         return InboxFile(tmp_path / key, key, None, (size, mtime), True)
 
-    files = [f("same", 10, 100), f("grew", 20, 100), f("touched", 10, 200), f("new", 5, 5)]
-    previous = {"same": (10, 100), "grew": (10, 100), "touched": (10, 100), "gone": (1, 1)}
-    ready, pending = split_ready(files, previous)
-    assert [r.key for r in ready] == ["same"]
-    # only files still in the inbox and not ready are remembered: "gone" is forgotten
-    assert pending == {"grew": (20, 100), "touched": (10, 200), "new": (5, 5)}
+    files = [
+        f("same", 10, 100),
+        f("grew", 20, 100),
+        f("touched", 10, 200),
+        f("new", 5, 5),
+        f("due", 7, 7),
+        f("waiting", 8, 8),
+        f("retried-but-changed", 9, 99),
+        f("left", 3, 3),
+        f("left-but-changed", 4, 44),
+    ]
+    previous = InboxState(
+        pending={"same": (10, 100), "grew": (10, 100), "touched": (10, 100), "gone": (1, 1)},
+        retry={
+            "due": Retry((7, 7), 2, 1000.0),
+            "waiting": Retry((8, 8), 1, 2000.0),
+            "retried-but-changed": Retry((9, 9), 3, 0.0),
+            "gone-retry": Retry((1, 1), 1, 0.0),
+        },
+        kept={"left": (3, 3), "left-but-changed": (4, 4), "gone-kept": (1, 1)},
+    )
+    ready, state = split_ready(files, previous, now=1500.0)
+    # new files first, then the retries that are due
+    assert [r.key for r in ready] == ["same", "due"]
+    # only files still in the inbox are remembered; a changed file starts over as new
+    assert state.pending == {
+        "grew": (20, 100),
+        "touched": (10, 200),
+        "new": (5, 5),
+        "retried-but-changed": (9, 99),
+        "left-but-changed": (4, 44),
+    }
+    assert state.retry == {"due": Retry((7, 7), 2, 1000.0), "waiting": Retry((8, 8), 1, 2000.0)}
+    assert state.kept == {"left": (3, 3)}
 
 
 @pytest.mark.parametrize("garbage", [None, "", "not json", "[1, 2]", '{"a": 1}', '{"a": []}'])
 def test_an_unreadable_cursor_starts_over(garbage: str | None) -> None:
-    assert load_cursor(garbage) == {}
+    assert load_cursor(garbage) == InboxState()
 
 
 def test_cursor_round_trip() -> None:
-    pending = {"b/x.xlsx": (12, 1_700_000_000_123_456_789), "a.csv": (0, 1)}
-    text = dump_cursor(pending)
-    assert json.loads(text) == {"a.csv": [0, 1], "b/x.xlsx": [12, 1_700_000_000_123_456_789]}
-    assert load_cursor(text) == pending
+    state = InboxState(
+        pending={"b/x.xlsx": (12, 1_700_000_000_123_456_789), "a.csv": (0, 1)},
+        retry={"c.csv": Retry((3, 4), 2, 1_700_000_010.5)},
+        kept={"d.csv": (5, 6)},
+    )
+    text = dump_cursor(state)
+    assert json.loads(text) == {
+        "pending": {"a.csv": [0, 1], "b/x.xlsx": [12, 1_700_000_000_123_456_789]},
+        "retry": {"c.csv": [3, 4, 2, 1_700_000_010.5]},
+        "kept": {"d.csv": [5, 6]},
+    }
+    assert load_cursor(text) == state
+
+
+def test_the_cursor_of_earlier_versions_still_reads() -> None:
+    assert load_cursor('{"a.csv": [1, 2]}') == InboxState(pending={"a.csv": (1, 2)})
 
 
 def test_scan_watches_one_level_of_tenant_folders(inbox: Path) -> None:
@@ -196,7 +244,7 @@ def test_first_tick_only_remembers_the_file(tick: Ticker, inbox: Path, engine: s
     assert result.run_requests == []
     assert _keys(result) == []
     st = (inbox / "BrandA.xlsx").stat()
-    assert json.loads(result.cursor) == {"BrandA.xlsx": [len(data), st.st_mtime_ns]}
+    assert _pending(result) == {"BrandA.xlsx": [len(data), st.st_mtime_ns]}
     assert _uploads(engine) == []
     assert (inbox / "BrandA.xlsx").read_bytes() == data
 
@@ -211,7 +259,7 @@ def test_a_growing_file_waits_until_it_holds_still(
         handle.write(b"P1,Tee\n")
     changed = tick()
     assert changed.run_requests == []
-    assert json.loads(changed.cursor)["slow.csv"][0] == path.stat().st_size
+    assert _pending(changed)["slow.csv"][0] == path.stat().st_size
     assert _uploads(engine) == []
     ready = tick()
     assert len(ready.run_requests) == 1
@@ -254,7 +302,7 @@ def test_a_stable_file_is_registered_archived_and_run(
     [add] = result.dynamic_partitions_requests
     assert add.partitions_def_name == "uploads"
     assert list(add.partition_keys) == [upload_id]
-    assert json.loads(result.cursor) == {}
+    assert json.loads(result.cursor) == {"pending": {}, "retry": {}, "kept": {}}
 
     digest = hashlib.sha256(data).hexdigest()
     assert record["sha256"] == digest
@@ -304,7 +352,7 @@ def test_temporary_hidden_and_own_files_are_ignored(
     for _ in range(3):
         result = tick()
         assert result.run_requests == []
-        assert json.loads(result.cursor) == {}
+        assert _pending(result) == {}
     assert _uploads(engine) == []
     assert path.read_bytes() == b"content"
 
@@ -408,7 +456,7 @@ def test_an_invalid_tenant_folder_is_moved_aside_with_a_reason(
     tick()
     result = tick()
     assert result.run_requests == []
-    assert json.loads(result.cursor) == {}
+    assert _pending(result) == {}
     rejected = inbox / ".rejected" / "BrandA_Briskk_SKU_Template.xlsx"
     assert rejected.read_bytes() == data
     reason = (inbox / ".rejected" / "BrandA_Briskk_SKU_Template.xlsx.reason.txt").read_text()
@@ -465,7 +513,7 @@ def test_rejected_names_never_overwrite_each_other(tick: Ticker, inbox: Path) ->
     assert all(p.with_name(p.name + ".reason.txt").exists() for p in kept)
 
 
-def test_a_store_outage_keeps_the_file_and_retries_next_tick(
+def test_a_store_outage_keeps_the_file_and_retries_it_later(
     tmp_path: Path,
     inbox: Path,
     database_url: str,
@@ -482,14 +530,144 @@ def test_a_store_outage_keeps_the_file_and_retries_next_tick(
     path = inbox / "BrandA_Briskk_SKU_Template.xlsx"
     _workbook(path)
     broken()
-    with pytest.raises(RuntimeError, match=r"BrandA_Briskk_SKU_Template\.xlsx"):
-        broken()  # the tick fails visibly; its cursor is not saved
+    failed = broken()  # the tick itself succeeds: its cursor is saved
+    assert failed.run_requests == []
+    assert failed.cursor is not None
+    [(key, [size, mtime, attempts, due])] = json.loads(failed.cursor)["retry"].items()
+    assert (key, attempts) == ("BrandA_Briskk_SKU_Template.xlsx", 1)
+    assert 0 < due - datetime.now(UTC).timestamp() <= 5
     assert path.exists()
     assert not (inbox / ".rejected").exists()
+    assert _uploads(engine) == []
+    # not before its retry is due, even with the store back
     fixed = Ticker(instance, _resources(tmp_path, inbox, database_url, local_store), broken.cursor)
+    assert fixed().run_requests == []
+    assert path.exists()
+    later = InboxState(retry={key: Retry((size, mtime), attempts, 0.0)})
+    fixed.cursor = dump_cursor(later)  # the retry is due
     result = fixed()
     assert len(result.run_requests) == 1
     assert not path.exists()
+    assert json.loads(result.cursor or "")["retry"] == {}
+
+
+def _block_tenant_archive(store: LocalObjectStore, tenant: str) -> Path:
+    """A file where the store's `archive/<tenant>/` folder must go: archiving any upload of
+    that tenant fails (NotADirectoryError), every other tenant's works."""
+    blocker = Path(store.root) / "archive" / tenant
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_text("in the way")
+    return blocker
+
+
+@pytest.fixture
+def immutable() -> Iterator[list[Path]]:
+    """Files made undeletable with `chattr +i` (root cannot delete them either); undone after."""
+    made: list[Path] = []
+    yield made
+    for path in made:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def _make_immutable(path: Path, made: list[Path]) -> None:
+    subprocess.run(["chattr", "+i", str(path)], check=True)
+    made.append(path)
+    with pytest.raises(PermissionError):
+        path.unlink()
+
+
+@pytest.mark.parametrize("bad", ["long name", "store refuses it", "undeletable", "bad tenant"])
+def test_a_bad_file_first_never_holds_up_the_good_one_after_it(
+    tick: Ticker,
+    inbox: Path,
+    engine: sa.Engine,
+    local_store: LocalObjectStore,
+    immutable: list[Path],
+    bad: str,
+) -> None:
+    """The issue's stall: the first ready file failed the whole tick before its cursor was
+    saved, so no file was ever taken again. Now the bad file (sorted first) gets what it
+    deserves and the good one (second) is registered in the same tick."""
+    good = inbox / "BrandB_Briskk_SKU_Template.xlsx"
+    if bad == "long name":  # 246 characters + `.csv`: too long for the old archive key
+        first = inbox / ("A" * 246 + ".csv")
+        first.write_bytes(b"product_id*,product_name*\nP1,Tee\n")
+    elif bad == "store refuses it":
+        (inbox / "Aaa").mkdir()
+        first = inbox / "Aaa" / "catalog.csv"
+        first.write_bytes(b"product_id*,product_name*\nP1,Tee\n")
+        blocker = _block_tenant_archive(local_store, "Aaa")
+    elif bad == "undeletable":
+        first = inbox / "A_first.csv"
+        first.write_bytes(b"product_id*,product_name*\nP1,Tee\n")
+        _make_immutable(first, immutable)
+    else:
+        (inbox / "A a").mkdir()
+        first = inbox / "A a" / "catalog.csv"
+        first.write_bytes(b"x")
+    assert scan_inbox(inbox)[0].path == first  # the bad file is met first
+    _workbook(good, sheet="BrandB_Briskk_SKU_Template")
+    tick()
+    result = tick()
+
+    records = {r["file_name"]: r for r in _uploads(engine)}
+    assert "BrandB_Briskk_SKU_Template.xlsx" in records
+    assert records["BrandB_Briskk_SKU_Template.xlsx"]["upload_id"] in {
+        r.run_key for r in result.run_requests
+    }
+    assert not good.exists()
+    cursor = json.loads(result.cursor or "")
+    if bad == "long name":
+        record = records[first.name]  # registered too, its full name on the record
+        key = record["archive_key"]
+        assert len(key.rsplit("/", 1)[1]) <= 120
+        assert key.endswith(".csv") and "~" in key
+        assert hashlib.sha256(read_object(local_store, key)).hexdigest() == record["sha256"]
+        assert not first.exists()
+    elif bad == "store refuses it":
+        assert first.name not in records and first.exists()
+        assert list(cursor["retry"]) == ["Aaa/catalog.csv"]
+        blocker.unlink()
+        tick.cursor = dump_cursor(
+            InboxState(
+                retry={
+                    "Aaa/catalog.csv": Retry(tuple(cursor["retry"]["Aaa/catalog.csv"][:2]), 1, 0.0)
+                }
+            )
+        )  # type: ignore[arg-type]
+        assert len(tick().run_requests) == 1
+        assert not first.exists()
+    elif bad == "undeletable":
+        record = records["A_first.csv"]  # registered, archived, but still in the inbox
+        assert first.exists()
+        assert list(cursor["kept"]) == ["A_first.csv"]
+        for _ in range(2):  # left alone: never registered again, never in the way
+            assert tick().run_requests == []
+        assert [r["upload_id"] for r in _uploads(engine) if r["file_name"] == "A_first.csv"] == [
+            record["upload_id"]
+        ]
+    else:
+        assert (inbox / ".rejected" / "catalog.csv").exists()
+        assert "not a valid tenant" in (inbox / ".rejected" / "catalog.csv.reason.txt").read_text()
+
+
+def test_a_250_character_name_goes_to_rejected_shortened(tick: Ticker, inbox: Path) -> None:
+    """A file that cannot be registered keeps its bytes in `.rejected/` even when its name
+    leaves no room for the reason file's `.reason.txt`: the name is shortened, never refused."""
+    (inbox / "Brand A").mkdir()
+    name = "é" * 3 + "a" * 243 + ".csv"  # 250 characters, 253 bytes of UTF-8
+    assert len(name) == 250
+    (inbox / "Brand A" / name).write_bytes(b"kept")
+    tick()
+    tick()
+    moved = sorted(p.name for p in (inbox / ".rejected").iterdir())
+    assert len(moved) == 2
+    kept, reason = moved[0], moved[1]
+    assert reason == kept + ".reason.txt"
+    assert len(kept.encode()) <= 200 and kept.endswith(".csv") and kept.startswith("é")
+    assert (inbox / ".rejected" / kept).read_bytes() == b"kept"
+    assert f"file: Brand A/{name}" in (inbox / ".rejected" / reason).read_text()
+    assert list((inbox / "Brand A").iterdir()) == []
 
 
 def test_a_tick_registers_a_bounded_number_of_files(
@@ -497,12 +675,12 @@ def test_a_tick_registers_a_bounded_number_of_files(
 ) -> None:
     for n in range(3):
         (inbox / f"file{n}.csv").write_text(f"a,b\n{n},x\n")
-    first = watch_inbox(inbox, {}, store=local_store, engine=engine, max_files=2)
+    first = watch_inbox(inbox, InboxState(), store=local_store, engine=engine, max_files=2)
     assert first.registered == []
-    second = watch_inbox(inbox, first.pending, store=local_store, engine=engine, max_files=2)
+    second = watch_inbox(inbox, first.state, store=local_store, engine=engine, max_files=2)
     assert [r.file_name for r in second.registered] == ["file0.csv", "file1.csv"]
     assert list(second.pending) == ["file2.csv"]
-    third = watch_inbox(inbox, second.pending, store=local_store, engine=engine, max_files=2)
+    third = watch_inbox(inbox, second.state, store=local_store, engine=engine, max_files=2)
     assert [r.file_name for r in third.registered] == ["file2.csv"]
     assert third.pending == {}
 
