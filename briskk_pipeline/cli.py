@@ -15,7 +15,6 @@ import os
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -98,6 +97,10 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(title="db commands", metavar="COMMAND")
     upgrade = db_commands.add_parser("upgrade", help="apply the catalog's migrations")
     upgrade.set_defaults(handler=cmd_db_upgrade)
+
+    from briskk_pipeline.api.cli import add_api_commands  # `serve`, `tokens`
+
+    add_api_commands(commands)
     return parser
 
 
@@ -136,9 +139,9 @@ def _resources() -> Iterator[Any]:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from dagster import DagsterInstance
 
-    from briskk_pipeline import defs
     from briskk_pipeline.catalog import uploads
-    from briskk_pipeline.ingest.register import RegistrationError, register
+    from briskk_pipeline.ingest.launch import new_run_id, run_upload, start_upload
+    from briskk_pipeline.ingest.register import RegistrationError
 
     path: Path = args.path
     if not path.is_file():
@@ -147,40 +150,35 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     data = path.read_bytes()
     with _resources() as resources:
         engine = resources.catalog.get_engine()
+        instance = DagsterInstance.get()
         try:
-            registration = register(
+            registration = start_upload(
                 data,
                 path.name,
                 explicit_tenant=args.tenant,
                 source="cli",
                 store=resources.object_store,
                 engine=engine,
+                instance=instance,
             )
         except RegistrationError as error:
             raise CliError(str(error)) from error
         upload_id = registration.upload_id
-        instance = DagsterInstance.get()
-        instance.add_dynamic_partitions("uploads", [upload_id])
-        run_id = str(uuid.uuid4())
-        uploads.set_run_id(engine, upload_id, run_id)
-        job = defs.resolve_job_def("ingest_job")
+        run_id = new_run_id()
         show_progress = not args.json and sys.stderr.isatty()
         with _progress(instance, run_id, enabled=show_progress, label=path.name):
-            result = job.execute_in_process(
-                instance=instance,
-                partition_key=upload_id,
+            run_upload(
+                instance,
+                engine,
+                upload_id=upload_id,
+                tenant=registration.tenant,
+                source="cli",
                 run_id=run_id,
-                raise_on_error=False,
-                tags={"briskk/tenant": registration.tenant, "briskk/source": "cli"},
-                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             )
-        if not result.success:
-            reason = _failure_message(result)
-            uploads.mark_upload_failed(engine, upload_id, reason)
         record = uploads.get_upload(engine, upload_id)
     if record is None:  # registered above: only a catalog reset in between gets here
         raise CliError(f"upload {upload_id} vanished from the catalog", EXIT_FAILED)
-    summary = _ingest_summary(record, seconds=time.monotonic() - started)
+    summary = uploads.ingest_summary(record, seconds=time.monotonic() - started)
     if args.json:
         _print_json(summary)
     else:
@@ -189,34 +187,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         "succeeded": EXIT_OK,
         "rejected": EXIT_REJECTED,
     }.get(record["status"], EXIT_FAILED)
-
-
-def _failure_message(result: Any) -> str:
-    for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data is not None:
-            error = event.step_failure_data.error
-            if error is not None:
-                return f"{event.step_key}: {error.message.strip()}"
-    return "the run failed"
-
-
-def _ingest_summary(record: dict[str, Any], seconds: float) -> dict[str, Any]:
-    images = record["images"]  # the catalog fills in all four counts
-    status = record["status"]
-    return {
-        "upload_id": record["upload_id"],
-        "status": status,
-        "tenant": record["tenant"],
-        "products_loaded": record["products_loaded"],
-        "skus_loaded": record["skus_loaded"],
-        "products_rejected": record["products_rejected"],
-        "rows_rejected": record["rows_rejected"],
-        "errors": record["errors"],
-        "warnings": record["warnings"],
-        "images": {k: images[k] for k in ("stored", "reused", "failed", "blocked")},
-        "seconds": round(seconds, 3),
-        **({"failure_reason": record.get("failure_reason")} if status == "failed" else {}),
-    }
 
 
 def _print_ingest(summary: dict[str, Any], record: dict[str, Any], out: TextIO) -> None:
@@ -341,12 +311,12 @@ def cmd_products(args: argparse.Namespace) -> int:
 
 
 def cmd_uploads(args: argparse.Namespace) -> int:
-    from briskk_pipeline.catalog.uploads import list_uploads
+    from briskk_pipeline.catalog.uploads import list_uploads, spec_upload
 
     with _resources() as resources:
         records = list_uploads(resources.catalog.get_engine(), args.tenant)
     if args.json:
-        _print_json([_spec_upload(r) for r in records])
+        _print_json([spec_upload(r) for r in records])
         return EXIT_OK
     if not records:
         print("no uploads yet" + (f" for tenant {args.tenant}" if args.tenant else ""))
@@ -367,28 +337,6 @@ def cmd_uploads(args: argparse.Namespace) -> int:
         ],
     )
     return EXIT_OK
-
-
-UPLOAD_FIELDS = (
-    "upload_id",
-    "tenant",
-    "file_name",
-    "sha256",
-    "received_at",
-    "status",
-    "products_loaded",
-    "skus_loaded",
-    "products_rejected",
-    "rows_rejected",
-    "errors",
-    "archive_uri",
-    "run_id",
-)
-
-
-def _spec_upload(record: dict[str, Any]) -> dict[str, Any]:
-    extras = ("warnings", "images", "failure_reason", "finished_at", "seconds")
-    return {k: record.get(k) for k in (*UPLOAD_FIELDS, *extras)}
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:

@@ -299,3 +299,54 @@ def _as_dict(record: sa.RowMapping, errors: list[dict[str, Any]]) -> dict[str, A
         "explicit_tenant": record["explicit_tenant"],
         "size_bytes": record["size_bytes"],
     }
+
+
+# SPEC §4 `briskk uploads --json`: these keys, then the extras the CLI has always printed.
+UPLOAD_FIELDS: Final[tuple[str, ...]] = (
+    "upload_id",
+    "tenant",
+    "file_name",
+    "sha256",
+    "received_at",
+    "status",
+    "products_loaded",
+    "skus_loaded",
+    "products_rejected",
+    "rows_rejected",
+    "errors",
+    "archive_uri",
+    "run_id",
+)
+_UPLOAD_EXTRAS: Final[tuple[str, ...]] = (
+    "warnings",
+    "images",
+    "failure_reason",
+    "finished_at",
+    "seconds",
+)
+
+
+def spec_upload(record: Mapping[str, Any]) -> dict[str, Any]:
+    """One upload as `briskk uploads --json` and `GET /uploads/{id}` print it (SPEC §4)."""
+    return {k: record.get(k) for k in (*UPLOAD_FIELDS, *_UPLOAD_EXTRAS)}
+
+
+def ingest_summary(record: Mapping[str, Any], seconds: float) -> dict[str, Any]:
+    """The SPEC §4 `briskk ingest --json` object of an upload record; `seconds` is the caller's
+    wall time (command or request). A `failed` upload also carries `failure_reason`."""
+    images = record["images"]  # the catalog fills in all four counts
+    status = record["status"]
+    return {
+        "upload_id": record["upload_id"],
+        "status": status,
+        "tenant": record["tenant"],
+        "products_loaded": record["products_loaded"],
+        "skus_loaded": record["skus_loaded"],
+        "products_rejected": record["products_rejected"],
+        "rows_rejected": record["rows_rejected"],
+        "errors": record["errors"],
+        "warnings": record["warnings"],
+        "images": {k: images[k] for k in IMAGE_COUNT_KEYS},
+        "seconds": round(seconds, 3),
+        **({"failure_reason": record.get("failure_reason")} if status == "failed" else {}),
+    }

@@ -68,6 +68,9 @@ TICK_BUDGET_SECONDS: Final = 30.0
 # (the daemon stopped mid-tick); it is requested again.
 UNLAUNCHED_GRACE: Final = timedelta(minutes=2)
 SOURCE: Final = "inbox"
+# Uploads the HTTP API registered for the run queue (`briskk serve` in the deployed topology,
+# BRISKK_API_RUNS=queue) have no run until this sensor requests one: no grace for them.
+API_SOURCE: Final = "api"
 
 Stat = tuple[int, int]  # (size in bytes, mtime in ns)
 
@@ -365,11 +368,11 @@ def _move_aside(inbox: Path, item: InboxFile, reason: str) -> Rejection:
         return Rejection(item.key, f"{reason} (and moving it aside failed: {error})", None)
 
 
-def run_request(upload_id: str, tenant: str) -> RunRequest:
+def run_request(upload_id: str, tenant: str, source: str = SOURCE) -> RunRequest:
     return RunRequest(
         run_key=upload_id,
         partition_key=upload_id,
-        tags={"briskk/tenant": tenant, "briskk/source": SOURCE},
+        tags={"briskk/tenant": tenant, "briskk/source": source},
     )
 
 
@@ -391,17 +394,22 @@ def inbox_sensor(
     inbox = Path(settings.inbox)
     inbox.mkdir(parents=True, exist_ok=True)
     engine = catalog.get_engine()
-    lost = uploads.unlaunched_uploads(engine, SOURCE, datetime.now(UTC) - UNLAUNCHED_GRACE)
+    now = datetime.now(UTC)
+    lost = [
+        (upload_id, tenant, source)
+        for source, grace in ((SOURCE, UNLAUNCHED_GRACE), (API_SOURCE, timedelta(0)))
+        for upload_id, tenant in uploads.unlaunched_uploads(engine, source, now - grace)
+    ]
     if lost:
         with_runs = {
             run.tags.get("dagster/partition")
             for run in context.instance.get_runs(
                 filters=RunsFilter(
-                    job_name=ingest_job.name, tags={"dagster/partition": [u for u, _ in lost]}
+                    job_name=ingest_job.name, tags={"dagster/partition": [u for u, _, _ in lost]}
                 )
             )
         }
-        lost = [(u, t) for u, t in lost if u not in with_runs]
+        lost = [(u, t, s) for u, t, s in lost if u not in with_runs]
     tick = watch_inbox(inbox, load_cursor(context.cursor), store=object_store, engine=engine)
 
     for registration in tick.registered:
@@ -410,18 +418,24 @@ def inbox_sensor(
         context.log.warning(f"rejected {rejection.key}: {rejection.reason}")
     for upload_id in tick.already_registered:
         context.log.info(f"{upload_id} was already registered; removed it from the inbox")
-    for upload_id, _ in lost:
-        context.log.warning(f"{upload_id} was registered but never run; requesting its run")
+    for upload_id, _, source in lost:
+        if source == SOURCE:
+            context.log.warning(f"{upload_id} was registered but never run; requesting its run")
+        else:
+            context.log.info(f"{upload_id} came through the API; requesting its run")
     for message in [*tick.notes, *tick.errors]:
         context.log.warning(message)
     if tick.errors and not (tick.registered or tick.rejected):
         # nothing moved: fail the tick so the problem shows in the UI (the cursor is kept)
         raise RuntimeError("; ".join(tick.errors))
 
-    requests = {r.upload_id: r.tenant for r in tick.registered}
-    requests.update({upload_id: tenant for upload_id, tenant in lost})
+    requests = {r.upload_id: (r.tenant, SOURCE) for r in tick.registered}
+    requests.update({upload_id: (tenant, source) for upload_id, tenant, source in lost})
     return SensorResult(
-        run_requests=[run_request(upload_id, tenant) for upload_id, tenant in requests.items()],
+        run_requests=[
+            run_request(upload_id, tenant, source)
+            for upload_id, (tenant, source) in requests.items()
+        ],
         dynamic_partitions_requests=[uploads_partitions.build_add_request(list(requests))]
         if requests
         else None,
