@@ -38,6 +38,7 @@ from briskk_pipeline.api.runs import (
     stranded_uploads,
 )
 from briskk_pipeline.api.state import ApiState
+from briskk_pipeline.ingest.launch import PARTITIONS
 
 HERE: Final = Path(__file__).resolve().parent
 DEFAULT_WORKERS: Final = 2
@@ -90,6 +91,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             state.runner = runner
             for upload_id, tenant in stranded_uploads(engine, instance):
                 log.warning("re-queueing upload %s: its run never started", upload_id)
+                instance.add_dynamic_partitions(PARTITIONS, [upload_id])  # idempotent
                 queue_upload(runner, engine, upload_id, tenant)
         app.state.briskk = state
         log.info("briskk API ready: runs %s", mode)

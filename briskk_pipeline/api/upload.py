@@ -38,6 +38,8 @@ class TooLarge(HTTPException):
             413,
             f"the file is larger than the limit of {_size(limit)} "
             "(BRISKK_MAX_UPLOAD_BYTES); split it into smaller uploads",
+            # the rest of the body is never read: closing tells the client to stop sending
+            headers={"Connection": "close"},
         )
 
 
