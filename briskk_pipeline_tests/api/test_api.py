@@ -211,8 +211,11 @@ def test_declared_oversize_is_413_before_any_body(api: ApiServer) -> None:
                 f"Content-Length: {10 * MAX_UPLOAD_BYTES}\r\n\r\n"
             ).encode()
         )
-        answer = sock.recv(65536)
+        answer = b""
+        while chunk := sock.recv(65536):  # the server closes after answering
+            answer += chunk
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b"connection: close" in answer.lower()
     assert b"larger than the limit of 1 MB" in answer
 
 
