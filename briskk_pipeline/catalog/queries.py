@@ -99,9 +99,7 @@ def list_products(
         product_query = sa.select(keys).order_by(keys.c.tenant, keys.c.product_id)
         in_page = sa.select(keys.c.tenant, keys.c.product_id)
         sku_where = [sa.tuple_(skus.c.tenant, skus.c.product_id).in_(in_page)]
-        image_where = [
-            sa.tuple_(product_images.c.tenant, product_images.c.product_id).in_(in_page)
-        ]
+        image_where = [sa.tuple_(product_images.c.tenant, product_images.c.product_id).in_(in_page)]
     sku_query = (
         sa.select(
             skus.c.tenant,
