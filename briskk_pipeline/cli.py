@@ -17,7 +17,6 @@ import stat
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -145,6 +144,10 @@ def _parser() -> argparse.ArgumentParser:
         "stop", help="stop the embedded PostgreSQL of BRISKK_HOME (it outlives each command)"
     )
     stop.set_defaults(handler=cmd_db_stop, uses_dagster=False)
+
+    from briskk_pipeline.api.cli import add_api_commands  # `serve`, `tokens`
+
+    add_api_commands(commands)
     return parser
 
 
@@ -199,63 +202,47 @@ def _resources() -> Iterator[Any]:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from dagster import DagsterInstance
 
-    from briskk_pipeline import defs
     from briskk_pipeline.catalog import uploads
-    from briskk_pipeline.ingest.heartbeat import keep_alive, this_worker
-    from briskk_pipeline.ingest.partitions import STATUS_TAG
-    from briskk_pipeline.ingest.register import RegistrationError, register
+    from briskk_pipeline.ingest.heartbeat import this_worker
+    from briskk_pipeline.ingest.launch import new_run_id, run_upload, start_upload
+    from briskk_pipeline.ingest.register import RegistrationError
 
     path: Path = args.path  # checked by _check_ingest_args
     started = time.monotonic()
     data = path.read_bytes()
     with _resources() as resources:
         engine = resources.catalog.get_engine()
+        instance = DagsterInstance.get()
         try:
-            registration = register(
+            registration = start_upload(
                 data,
                 path.name,
                 explicit_tenant=args.tenant,
                 source="cli",
                 store=resources.object_store,
                 engine=engine,
+                instance=instance,
                 worker=this_worker(),  # claimed by this process until the run ends
+                dry_run=args.dry_run,
             )
         except RegistrationError as error:
             raise CliError(str(error)) from error
         upload_id = registration.upload_id
-        if args.dry_run:
-            uploads.mark_dry_run(engine, upload_id)
-        keep_alive(engine, upload_id, this_worker())
-        instance = DagsterInstance.get()
-        instance.add_dynamic_partitions("uploads", [upload_id])
-        run_id = str(uuid.uuid4())
-        uploads.set_run_id(engine, upload_id, run_id)
-        job = defs.resolve_job_def("ingest_job")
+        run_id = new_run_id()
         show_progress = not args.json and sys.stderr.isatty()
         with _progress(instance, run_id, enabled=show_progress, label=path.name):
-            result = job.execute_in_process(
-                instance=instance,
-                partition_key=upload_id,
+            run_upload(
+                instance,
+                engine,
+                upload_id=upload_id,
+                tenant=registration.tenant,
+                source="cli",
                 run_id=run_id,
-                raise_on_error=False,
-                tags={
-                    "briskk/tenant": registration.tenant,
-                    "briskk/source": "cli",
-                    **({"briskk/dry_run": "true"} if args.dry_run else {}),
-                },
-                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             )
-        if not result.success:
-            reason = _failure_message(result)
-            uploads.mark_upload_failed(engine, upload_id, reason)
-            # as ingest_failure_sensor does for runs it watches: filterable in the UI
-            instance.add_run_tags(run_id, {STATUS_TAG: "failed"})
         record = uploads.get_upload(engine, upload_id)
     if record is None:  # registered above: only a catalog reset in between gets here
         raise CliError(f"upload {upload_id} vanished from the catalog", EXIT_FAILED)
-    summary = _ingest_summary(record, seconds=time.monotonic() - started)
-    if record["status"] == "previewed":
-        summary["changes"] = record["changes"] or []
+    summary = uploads.ingest_summary(record, seconds=time.monotonic() - started)
     if args.json:
         _print_json(summary)
     else:
@@ -268,37 +255,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     }.get(record["status"], EXIT_FAILED)
 
 
-def _failure_message(result: Any) -> str:
-    for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data is not None:
-            error = event.step_failure_data.error
-            if error is not None:
-                return f"{event.step_key}: {error.message.strip()}"
-    return "the run failed"
+def cmd_db_stop(args: argparse.Namespace) -> int:
+    from briskk_pipeline.catalog.db import stop_embedded_database
+    from briskk_pipeline.home import briskk_home
 
-
-def _ingest_summary(record: dict[str, Any], seconds: float) -> dict[str, Any]:
-    from briskk_pipeline.catalog.uploads import IMAGE_COUNT_KEYS
-
-    images = record["images"]  # the catalog fills in every count
-    status = record["status"]
-    return {
-        "upload_id": record["upload_id"],
-        "status": status,
-        "tenant": record["tenant"],
-        "products_loaded": record["products_loaded"],
-        "skus_loaded": record["skus_loaded"],
-        "products_rejected": record["products_rejected"],
-        "rows_rejected": record["rows_rejected"],
-        "errors": record["errors"],
-        "warnings": record["warnings"],
-        "images": {k: images[k] for k in IMAGE_COUNT_KEYS},
-        "image_failures": [
-            {k: f.get(k) for k in IMAGE_FAILURE_FIELDS} for f in record["image_failures"]
-        ],
-        "seconds": round(seconds, 3),
-        **({"failure_reason": record.get("failure_reason")} if status == "failed" else {}),
-    }
+    data_dir = briskk_home() / "postgres"
+    if stop_embedded_database(data_dir):
+        print(f"stopped the embedded PostgreSQL in {data_dir}")
+    else:
+        print(f"no embedded PostgreSQL running in {data_dir}")
+    return EXIT_OK
 
 
 def _print_ingest(summary: dict[str, Any], record: dict[str, Any], out: TextIO) -> None:
@@ -376,7 +342,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-IMAGE_FAILURE_FIELDS = ("row", "column", "url", "status", "reason")
 EXAMPLES_PER_REASON = 3
 
 
@@ -479,7 +444,7 @@ def cmd_products(args: argparse.Namespace) -> int:
 def cmd_uploads(args: argparse.Namespace) -> int:
     from dagster import DagsterInstance
 
-    from briskk_pipeline.catalog.uploads import list_uploads
+    from briskk_pipeline.catalog.uploads import list_uploads, spec_upload
     from briskk_pipeline.ingest.recovery import recover_dead_uploads
 
     with _resources() as resources:
@@ -488,7 +453,7 @@ def cmd_uploads(args: argparse.Namespace) -> int:
         recover_dead_uploads(engine, DagsterInstance.get)
         records = list_uploads(engine, args.tenant)
     if args.json:
-        _print_json([_spec_upload(r) for r in records])
+        _print_json([spec_upload(r) for r in records])
         return EXIT_OK
     if not records:
         print("no uploads yet" + (f" for tenant {args.tenant}" if args.tenant else ""))
@@ -508,48 +473,6 @@ def cmd_uploads(args: argparse.Namespace) -> int:
             for r in records
         ],
     )
-    return EXIT_OK
-
-
-UPLOAD_FIELDS = (
-    "upload_id",
-    "tenant",
-    "file_name",
-    "sha256",
-    "received_at",
-    "status",
-    "products_loaded",
-    "skus_loaded",
-    "products_rejected",
-    "rows_rejected",
-    "errors",
-    "archive_uri",
-    "run_id",
-)
-
-
-def _spec_upload(record: dict[str, Any]) -> dict[str, Any]:
-    extras = (
-        "warnings",
-        "images",
-        "image_failures",
-        "failure_reason",
-        "finished_at",
-        "seconds",
-        "report_uri",
-    )
-    return {k: record.get(k) for k in (*UPLOAD_FIELDS, *extras)}
-
-
-def cmd_db_stop(args: argparse.Namespace) -> int:
-    from briskk_pipeline.catalog.db import stop_embedded_database
-    from briskk_pipeline.home import briskk_home
-
-    data_dir = briskk_home() / "postgres"
-    if stop_embedded_database(data_dir):
-        print(f"stopped the embedded PostgreSQL in {data_dir}")
-    else:
-        print(f"no embedded PostgreSQL running in {data_dir}")
     return EXIT_OK
 
 

@@ -25,6 +25,7 @@ from briskk_pipeline.home import briskk_home  # the state folder's one definitio
 
 DEFAULT_MAX_ROWS = 800
 DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 
 
 class ObjectStore(ConfigurableResource, ABC):
@@ -109,6 +110,7 @@ class IngestSettings(ConfigurableResource):
     inbox: str
     max_rows: int = DEFAULT_MAX_ROWS
     max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES  # largest file accepted (SPEC §3)
     allowed_image_hosts: str = ""  # comma-separated hosts and CIDRs
     refresh_images: bool = False  # re-download images whose URL is already stored
     # Off: no image is downloaded (offline machines, bulk loads, benchmarks of the rest);
@@ -176,6 +178,7 @@ def resources_from_env() -> dict[str, Any]:
         inbox=inbox,
         max_rows=_env_int("BRISKK_MAX_ROWS", DEFAULT_MAX_ROWS),
         max_image_bytes=_env_int("BRISKK_MAX_IMAGE_BYTES", DEFAULT_MAX_IMAGE_BYTES),
+        max_upload_bytes=_env_int("BRISKK_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
         allowed_image_hosts=os.environ.get("BRISKK_ALLOWED_IMAGE_HOSTS", ""),
         refresh_images=_env_flag("BRISKK_REFRESH_IMAGES", default=False),
         fetch_images=_env_flag("BRISKK_FETCH_IMAGES", default=True),

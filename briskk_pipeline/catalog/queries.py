@@ -14,6 +14,7 @@ written, without a trailing `.0` on whole prices.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -53,25 +54,61 @@ def _sku_dict(row: sa.RowMapping) -> dict[str, Any]:
     return out
 
 
-def list_products(engine: sa.Engine, tenant: str | None = None) -> list[dict[str, Any]]:
+def list_products(
+    engine: sa.Engine,
+    tenant: str | None = None,
+    *,
+    after: tuple[str, str] | None = None,
+    limit: int | None = None,
+    updated_since: datetime | None = None,
+    product_id: str | None = None,
+) -> list[dict[str, Any]]:
     """Every product (of `tenant`, in any letter case, or of all) with its image slots and SKUs.
 
     Ordered by tenant then product_id; SKUs by sku_id; images by position (0 = main_image).
     `uri`, `width` and `height` come from the stored image and are null when there is none;
     `reason` says why an image is not stored (`failed`, `blocked`) and is null when it is.
+
+    Paging (`GET /products`): `after` = the (tenant, product_id) of the last product of the
+    previous page (keyset paging: a page never repeats or skips a product inserted meanwhile),
+    `limit` products at most. `updated_since` (timezone-aware) keeps the products whose row or
+    any of whose SKUs changed at or after it. `product_id` selects one product.
     """
-    product_query = (
+    conditions = [*_tenant_filter(products, tenant)]
+    if after is not None:
+        conditions.append(sa.tuple_(products.c.tenant, products.c.product_id) > sa.tuple_(*after))
+    if product_id is not None:
+        conditions.append(products.c.product_id == product_id)
+    if updated_since is not None:
+        changed_sku = sa.exists().where(
+            skus.c.tenant == products.c.tenant,
+            skus.c.product_id == products.c.product_id,
+            skus.c.updated_at >= updated_since,
+        )
+        conditions.append(sa.or_(products.c.updated_at >= updated_since, changed_sku))
+    page = (
         sa.select(products.c.tenant, *(products.c[name] for name in template.PRODUCT_COLUMNS))
-        .where(*_tenant_filter(products, tenant))
+        .where(*conditions)
         .order_by(products.c.tenant, products.c.product_id)
+        .limit(limit)
     )
+    if after is None and limit is None and updated_since is None and product_id is None:
+        product_query: sa.Select[Any] = page
+        sku_where = list(_tenant_filter(skus, tenant))
+        image_where = list(_tenant_filter(product_images, tenant))
+    else:
+        keys = page.subquery("page")
+        product_query = sa.select(keys).order_by(keys.c.tenant, keys.c.product_id)
+        in_page = sa.select(keys.c.tenant, keys.c.product_id)
+        sku_where = [sa.tuple_(skus.c.tenant, skus.c.product_id).in_(in_page)]
+        image_where = [sa.tuple_(product_images.c.tenant, product_images.c.product_id).in_(in_page)]
     sku_query = (
         sa.select(
             skus.c.tenant,
             skus.c.product_id,
             *(skus.c[name] for name in template.SKU_COLUMNS),
         )
-        .where(*_tenant_filter(skus, tenant))
+        .where(*sku_where)
         .order_by(skus.c.tenant, skus.c.product_id, skus.c.sku_id)
     )
     image_query = (
@@ -88,7 +125,7 @@ def list_products(engine: sa.Engine, tenant: str | None = None) -> list[dict[str
             images.c.height,
         )
         .select_from(product_images.outerjoin(images, images.c.sha256 == product_images.c.sha256))
-        .where(*_tenant_filter(product_images, tenant))
+        .where(*image_where)
         .order_by(product_images.c.tenant, product_images.c.product_id, product_images.c.position)
     )
     with engine.connect() as connection:
@@ -174,3 +211,48 @@ def sku_ids_by_lower_case(engine: sa.Engine, tenant: str, lowered: list[str]) ->
     )
     with engine.connect() as connection:
         return list(connection.scalars(query))
+
+
+def upload_image_problems(engine: sa.Engine, tenant: str, upload_id: str) -> list[dict[str, Any]]:
+    """The image slots that are not stored, of the products `upload_id` last wrote.
+
+    One dict per slot: `product_id`, `column` (`main_image`, `image_1`…), `source_url`,
+    `status` (`failed` | `blocked`) and `reason`, ordered by product then position. A product
+    written again by a later upload belongs to that upload from then on.
+    """
+    query = (
+        sa.select(
+            product_images.c.product_id,
+            product_images.c.position,
+            product_images.c.source_url,
+            product_images.c.status,
+            product_images.c.reason,
+        )
+        .select_from(
+            product_images.join(
+                products,
+                sa.and_(
+                    products.c.tenant == product_images.c.tenant,
+                    products.c.product_id == product_images.c.product_id,
+                ),
+            )
+        )
+        .where(
+            product_images.c.tenant == tenant,
+            products.c.last_upload_id == upload_id,
+            product_images.c.status != "stored",
+        )
+        .order_by(product_images.c.product_id, product_images.c.position)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).mappings().all()
+    return [
+        {
+            "product_id": row["product_id"],
+            "column": template.IMAGE_COLUMNS[row["position"]],
+            "source_url": row["source_url"],
+            "status": row["status"],
+            "reason": row["reason"],
+        }
+        for row in rows
+    ]

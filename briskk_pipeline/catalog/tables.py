@@ -176,3 +176,17 @@ tenants = sa.Table(
     sa.UniqueConstraint("name", name="tenants_name_key"),
     sa.CheckConstraint("tenant_key = lower(name)", name="tenants_key_check"),
 )
+
+# Bearer tokens of the HTTP API (`briskk tokens`): one row per token, only a hash of its secret.
+# A brand token acts as its tenant (SPEC §2: the explicit identity); an admin token may name any.
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("token_id", sa.Text, primary_key=True),  # public part, printed in the token
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False, server_default=""),
+    sa.Column("admin", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("secret_sha256", sa.Text, nullable=False),  # hex sha256 of the secret part
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)

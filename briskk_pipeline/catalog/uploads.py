@@ -507,3 +507,62 @@ def _as_dict(record: sa.RowMapping, errors: list[dict[str, Any]]) -> dict[str, A
         "dry_run": record["dry_run"],
         "changes": record["changes"],  # what a dry run would change; None otherwise
     }
+
+
+# SPEC §4 `briskk uploads --json`: these keys, then the extras the CLI has always printed.
+UPLOAD_FIELDS: Final[tuple[str, ...]] = (
+    "upload_id",
+    "tenant",
+    "file_name",
+    "sha256",
+    "received_at",
+    "status",
+    "products_loaded",
+    "skus_loaded",
+    "products_rejected",
+    "rows_rejected",
+    "errors",
+    "archive_uri",
+    "run_id",
+)
+_UPLOAD_EXTRAS: Final[tuple[str, ...]] = (
+    "warnings",
+    "images",
+    "image_failures",
+    "failure_reason",
+    "finished_at",
+    "seconds",
+    "report_uri",
+)
+IMAGE_FAILURE_FIELDS: Final[tuple[str, ...]] = ("row", "column", "url", "status", "reason")
+
+
+def spec_upload(record: Mapping[str, Any]) -> dict[str, Any]:
+    """One upload as `briskk uploads --json` and `GET /uploads/{id}` print it (SPEC §4)."""
+    return {k: record.get(k) for k in (*UPLOAD_FIELDS, *_UPLOAD_EXTRAS)}
+
+
+def ingest_summary(record: Mapping[str, Any], seconds: float) -> dict[str, Any]:
+    """The SPEC §4 `briskk ingest --json` object of an upload record; `seconds` is the caller's
+    wall time (command or request). A `failed` upload also carries `failure_reason`, a
+    `previewed` one (dry run) `changes`."""
+    images = record["images"]  # the catalog fills in every count
+    status = record["status"]
+    return {
+        "upload_id": record["upload_id"],
+        "status": status,
+        "tenant": record["tenant"],
+        "products_loaded": record["products_loaded"],
+        "skus_loaded": record["skus_loaded"],
+        "products_rejected": record["products_rejected"],
+        "rows_rejected": record["rows_rejected"],
+        "errors": record["errors"],
+        "warnings": record["warnings"],
+        "images": {k: images[k] for k in IMAGE_COUNT_KEYS},
+        "image_failures": [
+            {k: f.get(k) for k in IMAGE_FAILURE_FIELDS} for f in record["image_failures"]
+        ],
+        "seconds": round(seconds, 3),
+        **({"failure_reason": record.get("failure_reason")} if status == "failed" else {}),
+        **({"changes": record.get("changes") or []} if status == "previewed" else {}),
+    }

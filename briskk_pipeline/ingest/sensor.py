@@ -6,8 +6,9 @@ new cursor. The cursor is saved on every tick, whatever happened to any one file
 fails is retried on its own (or moved to `.rejected/`), and the others go on.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Final
 
 import sqlalchemy as sa
 from dagster import (
@@ -27,30 +28,41 @@ from briskk_pipeline.ingest.jobs import ingest_job
 from briskk_pipeline.ingest.partitions import uploads_partitions
 from briskk_pipeline.resources import CatalogDatabase, IngestSettings, ObjectStore
 
+# Uploads the HTTP API registered for the run queue (`briskk serve` in the deployed topology,
+# BRISKK_API_RUNS=queue) have no run until this sensor requests one: no grace for them.
+API_SOURCE: Final = "api"
 
-def run_request(upload_id: str, tenant: str) -> RunRequest:
-    """The run of one inbox upload: `run_key` = upload id (a file is run once per upload)."""
+
+def run_request(upload_id: str, tenant: str, source: str = SOURCE) -> RunRequest:
+    """The run of one upload: `run_key` = upload id (a file is run once per upload)."""
     return RunRequest(
         run_key=upload_id,
         partition_key=upload_id,
-        tags={"briskk/tenant": tenant, "briskk/source": SOURCE},
+        tags={"briskk/tenant": tenant, "briskk/source": source},
     )
 
 
-def lost_runs(engine: sa.Engine, instance: DagsterInstance) -> list[tuple[str, str]]:
-    """(upload_id, tenant) of inbox uploads registered a while ago that have no run at all."""
-    lost = uploads.unlaunched_uploads(engine, SOURCE, datetime.now(UTC) - UNLAUNCHED_GRACE)
+def lost_runs(engine: sa.Engine, instance: DagsterInstance) -> list[tuple[str, str, str]]:
+    """(upload_id, tenant, source) of uploads that have no run at all: inbox uploads
+    registered a while ago (the daemon stopped mid-tick), and every API upload left for the
+    run queue."""
+    now = datetime.now(UTC)
+    lost = [
+        (upload_id, tenant, source)
+        for source, grace in ((SOURCE, UNLAUNCHED_GRACE), (API_SOURCE, timedelta(0)))
+        for upload_id, tenant in uploads.unlaunched_uploads(engine, source, now - grace)
+    ]
     if not lost:
         return []
     with_runs = {
         run.tags.get("dagster/partition")
         for run in instance.get_runs(
             filters=RunsFilter(
-                job_name=ingest_job.name, tags={"dagster/partition": [u for u, _ in lost]}
+                job_name=ingest_job.name, tags={"dagster/partition": [u for u, _, _ in lost]}
             )
         )
     }
-    return [(u, t) for u, t in lost if u not in with_runs]
+    return [(u, t, s) for u, t, s in lost if u not in with_runs]
 
 
 def _log_tick(context: SensorEvaluationContext, tick: InboxTick) -> None:
@@ -87,15 +99,21 @@ def inbox_sensor(
     except sa.exc.SQLAlchemyError as error:  # the catalog is down: the files wait too
         context.log.warning(f"could not look for uploads that lost their run: {error}")
         lost = []
-    for upload_id, _ in lost:
-        context.log.warning(f"{upload_id} was registered but never run; requesting its run")
+    for upload_id, _, source in lost:
+        if source == SOURCE:
+            context.log.warning(f"{upload_id} was registered but never run; requesting its run")
+        else:
+            context.log.info(f"{upload_id} came through the API; requesting its run")
     tick = watch_inbox(inbox, load_cursor(context.cursor), store=object_store, engine=engine)
     _log_tick(context, tick)
 
-    requests = {r.upload_id: r.tenant for r in tick.registered}
-    requests.update({upload_id: tenant for upload_id, tenant in lost})
+    requests = {r.upload_id: (r.tenant, SOURCE) for r in tick.registered}
+    requests.update({upload_id: (tenant, source) for upload_id, tenant, source in lost})
     return SensorResult(
-        run_requests=[run_request(upload_id, tenant) for upload_id, tenant in requests.items()],
+        run_requests=[
+            run_request(upload_id, tenant, source)
+            for upload_id, (tenant, source) in requests.items()
+        ],
         dynamic_partitions_requests=[uploads_partitions.build_add_request(list(requests))]
         if requests
         else None,

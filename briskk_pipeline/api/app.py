@@ -1,0 +1,156 @@
+"""The FastAPI application of `briskk serve`: assembly, start-up and error shapes.
+
+`create_app()` builds the app; its lifespan builds the same resources as the CLI
+(`resources_from_env`), opens the Dagster instance (`DAGSTER_HOME`), loads `ingest_job` once
+(a warm server pays Dagster's start-up once, not per upload) and, in local mode, starts the
+run pool and re-queues `api` uploads a previous server left unstarted (`runs.py`).
+
+Every error is JSON `{"detail": "…"}`: request validation errors become `400` with one
+sentence, anything unexpected `500` with a line saying where to look (the traceback goes to
+the server's log, never to the client).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import ExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Final
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from briskk_pipeline.api.routes import MAX_WAIT_SECONDS, router
+from briskk_pipeline.api.runs import (
+    LocalRunner,
+    RunMode,
+    in_process_work,
+    queue_upload,
+    stranded_uploads,
+)
+from briskk_pipeline.api.state import ApiState
+from briskk_pipeline.ingest.launch import PARTITIONS
+
+HERE: Final = Path(__file__).resolve().parent
+DEFAULT_WORKERS: Final = 2
+log = logging.getLogger("briskk.api")
+
+
+def run_mode_from_env() -> RunMode:
+    """`BRISKK_API_RUNS`: `local` (default, runs in this process) or `queue` (the daemon)."""
+    raw = os.environ.get("BRISKK_API_RUNS", "").strip().lower() or "local"
+    if raw not in ("local", "queue"):
+        raise ValueError(f"BRISKK_API_RUNS must be 'local' or 'queue', got {raw!r}")
+    return "local" if raw == "local" else "queue"
+
+
+def workers_from_env() -> int:
+    raw = os.environ.get("BRISKK_API_WORKERS", "").strip()
+    if not raw:
+        return DEFAULT_WORKERS
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"BRISKK_API_WORKERS must be a whole number ≥ 1, got {raw!r}")
+    return int(raw)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from dagster import DagsterInstance, build_resources
+
+    from briskk_pipeline import defs
+    from briskk_pipeline.resources import resources_from_env
+
+    mode = run_mode_from_env()
+    with ExitStack() as stack:
+        resources = stack.enter_context(build_resources(resources_from_env()))
+        instance = stack.enter_context(DagsterInstance.get())
+        engine = resources.catalog.get_engine()
+        upload_dir = Path(tempfile.mkdtemp(prefix="briskk-api-uploads-"))
+        stack.callback(shutil.rmtree, upload_dir, True)
+        state = ApiState(
+            engine=engine,
+            store=resources.object_store,
+            settings=resources.settings,
+            instance=instance,
+            mode=mode,
+            upload_dir=upload_dir,
+        )
+        defs.resolve_job_def("ingest_job")  # load the job now, not on the first upload
+        if mode == "local":
+            runner = LocalRunner(workers_from_env(), in_process_work(instance, engine))
+            stack.callback(runner.shutdown)
+            state.runner = runner
+            for upload_id, tenant in stranded_uploads(engine, instance):
+                log.warning("re-queueing upload %s: its run never started", upload_id)
+                instance.add_dynamic_partitions(PARTITIONS, [upload_id])  # idempotent
+                queue_upload(runner, engine, upload_id, tenant)
+        app.state.briskk = state
+        log.info("briskk API ready: runs %s", mode)
+        yield
+
+
+def create_app() -> FastAPI:
+    """The app; resources are built when it starts (see `lifespan`)."""
+    app = FastAPIOffline(
+        title="briskk-pipeline API",
+        version="1",
+        description=(
+            "Upload Briskk SKU template spreadsheets and read the catalog. Every request "
+            "but `/healthz` carries `Authorization: Bearer <token>` (`briskk tokens create`); "
+            "a brand token sees and writes only its own tenant. Bodies are the objects "
+            f"`briskk … --json` prints. `POST /ingest?wait=N` waits up to {MAX_WAIT_SECONDS:g} s."
+        ),
+        lifespan=lifespan,
+        static_url="/static/docs",
+    )
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    templates = Jinja2Templates(directory=HERE / "templates")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page(request: Request) -> HTMLResponse:
+        """The brand upload page: sign in with a token, upload, see the result and history."""
+        return templates.TemplateResponse(
+            request,
+            "index.html",
+            {"max_upload_mb": app.state.briskk.settings.max_upload_bytes / 1024 / 1024},
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(error.detail)}, status_code=error.status_code, headers=error.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": describe_validation(error)}, status_code=400)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=error)
+        return JSONResponse(
+            {"detail": "the server failed to answer this request; its log has the details"},
+            status_code=500,
+        )
+
+    return app
+
+
+def describe_validation(error: RequestValidationError) -> str:
+    """One sentence per bad parameter: `query parameter 'wait': Input should be ≤ 60`."""
+    parts = []
+    for item in error.errors():
+        location = [str(p) for p in item.get("loc", ())]
+        where = f"{location[0]} parameter {'.'.join(location[1:])!r}" if location else "request"
+        parts.append(f"{where}: {item.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"

@@ -1,0 +1,63 @@
+"""Who is asking: the bearer token of each request, and what its tenant may see (HTTP item 4).
+
+`Authorization: Bearer <token>`; no token, an unknown one or a revoked one is `401`. A brand
+token reads and writes only its own tenant (another tenant named explicitly is `403`; another
+tenant's upload or product is `404`, so an id never reveals that it exists). An admin token
+may name any tenant, or none for all of them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from briskk_pipeline.api.state import ApiState, api_state
+from briskk_pipeline.api.tokens import TokenIdentity, verify_token
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="A token from `briskk tokens create TENANT` (brand) or `--admin`.",
+)
+
+
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def identity(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> TokenIdentity:
+    """The identity of the request's bearer token, or `401`."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthorized("sign in: send 'Authorization: Bearer <token>' (briskk tokens create)")
+    state: ApiState = api_state(request)
+    found = await run_in_threadpool(verify_token, state.engine, credentials.credentials)
+    if found is None:
+        raise _unauthorized("the token is not valid or was revoked; ask for a new one")
+    return found
+
+
+Identity = Annotated[TokenIdentity, Depends(identity)]
+
+
+def same_tenant(a: str, b: str) -> bool:
+    """Tenant names compare without regard to letter case (SPEC §2)."""
+    return a.lower() == b.lower()
+
+
+def tenant_scope(who: TokenIdentity, requested: str | None) -> str | None:
+    """The tenant a read is limited to: a brand's own (naming another is `403`); for an admin,
+    the one named or None (every tenant)."""
+    if who.admin:
+        return requested or None
+    if requested and not same_tenant(requested, who.tenant):
+        raise HTTPException(403, f"this token is for tenant {who.tenant!r} only")
+    return who.tenant
+
+
+def may_see(who: TokenIdentity, tenant: str) -> bool:
+    return who.admin or same_tenant(tenant, who.tenant)

@@ -1,0 +1,349 @@
+"""The endpoints: `POST /ingest`, `/uploads…`, `/products…`, `/me`, `/healthz` (HTTP issue, item 2).
+
+Bodies are the SPEC §4 objects the CLI prints, built by the same functions
+(`catalog.uploads.ingest_summary` / `spec_upload`, `catalog.queries.list_products`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import time
+from datetime import datetime
+from pathlib import PurePath
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from briskk_pipeline.api.auth import Identity, may_see, same_tenant, tenant_scope
+from briskk_pipeline.api.runs import SOURCE, queue_upload
+from briskk_pipeline.api.state import ApiState, api_state
+from briskk_pipeline.api.upload import receive_upload
+from briskk_pipeline.catalog import queries, uploads
+from briskk_pipeline.ingest.launch import start_upload
+from briskk_pipeline.ingest.register import RegistrationError
+
+router = APIRouter()
+MAX_WAIT_SECONDS = 60.0
+POLL_SECONDS = 0.25
+DEFAULT_PAGE = 100
+MAX_PAGE = 1000
+
+
+def _not_found(upload_id: str) -> HTTPException:
+    return HTTPException(404, f"no upload with id {upload_id!r}")
+
+
+# ------------------------------------------------------------------------------- ingest
+
+
+@router.post(
+    "/ingest",
+    status_code=202,
+    tags=["uploads"],
+    summary="Upload a spreadsheet (multipart field `file`) and run it through ingest_job",
+    responses={
+        200: {"description": "The run ended within `wait`: the SPEC §4 ingest summary"},
+        202: {"description": "Accepted and running: `{upload_id, status}`; see `Location`"},
+        400: {"description": "Not multipart, no file, an empty file or an invalid tenant"},
+        401: {"description": "No token, or a revoked one"},
+        403: {"description": "A brand token naming another tenant"},
+        413: {"description": "The file is larger than BRISKK_MAX_UPLOAD_BYTES"},
+        500: {"description": "The pipeline failed: the summary with `failure_reason`"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "tenant": {
+                                "type": "string",
+                                "description": "admin tokens only: the uploading tenant",
+                            },
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+async def ingest(
+    request: Request,
+    who: Identity,
+    wait: Annotated[
+        float, Query(ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait for the result")
+    ] = 0,
+    tenant: Annotated[str | None, Query(description="admin tokens only (or a form field)")] = None,
+) -> Response:
+    """Register the upload exactly as `briskk ingest` does and start its `ingest_job` run.
+
+    `202` with `{upload_id, status: "running"}` and `Location: /uploads/{id}`; with
+    `?wait=SECONDS` (at most 60) `200` and the final summary if the run ends in time (a
+    rejected upload is `200` with `status: "rejected"`: it was processed).
+    """
+    started = time.monotonic()
+    state = api_state(request)
+    received = await receive_upload(
+        dict(request.headers),
+        request.stream(),
+        max_bytes=state.settings.max_upload_bytes,
+        folder=state.upload_dir,
+    )
+    try:
+        named = received.fields.get("tenant") or tenant or None
+        explicit = _uploading_tenant(who.tenant, who.admin, named)
+        data = await run_in_threadpool(received.path.read_bytes)
+    finally:
+        received.path.unlink(missing_ok=True)
+    try:
+        registration = await run_in_threadpool(
+            start_upload,
+            data,
+            received.file_name,
+            explicit_tenant=explicit,
+            source=SOURCE,
+            store=state.store,
+            engine=state.engine,
+            instance=state.instance,
+        )
+    except RegistrationError as error:
+        raise HTTPException(400, str(error)) from error
+    upload_id = registration.upload_id
+    if state.runner is not None:
+        future = await run_in_threadpool(
+            queue_upload, state.runner, state.engine, upload_id, registration.tenant
+        )
+        if wait > 0:
+            await asyncio.wait([asyncio.wrap_future(future)], timeout=wait)
+    record = await _wait_for_outcome(state, upload_id, started + wait)
+    return _ingest_response(record, upload_id, time.monotonic() - started)
+
+
+def _uploading_tenant(token_tenant: str, admin: bool, named: str | None) -> str | None:
+    """The explicit tenant of an API upload (SPEC §2: the token's tenant is the identity)."""
+    if admin:
+        return named
+    if named and not same_tenant(named, token_tenant):
+        raise HTTPException(403, f"this token may upload for tenant {token_tenant!r} only")
+    return token_tenant
+
+
+async def _wait_for_outcome(state: ApiState, upload_id: str, deadline: float) -> dict[str, Any]:
+    """The upload's record once it is no longer `running`, or as it is at `deadline`."""
+    while True:
+        record = await run_in_threadpool(uploads.get_upload, state.engine, upload_id)
+        if record is None:
+            raise HTTPException(500, f"upload {upload_id} vanished from the catalog")
+        remaining = deadline - time.monotonic()
+        if record["status"] != "running" or remaining <= 0:
+            return record
+        await asyncio.sleep(min(POLL_SECONDS, remaining))
+
+
+def _ingest_response(record: dict[str, Any], upload_id: str, seconds: float) -> Response:
+    location = {"Location": f"/uploads/{upload_id}"}
+    if record["status"] == "running":
+        body: dict[str, Any] = {"upload_id": upload_id, "status": "running"}
+        return JSONResponse(body, status_code=202, headers=location)
+    summary = uploads.ingest_summary(record, seconds=seconds)
+    if record["status"] == "failed":
+        detail = f"the pipeline failed: {record.get('failure_reason')}"
+        return JSONResponse({"detail": detail, **summary}, status_code=500, headers=location)
+    return JSONResponse(summary, status_code=200, headers=location)
+
+
+# ------------------------------------------------------------------------------ uploads
+
+
+def _visible_upload(request: Request, who: Identity, upload_id: str) -> dict[str, Any]:
+    record = uploads.get_upload(api_state(request).engine, upload_id)
+    if record is None or not may_see(who, record["tenant"]):
+        raise _not_found(upload_id)  # another tenant's upload does not exist for this token
+    return record
+
+
+@router.get("/uploads", tags=["uploads"], summary="Every upload, newest first (`briskk uploads`)")
+def list_uploads(
+    request: Request,
+    who: Identity,
+    tenant: Annotated[str | None, Query(description="admin tokens: only this tenant")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=MAX_PAGE, description="newest N only")] = None,
+) -> list[dict[str, Any]]:
+    records = uploads.list_uploads(api_state(request).engine, tenant_scope(who, tenant))
+    return [uploads.spec_upload(r) for r in records[:limit]]
+
+
+@router.get("/uploads/{upload_id}", tags=["uploads"], summary="One upload (`briskk uploads`)")
+def get_upload(request: Request, who: Identity, upload_id: str) -> dict[str, Any]:
+    return uploads.spec_upload(_visible_upload(request, who, upload_id))
+
+
+@router.get(
+    "/uploads/{upload_id}/original",
+    tags=["uploads"],
+    summary="The archived original file, with its name",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def get_original(request: Request, who: Identity, upload_id: str) -> Response:
+    record = _visible_upload(request, who, upload_id)
+    data = api_state(request).store.get(record["archive_key"])
+    return Response(
+        data,
+        media_type=_media_type(record["file_name"]),
+        headers={"Content-Disposition": content_disposition(record["file_name"])},
+    )
+
+
+@router.get(
+    "/uploads/{upload_id}/images",
+    tags=["uploads"],
+    summary="Images of the upload's products that were not stored, with the reason",
+)
+def get_image_problems(request: Request, who: Identity, upload_id: str) -> list[dict[str, Any]]:
+    record = _visible_upload(request, who, upload_id)
+    return queries.upload_image_problems(api_state(request).engine, record["tenant"], upload_id)
+
+
+def content_disposition(file_name: str) -> str:
+    """`attachment` with an ASCII fallback name and the real one as RFC 5987 `filename*`."""
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in file_name
+    )
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
+
+
+def _media_type(file_name: str) -> str:
+    return {
+        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12",
+        ".xls": "application/vnd.ms-excel",
+        ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+        ".csv": "text/csv",
+    }.get(PurePath(file_name).suffix.lower(), "application/octet-stream")
+
+
+# ----------------------------------------------------------------------------- products
+
+
+def encode_cursor(tenant: str, product_id: str) -> str:
+    raw = json.dumps([tenant, product_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, str]:
+    """The (tenant, product_id) a cursor continues after; `400` for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        tenant, product_id = json.loads(raw)
+        if isinstance(tenant, str) and isinstance(product_id, str):
+            return tenant, product_id
+    except (binascii.Error, ValueError, TypeError):
+        pass
+    raise HTTPException(400, "the cursor is not one this API returned; start without it")
+
+
+@router.get(
+    "/products",
+    tags=["products"],
+    summary="The catalog (`briskk products`), a page at a time",
+    description="A list of SPEC §4 products ordered by tenant and product_id. When more "
+    'follow, the response has `X-Next-Cursor: <cursor>` and a `Link: <…>; rel="next"` '
+    "header; pass the cursor back as `?cursor=` for the next page.",
+)
+def list_products(
+    request: Request,
+    response: Response,
+    who: Identity,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+    cursor: Annotated[str | None, Query(description="from the previous page")] = None,
+    updated_since: Annotated[
+        datetime | None,
+        Query(description="ISO 8601 with a timezone: products or SKUs changed since then"),
+    ] = None,
+    tenant: Annotated[str | None, Query(description="admin tokens: only this tenant")] = None,
+) -> list[dict[str, Any]]:
+    if updated_since is not None and updated_since.utcoffset() is None:
+        raise HTTPException(400, "updated_since needs a timezone, e.g. 2026-12-01T00:00:00Z")
+    scope = tenant_scope(who, tenant)
+    found = queries.list_products(
+        api_state(request).engine,
+        scope,
+        after=decode_cursor(cursor) if cursor else None,
+        limit=limit + 1,
+        updated_since=updated_since,
+    )
+    page = found[:limit]
+    if len(found) > limit:
+        last = page[-1]
+        token = encode_cursor(last["tenant"], last["product_id"])
+        params = {"limit": str(limit), "cursor": token}
+        if updated_since is not None:
+            params["updated_since"] = updated_since.isoformat()
+        if tenant:
+            params["tenant"] = tenant
+        response.headers["X-Next-Cursor"] = token
+        response.headers["Link"] = f'</products?{urlencode(params)}>; rel="next"'
+    return page
+
+
+@router.get("/products/{product_id}", tags=["products"], summary="One product with its SKUs")
+def get_product(
+    request: Request,
+    who: Identity,
+    product_id: str,
+    tenant: Annotated[str | None, Query(description="admin tokens: the product's tenant")] = None,
+) -> dict[str, Any]:
+    found = queries.list_products(
+        api_state(request).engine, tenant_scope(who, tenant), product_id=product_id, limit=2
+    )
+    if not found:
+        raise HTTPException(404, f"no product with id {product_id!r}")
+    if len(found) > 1:
+        raise HTTPException(409, f"several tenants have product {product_id!r}: add ?tenant=")
+    return found[0]
+
+
+# --------------------------------------------------------------------------- the rest
+
+
+@router.get("/me", tags=["auth"], summary="The token's tenant and whether it is an admin token")
+def me(who: Identity) -> dict[str, Any]:
+    return {"token_id": who.token_id, "tenant": who.tenant, "admin": who.admin, "name": who.name}
+
+
+@router.get(
+    "/healthz",
+    tags=["health"],
+    summary="Catalog and object store reachable (no token needed)",
+    responses={503: {"description": "One of them is not reachable"}},
+)
+def healthz(request: Request) -> Response:
+    state = api_state(request)
+    checks: dict[str, str] = {}
+    try:
+        with state.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        checks["catalog"] = "ok"
+    except Exception as error:
+        checks["catalog"] = f"unreachable: {type(error).__name__}"
+    try:
+        state.store.exists("healthz/probe")
+        checks["object_store"] = "ok"
+    except Exception as error:
+        checks["object_store"] = f"unreachable: {type(error).__name__}"
+    healthy = all(v == "ok" for v in checks.values())
+    body: dict[str, Any] = {"status": "ok" if healthy else "unavailable", **checks}
+    if not healthy:
+        body["detail"] = "; ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok")
+    return JSONResponse(body, status_code=200 if healthy else 503)
