@@ -38,6 +38,7 @@ INGEST_KEYS = {
     "errors",
     "warnings",
     "images",
+    "image_failures",
     "seconds",
 }
 UPLOAD_KEYS = {
