@@ -52,6 +52,7 @@ from briskk_pipeline.ingest.inbox_state import (
 from briskk_pipeline.ingest.register import (
     Registration,
     RegistrationError,
+    check_size,
     check_tenant,
     register,
     registered_tenant,
@@ -181,6 +182,11 @@ def register_file(
         kind = "a symbolic link" if item.path.is_symlink() else "not a regular file"
         raise Unregistrable(f"{kind}: copy the file itself into the inbox")
     explicit = _explicit_tenant(item)
+    if settings is not None:
+        try:  # before reading it: a file over the cap never costs its size in memory
+            check_size(item.stat[0], settings.max_upload_bytes)
+        except RegistrationError as error:
+            raise Unregistrable(str(error)) from error
     try:
         data = item.path.read_bytes()
     except FileNotFoundError:

@@ -41,10 +41,17 @@ def check_size(size: int, max_bytes: int) -> None:
     """Raise `UploadTooLarge` when `size` bytes is over `max_bytes`, in words a brand reads."""
     if size > max_bytes:
         raise UploadTooLarge(
-            f"the file is {size / 2**20:.1f} MB; at most {max_bytes / 2**20:.1f} MB is "
-            "accepted per upload (BRISKK_MAX_UPLOAD_BYTES): split it into several files, "
-            "keeping all SKUs of a product in the same file"
+            f"the file is {_shown(size)}; at most {_shown(max_bytes)} is accepted per upload "
+            "(BRISKK_MAX_UPLOAD_BYTES): split it into several files, keeping all SKUs of a "
+            "product in the same file"
         )
+
+
+def _shown(size: int) -> str:
+    """`26214400` -> `'25 MB'`, `3020` -> `'3,020 bytes'` (MB = 2^20 bytes)."""
+    if size >= 2**20:
+        return f"{size / 2**20:,.1f} MB".replace(".0 MB", " MB")
+    return f"{size:,} bytes"
 
 
 @dataclass(frozen=True)
