@@ -205,12 +205,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from briskk_pipeline.catalog import uploads
     from briskk_pipeline.ingest.heartbeat import this_worker
     from briskk_pipeline.ingest.launch import new_run_id, run_upload, start_upload
-    from briskk_pipeline.ingest.register import RegistrationError
+    from briskk_pipeline.ingest.register import RegistrationError, UploadTooLarge, check_size
+    from briskk_pipeline.ingest.sandbox import warm_up
 
     path: Path = args.path  # checked by _check_ingest_args
     started = time.monotonic()
-    data = path.read_bytes()
     with _resources() as resources:
+        settings = resources.settings
+        try:  # before reading it: a file over the cap is refused whole, never recorded
+            check_size(path.stat().st_size, settings.max_upload_bytes)
+        except UploadTooLarge as error:
+            raise CliError(str(error), EXIT_REJECTED) from error
+        warm_up()  # the reading sandbox starts while Dagster sets up
+        data = path.read_bytes()
         engine = resources.catalog.get_engine()
         instance = DagsterInstance.get()
         try:
@@ -224,6 +231,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 instance=instance,
                 worker=this_worker(),  # claimed by this process until the run ends
                 dry_run=args.dry_run,
+                settings=settings,
             )
         except RegistrationError as error:
             raise CliError(str(error)) from error

@@ -22,6 +22,7 @@ from pydantic import PrivateAttr
 
 from briskk_pipeline.catalog import db
 from briskk_pipeline.home import briskk_home  # the state folder's one definition (home.py)
+from briskk_pipeline.ingest.sandbox import DEFAULT_READ_MEMORY_MB, DEFAULT_READ_SECONDS, ReadLimits
 
 DEFAULT_MAX_ROWS = 800
 DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -111,11 +112,19 @@ class IngestSettings(ConfigurableResource):
     max_rows: int = DEFAULT_MAX_ROWS
     max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES  # largest file accepted (SPEC §3)
+    # the sandboxed spreadsheet reader (ingest/sandbox.py): memory above its start, wall time
+    read_memory_mb: int = DEFAULT_READ_MEMORY_MB
+    read_seconds: int = DEFAULT_READ_SECONDS
     allowed_image_hosts: str = ""  # comma-separated hosts and CIDRs
     refresh_images: bool = False  # re-download images whose URL is already stored
     # Off: no image is downloaded (offline machines, bulk loads, benchmarks of the rest);
     # new URLs are recorded `failed` for `retry_failed_images_job` to fetch once it is on.
     fetch_images: bool = True
+
+    @property
+    def read_limits(self) -> ReadLimits:
+        """The reading sandbox's limits (BRISKK_READ_MEMORY_MB, BRISKK_READ_SECONDS)."""
+        return ReadLimits(memory_mb=self.read_memory_mb, seconds=self.read_seconds)
 
     @property
     def allowed_hosts(self) -> tuple[str, ...]:
@@ -179,6 +188,8 @@ def resources_from_env() -> dict[str, Any]:
         max_rows=_env_int("BRISKK_MAX_ROWS", DEFAULT_MAX_ROWS),
         max_image_bytes=_env_int("BRISKK_MAX_IMAGE_BYTES", DEFAULT_MAX_IMAGE_BYTES),
         max_upload_bytes=_env_int("BRISKK_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
+        read_memory_mb=_env_int("BRISKK_READ_MEMORY_MB", DEFAULT_READ_MEMORY_MB),
+        read_seconds=_env_int("BRISKK_READ_SECONDS", DEFAULT_READ_SECONDS),
         allowed_image_hosts=os.environ.get("BRISKK_ALLOWED_IMAGE_HOSTS", ""),
         refresh_images=_env_flag("BRISKK_REFRESH_IMAGES", default=False),
         fetch_images=_env_flag("BRISKK_FETCH_IMAGES", default=True),

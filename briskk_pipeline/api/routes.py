@@ -115,6 +115,7 @@ async def ingest(
             store=state.store,
             engine=state.engine,
             instance=state.instance,
+            settings=state.settings,
         )
     except RegistrationError as error:
         raise HTTPException(400, str(error)) from error

@@ -107,6 +107,7 @@ def catalog_load(
         images=product_images.images,
         product_images=product_images.product_images,
         keep_enabled=validated_rows.file_sku_ids,
+        product_rows=validated_rows.product_rows,
         dry_run=dry_run,
         rejected_products=validated_rows.rejected_products,
     )

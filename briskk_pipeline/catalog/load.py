@@ -21,7 +21,7 @@ the savepoint back and records the upload as `previewed`: the diff cannot drift 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
@@ -118,6 +118,7 @@ def load_upload(
     product_images: pd.DataFrame | None = None,
     before_upsert: Callable[[sa.Connection], None] | None = None,
     keep_enabled: Sequence[str] = (),
+    product_rows: Mapping[str, int] | None = None,
     dry_run: bool = False,
     rejected_products: Iterable[str] = (),
 ) -> LoadCounts:
@@ -171,6 +172,10 @@ def load_upload(
             _stage(connection, stage, frame)
         if before_upsert is not None:
             before_upsert(connection)
+        if skus is not None:
+            outcome = _reject_moved_skus(
+                connection, tenant, outcome, product_rows or {}, staged=list(staged)
+            )
         active_before = (
             changes.snapshot_before(
                 connection,
@@ -261,6 +266,59 @@ def load_upload(
         skus_disabled=disabled,
         warnings=tuple(warnings),
         changes=None if found is None else tuple(found),
+    )
+
+
+def _reject_moved_skus(
+    connection: sa.Connection,
+    tenant: str,
+    outcome: UploadOutcome,
+    product_rows: Mapping[str, int],
+    *,
+    staged: Sequence[sa.Table],
+) -> UploadOutcome:
+    """Reject, inside the tenant's lock, the staged products that would move a catalog SKU.
+
+    Validation checks SKU ownership before the load, outside the lock; a concurrent upload of
+    the same tenant may have given a SKU to another product since. Checked again here, the
+    later upload rejects that product whole, as it would have sequentially (Hardening issue):
+    its rows leave the staging tables and the outcome gains the problems (`product_rows`:
+    product_id -> its first Excel row, to name the row).
+    """
+    skus, stage = tables.skus, _stage_skus
+    moved = connection.execute(
+        sa.select(stage.c.sku_id, stage.c.product_id, skus.c.product_id.label("owner"))
+        .join(skus, sa.and_(skus.c.tenant == tenant, skus.c.sku_id == stage.c.sku_id))
+        .where(skus.c.product_id != stage.c.product_id)
+        .order_by(stage.c.product_id, stage.c.sku_id)
+    ).all()
+    if not moved:
+        return outcome
+    products = sorted({row.product_id for row in moved})
+    rows_rejected = connection.execute(
+        sa.select(sa.func.count()).select_from(stage).where(stage.c.product_id.in_(products))
+    ).scalar_one()
+    for table in staged:
+        if "product_id" in table.c:
+            connection.execute(sa.delete(table).where(table.c.product_id.in_(products)))
+    problems = [
+        {
+            "row": product_rows.get(row.product_id),
+            "column": "sku_id",
+            "value": row.sku_id,
+            "message": f"sku_id already belongs to product '{row.owner}' in your catalog (an "
+            "upload loaded at the same time gave it to that product); a SKU cannot move to "
+            "another product",
+        }
+        for row in moved
+    ]
+    left = connection.execute(sa.select(sa.func.count()).select_from(_stage_products)).scalar_one()
+    return replace(
+        outcome,
+        status="rejected" if left == 0 and outcome.status == "succeeded" else outcome.status,
+        products_rejected=outcome.products_rejected + len(products),
+        rows_rejected=outcome.rows_rejected + rows_rejected,
+        errors=[*outcome.errors, *problems],
     )
 
 

@@ -13,6 +13,7 @@ written, without a trailing `.0` on whole prices.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -30,13 +31,24 @@ _EXACT = frozenset(
 )
 
 
-def json_number(value: Decimal | None) -> int | float | None:
-    """Decimal -> int when integral, else float (see the module docstring for why)."""
+def json_number(value: Decimal | None) -> int | float | str | None:
+    """Decimal -> int when integral, else float (see the module docstring for why).
+
+    Validation keeps prices and measurements within 12 (6) digits before the point, but a
+    value stored before that rule must not break every read (Python refuses to print an int
+    of more than 4,300 digits): from 10^15 on, a finite float, else the exact text.
+    """
     if value is None:
         return None
+    if not value.is_finite() or abs(value) >= _EXACT_INT_LIMIT:
+        as_float = float(value)
+        return as_float if math.isfinite(as_float) else str(value)
     if value == value.to_integral_value():
         return int(value)
     return float(value)
+
+
+_EXACT_INT_LIMIT = Decimal(10) ** 15
 
 
 def _tenant_filter(table: sa.Table, tenant: str | None) -> Iterable[sa.ColumnElement[bool]]:

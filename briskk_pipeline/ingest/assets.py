@@ -20,7 +20,8 @@ from briskk_pipeline import template
 from briskk_pipeline.catalog import uploads
 from briskk_pipeline.ingest.heartbeat import claim_for_run
 from briskk_pipeline.ingest.partitions import uploads_partitions
-from briskk_pipeline.ingest.reader import RawSheet, read_upload
+from briskk_pipeline.ingest.reader import RawSheet
+from briskk_pipeline.ingest.sandbox import ReadLimits, read_sandboxed
 from briskk_pipeline.metadata import frame_preview, problems_summary, problems_table
 from briskk_pipeline.resources import CatalogDatabase, IngestSettings, ObjectStore
 from briskk_pipeline.validation.report import FileRejected, Problem, file_problem
@@ -52,7 +53,7 @@ def registered_upload(engine: sa.Engine, upload_id: str) -> dict[str, Any]:
 
 
 def read_archived_upload(
-    upload: dict, data: bytes, *, max_rows: int
+    upload: dict, data: bytes, *, max_rows: int, limits: ReadLimits | None = None
 ) -> tuple[RawSheet | None, list[Problem]]:
     """Read the archived bytes and apply the tenant rule of SPEC §2.
 
@@ -64,7 +65,9 @@ def read_archived_upload(
     filed under a spelling other than the one given.
     """
     try:
-        sheet = read_upload(data, upload["file_name"], max_rows=max_rows)
+        sheet = read_sandboxed(
+            data, upload["file_name"], max_rows=max_rows, limits=limits or ReadLimits()
+        )
         claim = sheet.tenant_claim
         if claim is not None and not template.is_valid_tenant(claim):
             raise FileRejected(
@@ -140,7 +143,9 @@ def raw_sheet(
     # claimed by this process, heartbeat kept while it runs (ingest/recovery.py judges it)
     claim_for_run(engine, upload_id, context.run_id)
     data = object_store.get(upload["archive_key"])
-    sheet, problems = read_archived_upload(upload, data, max_rows=settings.max_rows)
+    sheet, problems = read_archived_upload(
+        upload, data, max_rows=settings.max_rows, limits=settings.read_limits
+    )
     value = RawUpload(
         upload_id=upload_id,
         tenant=upload["tenant"],

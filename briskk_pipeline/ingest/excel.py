@@ -44,6 +44,17 @@ def read_excel(data: bytes) -> RawSheet:
         ) from error
     names = list(reader.sheet_names)
     named = [n for n in names if template.tenant_claim(n) is not None]
+    if len(named) > 1:
+        shown = ", ".join(f"'{n}'" for n in named)
+        raise FileRejected(
+            [
+                file_problem(
+                    f"the workbook has {len(named)} sheets named like the template ({shown}): "
+                    "it is not clear which one to load; keep the data in one of them and "
+                    "rename or delete the others"
+                )
+            ]
+        )
     candidates = named or names
     best: tuple[str, _Loaded, int, template.HeaderMatch] | None = None
     with ThreadPoolExecutor(max_workers=1) as pool:

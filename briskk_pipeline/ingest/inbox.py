@@ -52,12 +52,13 @@ from briskk_pipeline.ingest.inbox_state import (
 from briskk_pipeline.ingest.register import (
     Registration,
     RegistrationError,
+    check_size,
     check_tenant,
     register,
     registered_tenant,
     sheet_claim,
 )
-from briskk_pipeline.resources import ObjectStore
+from briskk_pipeline.resources import IngestSettings, ObjectStore
 
 REJECTED_FOLDER: Final = ".rejected"
 # A tick must finish well inside the daemon's sensor timeout (60 s): files beyond these limits
@@ -166,7 +167,12 @@ def _remove(item: InboxFile, tick: InboxTick, upload_id: str) -> None:
 
 
 def register_file(
-    item: InboxFile, *, store: ObjectStore, engine: sa.Engine, tick: InboxTick
+    item: InboxFile,
+    *,
+    store: ObjectStore,
+    engine: sa.Engine,
+    tick: InboxTick,
+    settings: IngestSettings | None = None,
 ) -> Registration | None:
     """Register one ready file and take it out of the inbox; None if nothing was registered.
 
@@ -176,6 +182,11 @@ def register_file(
         kind = "a symbolic link" if item.path.is_symlink() else "not a regular file"
         raise Unregistrable(f"{kind}: copy the file itself into the inbox")
     explicit = _explicit_tenant(item)
+    if settings is not None:
+        try:  # before reading it: a file over the cap never costs its size in memory
+            check_size(item.stat[0], settings.max_upload_bytes)
+        except RegistrationError as error:
+            raise Unregistrable(str(error)) from error
     try:
         data = item.path.read_bytes()
     except FileNotFoundError:
@@ -199,6 +210,7 @@ def register_file(
             source=SOURCE,
             store=store,
             engine=engine,
+            settings=settings,
         )
     except RegistrationError as error:
         raise Unregistrable(str(error)) from error
@@ -265,6 +277,7 @@ def watch_inbox(
     budget_seconds: float = TICK_BUDGET_SECONDS,
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], float] = time.time,
+    settings: IngestSettings | None = None,
 ) -> InboxTick:
     """One pass: register the ready files, reject the unregistrable, schedule a retry for
     the files that failed for a reason outside them, remember the rest. Each file is handled
@@ -279,7 +292,9 @@ def watch_inbox(
             continue
         earlier = state.retry.pop(item.key, None)
         try:
-            registration = register_file(item, store=store, engine=engine, tick=tick)
+            registration = register_file(
+                item, store=store, engine=engine, tick=tick, settings=settings
+            )
         except Unregistrable as problem:
             tick.rejected.append(_move_aside(inbox, item, str(problem), tick))
             continue

@@ -22,7 +22,7 @@ from briskk_pipeline.catalog import uploads
 from briskk_pipeline.ingest.heartbeat import Worker, keep_alive
 from briskk_pipeline.ingest.partitions import STATUS_TAG
 from briskk_pipeline.ingest.register import Registration, register
-from briskk_pipeline.resources import ObjectStore
+from briskk_pipeline.resources import IngestSettings, ObjectStore
 
 TENANT_TAG: Final = "briskk/tenant"
 SOURCE_TAG: Final = "briskk/source"
@@ -49,14 +49,16 @@ def start_upload(
     instance: DagsterInstance,
     worker: Worker | None = None,
     dry_run: bool = False,
+    settings: IngestSettings | None = None,
 ) -> Registration:
     """Register `data` (archived, sha256 verified, recorded `running`) and add its partition.
 
     With `worker`, the upload is claimed by that process from registration on and kept alive
     by a heartbeat until it leaves `running` (`heartbeat.keep_alive`; a dead claim is failed by
     `recovery`). `dry_run` records the upload as a preview (`uploads.mark_dry_run`): its runs
-    never change the catalog. Raises `RegistrationError` for an invalid explicit tenant
-    (nothing is recorded then).
+    never change the catalog. `settings` gives the size cap and the reading sandbox's limits.
+    Raises `RegistrationError` for an invalid explicit tenant, `UploadTooLarge` for a file over
+    the cap (nothing is recorded then).
     """
     registration = register(
         data,
@@ -66,6 +68,7 @@ def start_upload(
         store=store,
         engine=engine,
         worker=worker,
+        settings=settings,
     )
     if dry_run:
         uploads.mark_dry_run(engine, registration.upload_id)

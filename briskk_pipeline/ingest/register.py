@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import Final
 
-import fastexcel
 import sqlalchemy as sa
 
 from briskk_pipeline import template
 from briskk_pipeline.catalog import uploads
 from briskk_pipeline.catalog.tenants import register_tenant
-from briskk_pipeline.resources import ObjectStore
+from briskk_pipeline.ingest.sandbox import ReadLimits, sheet_names_sandboxed
+from briskk_pipeline.resources import IngestSettings, ObjectStore
 
 _SAFE_NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
 # The archive key's last part: well inside one file name on any disk (255 bytes, with room for
@@ -31,6 +31,27 @@ MAX_SUFFIX: Final = 16  # `.xlsx`, `.csv`; longer "extensions" are part of the n
 
 class RegistrationError(ValueError):
     """The upload cannot even be registered (e.g. an invalid tenant name)."""
+
+
+class UploadTooLarge(RegistrationError):
+    """The file is larger than `BRISKK_MAX_UPLOAD_BYTES` (SPEC §3): refused at every door."""
+
+
+def check_size(size: int, max_bytes: int) -> None:
+    """Raise `UploadTooLarge` when `size` bytes is over `max_bytes`, in words a brand reads."""
+    if size > max_bytes:
+        raise UploadTooLarge(
+            f"the file is {_shown(size)}; at most {_shown(max_bytes)} is accepted per upload "
+            "(BRISKK_MAX_UPLOAD_BYTES): split it into several files, keeping all SKUs of a "
+            "product in the same file"
+        )
+
+
+def _shown(size: int) -> str:
+    """`26214400` -> `'25 MB'`, `3020` -> `'3,020 bytes'` (MB = 2^20 bytes)."""
+    if size >= 2**20:
+        return f"{size / 2**20:,.1f} MB".replace(".0 MB", " MB")
+    return f"{size:,} bytes"
 
 
 @dataclass(frozen=True)
@@ -46,11 +67,19 @@ class Registration:
     archive_uri: str
 
 
-def sheet_claim(data: bytes, file_name: str) -> str | None:
-    """The tenant a file claims by its sheet name (or, for CSV, its file name); cheap."""
-    try:
-        names = fastexcel.read_excel(data).sheet_names
-    except Exception:  # not a workbook: CSV or garbage, judged later by the reader
+def sheet_claim(data: bytes, file_name: str, limits: ReadLimits | None = None) -> str | None:
+    """The tenant a file claims by its sheet name (or, for CSV, its file name).
+
+    The sheet names are read in the reading sandbox (`sandbox.sheet_names_sandboxed`): a
+    hostile workbook must not kill the process that registers it (the CLI, the API server or
+    the code server running the inbox sensor). A file that is no workbook claims by its name.
+    """
+    names = (
+        sheet_names_sandboxed(data, limits or ReadLimits())
+        if data[:2] in (b"PK", b"\xd0\xcf")
+        else None
+    )
+    if names is None:  # not a workbook: CSV or garbage, judged later by the reader
         names = [PurePath(file_name).stem]
     for name in names:
         claim = template.tenant_claim(name)
@@ -114,6 +143,7 @@ def register(
     engine: sa.Engine,
     received_at: datetime | None = None,
     worker: uploads.Worker | None = None,
+    settings: IngestSettings | None = None,
 ) -> Registration:
     """Archive `data`, verified by sha256 read-back, and record the upload as `running`.
 
@@ -121,7 +151,9 @@ def register(
     `BrandA` are one tenant), which names its upload id, archive key and catalog rows; the
     explicit tenant is recorded as given. `worker` (the calling process) claims the upload from
     the start, so the recovery check notices if that process dies before its run begins.
-    Raises `RegistrationError` for an invalid explicit tenant.
+    Raises `RegistrationError` for an invalid explicit tenant, `UploadTooLarge` for a file over
+    `settings.max_upload_bytes`; the sheet name is read in the reading sandbox under
+    `settings.read_limits` (defaults when `settings` is None).
 
     The same bytes registered twice in one second by one tenant get `<id>` and `<id>-2`: the
     id is chosen, archived and inserted under a PostgreSQL advisory lock on the base id, so
@@ -129,9 +161,13 @@ def register(
     one, and both uploads are recorded.
     """
     explicit = check_tenant(explicit_tenant) if explicit_tenant is not None else None
+    if settings is not None:
+        check_size(len(data), settings.max_upload_bytes)
     received_at = received_at or datetime.now(UTC)
     digest = hashlib.sha256(data).hexdigest()
-    tenant = register_tenant(engine, registered_tenant(explicit, sheet_claim(data, file_name)))
+    limits = settings.read_limits if settings is not None else None
+    claim = sheet_claim(data, file_name, limits)
+    tenant = register_tenant(engine, registered_tenant(explicit, claim))
     base_id = upload_id_for(tenant, received_at, digest)
     safe_name = archive_name(file_name)
     for _ in range(10):  # the lock makes a second pass exceptional (an insert outside it)

@@ -104,7 +104,9 @@ def inbox_sensor(
             context.log.warning(f"{upload_id} was registered but never run; requesting its run")
         else:
             context.log.info(f"{upload_id} came through the API; requesting its run")
-    tick = watch_inbox(inbox, load_cursor(context.cursor), store=object_store, engine=engine)
+    tick = watch_inbox(
+        inbox, load_cursor(context.cursor), store=object_store, engine=engine, settings=settings
+    )
     _log_tick(context, tick)
 
     requests = {r.upload_id: (r.tenant, SOURCE) for r in tick.registered}

@@ -8,6 +8,7 @@ Excel row number (header = row 1), so problems found later can name the row the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -74,12 +75,16 @@ def to_raw_sheet(
     body = table.slice(header_index + 1)
     n = body.num_rows
     columns: dict[str, pa.Array] = {}
+    problems: list[Problem] = []
+    cell_notes: list[Problem] = []
     for name in template.COLUMN_NAMES:
         position = match.positions.get(name)
         if position is None or position >= body.num_columns:
             columns[name] = pa.nulls(n, pa.string())
             continue
         column = pc.utf8_trim_whitespace(body.column(position).combine_chunks().cast(pa.string()))
+        column = _without_control_characters(column, name, header_index, cell_notes)
+        _report_overlong(column, name, header_index, problems)
         columns[name] = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
     cleaned = pa.table(columns)
     # Excel row numbers: header is row header_index + 1, the first body row one below it.
@@ -93,11 +98,75 @@ def to_raw_sheet(
     warnings = [
         f"column '{name}' is not part of the template and was ignored" for name in match.unknown
     ]
+    warnings.extend(str(note) for note in cell_notes)
     if claim is None and sheet_name is not None:
         claim = template.tenant_claim(sheet_name)
     elif claim is not None:
         claim = template.tenant_claim(claim)
-    return RawSheet(frame=frame, sheet_name=sheet_name, tenant_claim=claim, warnings=warnings)
+    return RawSheet(
+        frame=frame,
+        sheet_name=sheet_name,
+        tenant_claim=claim,
+        warnings=warnings,
+        problems=problems,
+    )
+
+
+# C0 control characters other than tab, line feed and carriage return: NUL arrives from CSVs
+# and from xlsx's `_x0000_` escape; PostgreSQL refuses NUL in text.
+_CONTROL_RE: Final = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
+EXCEL_CELL_LIMIT: Final = 32_767  # characters a cell can hold (Excel's specifications)
+
+
+def _without_control_characters(
+    column: pa.StringArray, name: str, header_index: int, notes: list[Problem]
+) -> pa.StringArray:
+    """The column with control characters removed; a warning for each cell that had some.
+
+    The test runs on the column's byte buffer with numpy (no per-cell work) and finds none in
+    almost every file; only then are the cells with one found and cleaned.
+    """
+    data = column.buffers()[2]
+    if data is None:
+        return column
+    raw = np.frombuffer(data, dtype=np.uint8)
+    control = (raw < 32) & (raw != 9) & (raw != 10) & (raw != 13) | (raw == 127)
+    if not control.any():
+        return column
+    hits = pc.match_substring_regex(column, _CONTROL_RE)
+    for index in np.flatnonzero(hits.to_numpy(zero_copy_only=False) == True):  # noqa: E712
+        value = column[int(index)].as_py()
+        notes.append(
+            Problem(
+                row=header_index + 2 + int(index),
+                column=name,
+                value=value.encode("unicode_escape").decode("ascii"),
+                message="contained control characters (such as NUL) that cannot be stored; "
+                "they were removed",
+            )
+        )
+    return pc.replace_substring_regex(column, _CONTROL_RE, "")
+
+
+def _report_overlong(
+    column: pa.StringArray, name: str, header_index: int, problems: list[Problem]
+) -> None:
+    """A problem for each cell longer than Excel's 32,767 characters (a damaged or hostile
+    file: Excel itself cannot hold such a cell)."""
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[: len(column) + 1]
+    if len(offsets) < 2 or int(np.diff(offsets).max()) <= EXCEL_CELL_LIMIT:
+        return  # no cell has that many bytes, so none has that many characters
+    lengths = pc.utf8_length(column).to_numpy(zero_copy_only=False)
+    for index in np.flatnonzero(np.nan_to_num(lengths.astype(float)) > EXCEL_CELL_LIMIT):
+        problems.append(
+            Problem(
+                row=header_index + 2 + int(index),
+                column=name,
+                value=column[int(index)].as_py(),
+                message=f"is {int(lengths[index]):,} characters long; a cell holds at most "
+                f"{EXCEL_CELL_LIMIT:,} (Excel's limit)",
+            )
+        )
 
 
 def _any_valid(table: pa.Table) -> pa.Array:

@@ -17,7 +17,8 @@ Rules (signatures from each format's specification; checked in this order):
 - PDF, PNG, JPEG, GIF, WebP, gzip, 7-Zip, RAR, RTF: rejected by their magic bytes.
 - Text whose first character (after a byte order mark and blanks) is `<`: XML Spreadsheet 2003
   (`urn:schemas-microsoft-com:office:spreadsheet`), HTML, or other XML; rejected.
-- NUL bytes in the first 4 KiB of a file that is not UTF-16: binary, rejected.
+- NUL bytes making more than 1 % of the first 4 KiB of a file that is not UTF-16: binary,
+  rejected (a few stray NULs in a CSV are removed by the reader, cell by cell).
 - Anything else is text: the CSV reader.
 """
 
@@ -137,7 +138,7 @@ def _text_head(data: bytes) -> str | None:
         bom = codecs.BOM_UTF16_LE if codec == "utf-16-le" else codecs.BOM_UTF16_BE
         body = head[len(bom) :] if head.startswith(bom) else head
         return body[: len(body) // 2 * 2].decode(codec, "replace")[:1000]
-    if b"\x00" in head:
+    if head.count(b"\x00") * 100 > len(head):  # stray NULs are a text's damage, many a binary's
         return None
     return head.removeprefix(codecs.BOM_UTF8).decode("utf-8", "replace")[:1000]
 

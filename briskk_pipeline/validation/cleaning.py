@@ -32,6 +32,9 @@ _FLOAT_ID_RE = r"([0-9]+)\.0+"  # 123456789012.0 -> 123456789012: an Excel numbe
 _TRUE = frozenset({"true", "yes", "y", "1", "1.0"})
 _FALSE = frozenset({"false", "no", "n", "0", "0.0"})
 _INT32_MAX = 2**31 - 1
+# What a price and a measurement may hold, so that every stored value reads back exactly
+# through every path (JSON, Parquet, the report): a crore-scale price has 8 digits.
+DIGIT_BOUNDS: dict[Kind, tuple[int, int]] = {Kind.DECIMAL: (12, 6), Kind.MEASURE: (6, 6)}
 _NUMBER_RULES: dict[Kind, NumberRule] = {
     Kind.DECIMAL: MONEY,
     Kind.MEASURE: MEASURE,
@@ -73,8 +76,15 @@ def clean(raw: pd.DataFrame) -> Cleaned:
         for name in columns_of(kind):
             read = read_numbers(raw[name], _NUMBER_RULES[kind])
             _report_cells(problems, raw, name, read.problems)
-            exact[name] = read.exact
-            typed[name] = to_float(read.exact)
+            digits, decimals = DIGIT_BOUNDS[kind]
+            in_bounds = _within(read.exact, digits, decimals)
+            message = (
+                f"is out of range: at most {digits} digits before the decimal point and "
+                f"{decimals} after it"
+            )
+            _report(problems, raw, name, ~in_bounds, message)
+            exact[name] = read.exact.where(in_bounds)
+            typed[name] = to_float(exact[name])
 
     for name in columns_of(Kind.INTEGER):
         read = read_numbers(raw[name], _NUMBER_RULES[Kind.INTEGER])
@@ -131,6 +141,12 @@ def _identifier_message(original: str, new: str) -> str:
         f"{read_as}: full-width or non-Latin digits and letters are read as the plain "
         "characters they stand for"
     )
+
+
+def _within(exact: pd.Series, digits: int, decimals: int) -> pd.Series:
+    """True where the exact decimal text is blank or has at most `digits`.`decimals` digits."""
+    pattern = rf"-?[0-9]{{1,{digits}}}(\.[0-9]{{1,{decimals}}})?"
+    return exact.isna() | exact.str.fullmatch(pattern).astype(bool)
 
 
 def _report_cells(

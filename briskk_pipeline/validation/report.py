@@ -10,13 +10,35 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+VALUE_QUOTE_LIMIT = 200  # characters of a value a problem quotes
+MESSAGE_LIMIT = 600  # characters of a message (messages may quote other cells)
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, marked with `…` and the full length when cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters in all)"
+
 
 @dataclass(frozen=True)
 class Problem:
+    """One problem of one cell (or of the file when `row` is None), as a brand reads it.
+
+    Values and messages are quoted at most `VALUE_QUOTE_LIMIT` / `MESSAGE_LIMIT` characters
+    (a hostile cell must not grow every report, record and log line that names it).
+    """
+
     row: int | None
     column: str | None
     value: str | None
     message: str
+
+    def __post_init__(self) -> None:
+        if self.value is not None and len(self.value) > VALUE_QUOTE_LIMIT:
+            object.__setattr__(self, "value", shorten(self.value, VALUE_QUOTE_LIMIT))
+        if len(self.message) > MESSAGE_LIMIT:
+            object.__setattr__(self, "message", shorten(self.message, MESSAGE_LIMIT))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

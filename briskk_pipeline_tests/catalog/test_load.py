@@ -635,3 +635,59 @@ def test_uploads_of_one_tenant_never_interleave(engine: sa.Engine) -> None:
     assert events[3:] == ["a1 done", "a2 staged", "a2 done"]
     statuses = {u["upload_id"]: u["status"] for u in uploads.list_uploads(engine)}
     assert statuses == {"a1": "succeeded", "a2": "succeeded", "b1": "succeeded"}
+
+
+def test_a_sku_moved_by_a_concurrent_upload_rejects_the_later_product(engine: sa.Engine) -> None:
+    """Two uploads validated at the same time give S9 to P1 and to P2. The first to take the
+    tenant's lock loads; the second, checked again inside the lock, rejects P2 whole (as it
+    would have sequentially) and still loads its other product."""
+    first_products = products_frame([product("P1")])
+    first_skus = skus_frame([sku("S1", "P1"), sku("S9", "P1")])
+    second_products = products_frame([product("P2"), product("P3")])
+    second_skus = skus_frame([sku("S9", "P2"), sku("S2", "P2"), sku("S3", "P3")])
+    register(engine, "a1", "BrandA")
+    register(engine, "a2", "BrandA")
+    inside, release = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def hold(connection: sa.Connection) -> None:
+        inside.set()
+        assert release.wait(30)
+
+    def run(upload_id: str, products: pd.DataFrame, skus: pd.DataFrame, hook) -> None:
+        try:
+            load_upload(
+                engine,
+                upload_id=upload_id,
+                tenant="BrandA",
+                products=products,
+                skus=skus,
+                outcome=SUCCEEDED,
+                before_upsert=hook,
+                product_rows={"P2": 5, "P3": 8},
+            )
+        except BaseException as error:
+            failures.append(error)
+
+    first = threading.Thread(target=run, args=("a1", first_products, first_skus, hold))
+    first.start()
+    assert inside.wait(30)
+    second = threading.Thread(target=run, args=("a2", second_products, second_skus, None))
+    second.start()
+    time.sleep(0.3)  # a2 waits for the lock a1 holds
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert failures == []
+    owners = {r["sku_id"]: r["product_id"] for r in rows(engine, tables.skus)}
+    assert owners == {"S1": "P1", "S9": "P1", "S3": "P3"}
+    assert sorted(r["product_id"] for r in rows(engine, tables.products)) == ["P1", "P3"]
+    record = uploads.get_upload(engine, "a2")
+    assert record is not None
+    assert (record["status"], record["products_rejected"], record["rows_rejected"]) == (
+        "succeeded",
+        1,
+        2,
+    )
+    assert [(e["row"], e["column"], e["value"]) for e in record["errors"]] == [(5, "sku_id", "S9")]
+    assert "already belongs to product 'P1'" in record["errors"][0]["message"]

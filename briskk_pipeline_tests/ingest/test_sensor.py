@@ -709,3 +709,28 @@ def test_a_tenant_folder_in_another_case_is_the_same_tenant(
     assert record["archive_key"].startswith(f"archive/BrandA/{record['upload_id']}/")
     assert [r.tags["briskk/tenant"] for r in result.run_requests] == ["BrandA"]
     assert not (inbox / "branda" / "catalog.xlsx").exists()
+
+
+def test_a_file_over_the_size_cap_is_moved_aside_unread(
+    tmp_path: Path,
+    inbox: Path,
+    database_url: str,
+    engine: sa.Engine,
+    local_store: LocalObjectStore,
+    instance: DagsterInstance,
+) -> None:
+    resources = _resources(tmp_path, inbox, database_url, local_store)
+    resources["settings"] = IngestSettings(
+        home=str(tmp_path), inbox=str(inbox), max_upload_bytes=1000
+    )
+    ticker = Ticker(instance, resources)
+    big = inbox / "BrandA_Briskk_SKU_Template.csv"
+    big.write_bytes(b"product_id*,sku_id*\n" + b"P1,S1\n" * 500)  # 3,020 bytes
+    ticker()
+    result = ticker()
+    assert result.run_requests == [] and _uploads(engine) == []
+    reason = (inbox / ".rejected" / "BrandA_Briskk_SKU_Template.csv.reason.txt").read_text()
+    assert (
+        "the file is 3,020 bytes; at most 1,000 bytes is accepted per upload "
+        "(BRISKK_MAX_UPLOAD_BYTES)" in reason
+    )

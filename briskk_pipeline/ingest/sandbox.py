@@ -1,0 +1,280 @@
+"""Reading an untrusted spreadsheet without letting it kill, hang or exhaust the reader.
+
+A 3 KB workbook can ask calamine for 96 GB (a shared-string table that claims 4 billion
+entries) or 512 GiB (one cell at XFD1048576), and a 3 MB zip can inflate to gigabytes. Rust
+aborts the whole process on a failed allocation, so catching an exception is not enough: the
+CLI, a run, the sensor or the code server would die with it. Here, per upload:
+
+1. **Cheap structural checks** of a zip package (xlsx/xlsm/ods), before any parser sees it:
+   the total unpacked size, each part's compression ratio, no DTD (`<!DOCTYPE`/`<!ENTITY`)
+   in any XML part, and a shared-string table that cannot hold the count it declares.
+2. **The read in a child process** (`multiprocessing`'s forkserver, so the child starts from a
+   clean single-threaded process with the readers preloaded) with an address-space limit of
+   `memory_mb` above what the child starts with (`RLIMIT_AS`, no core dumps) and a time limit.
+   A child that runs out of memory or time is killed; the upload is rejected with a message
+   naming the limit, and the process that asked survives.
+
+Limits come from `BRISKK_READ_MEMORY_MB` (default 1024) and `BRISKK_READ_SECONDS` (default
+120) through `resources.IngestSettings`. The result (a `RawSheet`) comes back pickled.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import pickle
+import re
+import resource
+import zipfile
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any, Final
+
+from briskk_pipeline.validation.report import FileRejected, file_problem
+
+if TYPE_CHECKING:  # the readers (pandas, pyarrow) load in the child, not in every importer
+    from briskk_pipeline.ingest.sheet import RawSheet
+
+MB: Final = 2**20
+RATIO_CHECKED_BYTES: Final = 8 * MB  # parts smaller than this are never a threat
+MAX_RATIO: Final = 200  # a real sheet compresses 5-30x; a zip bomb thousands of times
+_DTD_RE: Final = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_UNIQUE_COUNT_RE: Final = re.compile(rb'uniqueCount="(\d+)"')
+_SMALLEST_SHARED_STRING: Final = len(b"<si><t/></si>")
+
+
+DEFAULT_READ_MEMORY_MB: Final = 1024
+DEFAULT_READ_SECONDS: Final = 120
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much one read may use: memory above the child's start (MB) and wall time (s)."""
+
+    memory_mb: int = DEFAULT_READ_MEMORY_MB
+    seconds: float = DEFAULT_READ_SECONDS
+
+
+def check_package(data: bytes, limits: ReadLimits) -> None:
+    """Refuse a zip package whose structure alone shows it would exhaust the reader.
+
+    Raises `FileRejected` naming the limit; returns for anything that is not a zip (the
+    readers judge those). Reads part headers and the first bytes of XML parts only.
+    """
+    if not data.startswith(b"PK"):
+        return
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+        parts = package.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # damaged: the workbook reader says so in its own words
+    limit = limits.memory_mb * MB
+    total = sum(part.file_size for part in parts)
+    if total > limit:
+        raise _rejected(
+            f"the workbook expands to {total // MB:,} MB when unpacked, more than the "
+            f"{limits.memory_mb:,} MB a workbook may use: remove unused sheets, images and "
+            "formatting, or split the file"
+        )
+    with package:
+        for part in parts:
+            ratio = part.file_size / max(part.compress_size, 1)
+            if part.file_size > RATIO_CHECKED_BYTES and ratio > MAX_RATIO:
+                raise _rejected(
+                    f"part '{part.filename}' of the workbook is compressed {ratio:,.0f} times "
+                    f"(it expands to {part.file_size // MB:,} MB): the file is damaged or built "
+                    "to exhaust memory; save it again from Excel or LibreOffice"
+                )
+            if not part.filename.endswith((".xml", ".rels")):
+                continue
+            with package.open(part) as stream:
+                head = stream.read(16 * 1024)
+            if _DTD_RE.search(head):
+                raise _rejected(
+                    f"part '{part.filename}' of the workbook declares an XML document type "
+                    "(DTD), which spreadsheets never use: save the file again from Excel or "
+                    "LibreOffice"
+                )
+            if part.filename.lower().endswith("sharedstrings.xml"):
+                _check_shared_strings(head, part.file_size)
+
+
+def _check_shared_strings(head: bytes, size: int) -> None:
+    match = _UNIQUE_COUNT_RE.search(head)
+    if match is None:
+        return
+    claimed = int(match.group(1))
+    possible = size // _SMALLEST_SHARED_STRING + 1
+    if claimed > possible:
+        raise _rejected(
+            f"the workbook's table of texts claims {claimed:,} entries but has room for at "
+            f"most {possible:,}: the file is damaged; save it again from Excel or LibreOffice"
+        )
+
+
+def read_sandboxed(data: bytes, file_name: str, *, max_rows: int, limits: ReadLimits) -> RawSheet:
+    """`reader.read_upload` in a child process under `limits`, after `check_package`.
+
+    Raises `FileRejected` for everything the file causes: the reader's own rejections, a read
+    that runs out of memory (the child is killed by its limit) or out of time, or a reader
+    that fails on the file in any other way. The caller's process never runs the parser.
+    """
+    check_package(data, limits)
+    outcome = _run_child(_read_child, (data, file_name, max_rows, limits.memory_mb), limits)
+    kind, payload = outcome
+    if kind == "sheet":
+        sheet: RawSheet = pickle.loads(payload)
+        return sheet
+    if kind == "rejected":
+        raise FileRejected(pickle.loads(payload))
+    if kind == "memory":
+        raise _rejected(
+            f"reading the workbook needs more than {limits.memory_mb:,} MB of memory "
+            "(BRISKK_READ_MEMORY_MB): the file is damaged or built to exhaust memory, or far "
+            "larger than a product sheet; save it again from Excel or LibreOffice, or split it"
+        )
+    if kind == "time":
+        raise _rejected(
+            f"reading the file took longer than {limits.seconds:g} s (BRISKK_READ_SECONDS): "
+            "save it again from Excel or LibreOffice, or split it"
+        )
+    raise _rejected(f"the file could not be read ({payload.decode(errors='replace')[:300]})")
+
+
+def sheet_names_sandboxed(data: bytes, limits: ReadLimits) -> list[str] | None:
+    """The workbook's sheet names, read in the child under `limits`; None when the file is not
+    a workbook or cannot be opened within them (the read of `raw_sheet` then says why)."""
+    try:
+        check_package(data, limits)
+    except FileRejected:
+        return None
+    names = _xlsx_sheet_names(data)
+    if names is not None:
+        return names
+    kind, payload = _run_child(_names_child, (data, limits.memory_mb), limits)
+    return list(pickle.loads(payload)) if kind == "names" else None
+
+
+_WORKBOOK_PART: Final = "xl/workbook.xml"
+_SHEET_TAG: Final = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheet"
+
+
+def _xlsx_sheet_names(data: bytes) -> list[str] | None:
+    """An xlsx/xlsm's sheet names from its small `xl/workbook.xml` (defusedxml: no DTD or
+    entity expansion), without a child process; None for any other file."""
+    from defusedxml import ElementTree
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            part = package.getinfo(_WORKBOOK_PART)
+            if part.file_size > 16 * MB:  # a workbook part is a few KB: let the child judge
+                return None
+            root = ElementTree.fromstring(package.read(part))
+    except (KeyError, zipfile.BadZipFile, ValueError, OSError, SyntaxError):
+        return None  # also defusedxml's refusals (ValueErrors): the read says why
+    return [sheet.get("name", "") for sheet in root.iter(_SHEET_TAG)]
+
+
+def _rejected(message: str) -> FileRejected:
+    return FileRejected([file_problem(message)])
+
+
+# ----------------------------------------------------------------------------- the child
+
+_context: Any = None
+
+
+def _forkserver() -> Any:
+    """The forkserver context, its server preloaded with the readers (started once)."""
+    global _context
+    if _context is None:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["briskk_pipeline.ingest.reader"])
+        _context = context
+    return _context
+
+
+def warm_up() -> None:
+    """Start the fork server now (it imports the readers, ~0.5 s) so the first read is quick."""
+    from multiprocessing import forkserver
+
+    _forkserver()
+    forkserver.ensure_running()
+
+
+def _run_child(target: Any, args: tuple[Any, ...], limits: ReadLimits) -> tuple[str, bytes]:
+    context = _forkserver()
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=target, args=(*args, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if receiver.poll(limits.seconds):
+            try:
+                kind, payload = receiver.recv()
+            except EOFError:  # the child died before it could answer
+                child.join(5)
+                return (
+                    ("memory", b"")
+                    if _died_of_memory(child.exitcode)
+                    else (
+                        "error",
+                        f"the reader stopped with exit code {child.exitcode}".encode(),
+                    )
+                )
+            child.join(5)
+            return kind, payload
+        return "time", b""
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+            child.join(5)
+
+
+def _died_of_memory(exitcode: int | None) -> bool:
+    # Rust aborts (SIGABRT) on a failed allocation; the kernel's OOM killer sends SIGKILL.
+    return exitcode in (-6, -9)
+
+
+def _limit_self(memory_mb: int) -> None:
+    """In the child: at most `memory_mb` more address space, no core dump, no backtrace."""
+    os.environ["RUST_BACKTRACE"] = "0"  # an abort must not spend seconds printing frames
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # nor dump gigabytes of core
+    with open("/proc/self/statm") as statm:
+        start = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    limit = start + memory_mb * MB
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _names_child(data: bytes, memory_mb: int, out: Connection) -> None:
+    _limit_self(memory_mb)
+    import fastexcel
+
+    try:
+        names = list(fastexcel.read_excel(data).sheet_names)
+        out.send(("names", pickle.dumps(names)))
+    except Exception as error:  # not a workbook, or a damaged one: no claim
+        out.send(("error", f"{type(error).__name__}: {error}".encode()))
+    finally:
+        out.close()
+
+
+def _read_child(
+    data: bytes, file_name: str, max_rows: int, memory_mb: int, out: Connection
+) -> None:
+    _limit_self(memory_mb)
+    from briskk_pipeline.ingest.reader import read_upload
+
+    try:
+        sheet = read_upload(data, file_name, max_rows=max_rows)
+        out.send(("sheet", pickle.dumps(sheet, protocol=pickle.HIGHEST_PROTOCOL)))
+    except FileRejected as rejection:
+        out.send(("rejected", pickle.dumps(rejection.problems)))
+    except MemoryError:
+        out.send(("memory", b""))
+    except Exception as error:  # the reader failed on this file: the file's fault, reported
+        out.send(("error", f"{type(error).__name__}: {error}".encode()))
+    finally:
+        out.close()
