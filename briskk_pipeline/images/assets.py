@@ -85,6 +85,7 @@ def product_images(
         settings=settings,
         known=known,
         progress=_progress_logger(context.log),
+        time_budget=settings.image_budget_seconds,
     )
     previous = (
         slot_attempts(engine, validated_rows.tenant, slots["product_id"])

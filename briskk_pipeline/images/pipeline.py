@@ -5,16 +5,21 @@ every distinct URL once, concurrently; `build_frames` turns the outcomes into th
 `product_images` frames that the catalog load writes in the upload's transaction. An image that
 fails never rejects its product: it is recorded as `failed` (retried later) or `blocked` (an
 unusable URL, or an address the SSRF guard refuses), with its reason.
+
+Bounds (limits.py): an upload's images get a time budget, after which what is not done is
+`failed` ("not fetched in time…") and the upload goes on; decoding draws on a process-wide
+budget of decoded pixels, so memory stays bounded however many workers decode at once.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import replace
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
@@ -22,12 +27,14 @@ import pandas as pd
 
 from briskk_pipeline.images.fetch import Fetcher, FetchPolicy
 from briskk_pipeline.images.guard import parse_allowlist
+from briskk_pipeline.images.limits import PixelBudget, TimeBudget, shared_pixel_budget
 from briskk_pipeline.images.model import (
     IMAGE_FRAME_COLUMNS,
     PRODUCT_IMAGE_COLUMNS,
     ImageError,
     ImageOutcome,
     ImageStatus,
+    OutOfTime,
     StoredImage,
 )
 from briskk_pipeline.images.store import store_image
@@ -41,6 +48,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SLOT_COLUMNS: Final = ("product_id", "position", "source_url")
+# After the time budget ends, how long outcomes racing it (a fetch ended by the budget
+# reporting back) are still collected; work still running then is abandoned.
+_GRACE_SECONDS: Final = 1.0
 
 
 def image_slots(products: pd.DataFrame) -> pd.DataFrame:
@@ -79,31 +89,39 @@ class _KeyLocks:
             return self._locks.setdefault(key, threading.Lock())
 
 
-def _download(
-    url: str, fetcher: Fetcher, store: ObjectStore, max_pixels: int, locks: _KeyLocks
-) -> ImageOutcome:
-    fetched = fetcher.fetch(url)
-    verified = verify_image(fetched.data, max_pixels)
-    with locks(verified.sha256):
-        image = store_image(store, fetched.data, verified)
+@dataclass(frozen=True)
+class _Work:
+    """What every worker of one `process_images` call shares."""
+
+    fetcher: Fetcher
+    store: ObjectStore
+    max_pixels: int
+    locks: _KeyLocks
+    pixels: PixelBudget
+    budget: TimeBudget | None
+
+
+def _download(url: str, work: _Work) -> ImageOutcome:
+    fetched = work.fetcher.fetch(url, work.budget)
+    verified = verify_image(fetched.data, work.max_pixels, pixels=work.pixels, budget=work.budget)
+    with work.locks(verified.sha256):
+        image = store_image(work.store, fetched.data, verified)
     return ImageOutcome(ImageStatus.STORED, image=image)
 
 
-def _process_one(
-    url: str,
-    known: StoredImage | None,
-    fetcher: Fetcher,
-    store: ObjectStore,
-    max_pixels: int,
-    locks: _KeyLocks,
-) -> ImageOutcome:
+def _process_one(url: str, known: StoredImage | None, work: _Work) -> ImageOutcome:
+    store = work.store
     try:
         # Reuse only what the store really holds: the catalog may predate a change of store.
         if known is not None and store.exists(known.object_key):
             return ImageOutcome(
                 ImageStatus.REUSED, image=replace(known, uri=store.uri(known.object_key))
             )
-        return _download(url, fetcher, store, max_pixels, locks)
+        if work.budget is not None and work.budget.left() == 0:
+            raise work.budget.out_of_time(attempted=False)
+        return _download(url, work)
+    except OutOfTime as error:
+        return ImageOutcome(ImageStatus.FAILED, reason=str(error), attempted=error.attempted)
     except ImageError as error:
         return ImageOutcome(error.status, reason=str(error))
     except Exception as error:  # one image's surprise must not lose the rest of the upload
@@ -145,6 +163,7 @@ def process_images(
     progress: Callable[[int, int], None] | None = None,
     policy: FetchPolicy | None = None,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    time_budget: float | None = None,
 ) -> dict[str, ImageOutcome]:
     """Fetch, verify and store each distinct URL once; return its outcome by URL (as given).
 
@@ -157,7 +176,12 @@ def process_images(
     `known` maps URLs the catalog already stores to their image: those are `reused` without a
     download (unless `settings.refresh_images`). `progress(done, total)` is called from the
     calling thread after each URL. Work runs on `policy.workers` threads, at most
-    `policy.per_host` at a time against one host.
+    `policy.per_host` at a time against one host; decoding holds pixels of the process-wide
+    budget of `settings.image_pixel_budget` pixels.
+
+    `time_budget` (seconds, None: unbounded) bounds the whole call: every URL not done by then
+    is `failed` with `TimeBudget.reason` (`attempted` only if a request went out for it), and
+    the call returns at most `_GRACE_SECONDS` after the budget ends.
     """
     policy = policy or FetchPolicy()
     distinct = _distinct(urls)
@@ -181,25 +205,68 @@ def process_images(
     if not settings.fetch_images:
         outcomes.update({url: _without_fetching(reusable.get(url), store) for url in fetchable})
         return {url: outcomes[url] for url in distinct}
-    allowed = parse_allowlist(settings.allowed_hosts)
-    locks = _KeyLocks()
-    with (
-        Fetcher(allowed=allowed, max_bytes=settings.max_image_bytes, policy=policy) as fetcher,
-        ThreadPoolExecutor(
+    budget = TimeBudget.start(time_budget) if time_budget is not None else None
+    with Fetcher(
+        allowed=parse_allowlist(settings.allowed_hosts),
+        max_bytes=settings.max_image_bytes,
+        policy=policy,
+    ) as fetcher:
+        work = _Work(
+            fetcher=fetcher,
+            store=store,
+            max_pixels=max_pixels,
+            locks=_KeyLocks(),
+            pixels=shared_pixel_budget(settings.image_pixel_budget),
+            budget=budget,
+        )
+        pool = ThreadPoolExecutor(
             max_workers=min(policy.workers, len(fetchable)), thread_name_prefix="image"
-        ) as pool,
-    ):
+        )
         futures = {
-            pool.submit(
-                _process_one, target, reusable.get(url), fetcher, store, max_pixels, locks
-            ): url
+            pool.submit(_process_one, target, reusable.get(url), work): url
             for url, target in fetchable.items()
         }
-        for future in as_completed(futures):
-            outcomes[futures[future]] = future.result()
-            if progress is not None:
-                progress(len(outcomes), len(distinct))
+        late = _collect(futures, budget, outcomes, lambda: _report(progress, outcomes, distinct))
+        # Work still running past the budget is abandoned: its result is not waited for.
+        pool.shutdown(wait=not late, cancel_futures=True)
     return {url: outcomes[url] for url in distinct}
+
+
+def _report(
+    progress: Callable[[int, int], None] | None,
+    outcomes: Mapping[str, ImageOutcome],
+    distinct: list[str],
+) -> None:
+    if progress is not None:
+        progress(len(outcomes), len(distinct))
+
+
+def _collect(
+    futures: Mapping[Future[ImageOutcome], str],
+    budget: TimeBudget | None,
+    outcomes: dict[str, ImageOutcome],
+    reported: Callable[[], None],
+) -> bool:
+    """Put each future's outcome in `outcomes` as it finishes; at the end of `budget` (plus a
+    grace), record the unfinished ones as out of time. Returns whether any was left running."""
+    give_up_at = None if budget is None else budget.ends_at + _GRACE_SECONDS
+    pending = set(futures)
+    while pending:
+        timeout = None if give_up_at is None else max(0.0, give_up_at - time.monotonic())
+        done, pending = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+        if not done:
+            break
+        for future in done:
+            outcomes[futures[future]] = future.result()
+            reported()
+    assert budget is not None or not pending
+    for future in pending:
+        started = not future.cancel()
+        outcomes[futures[future]] = ImageOutcome(
+            ImageStatus.FAILED, reason=budget.reason if budget else None, attempted=started
+        )
+        reported()
+    return any(not future.cancelled() for future in pending)
 
 
 def count_outcomes(outcomes: Mapping[str, ImageOutcome]) -> dict[str, int]:
