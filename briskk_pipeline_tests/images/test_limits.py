@@ -4,6 +4,7 @@ time budget ends everything still running or queued. Also the pixel budget's rul
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from dataclasses import replace
@@ -97,19 +98,17 @@ def test_headers_one_byte_every_two_seconds_end_at_the_deadline_not_the_read_tim
 def test_the_upload_budget_ends_running_and_queued_urls(
     http_server: LoopbackHTTPServer, local_store: ObjectStore, image_settings: IngestSettings
 ) -> None:
-    fast, _ = http_server.serve_image("/fast.png")
     slow = [http_server.trickle(f"/slow{i}.png", IMAGE, 0.05)[0] for i in range(4)]
-    # Three workers: slow0 and slow1 run until the budget ends; the worker done with `fast`
-    # takes slow2, which per_host 2 keeps waiting (no request sent); slow3 never starts.
+    # Three workers take three URLs: two run until the budget ends, per_host 2 keeps the third
+    # waiting for a connection (no request sent); the fourth never starts.
     policy = FetchPolicy(workers=3, per_host=2, read_timeout=5.0)
     started = time.monotonic()
 
     outcomes = process_images(
-        [fast, *slow], store=local_store, settings=image_settings, policy=policy, time_budget=1.5
+        slow, store=local_store, settings=image_settings, policy=policy, time_budget=1.5
     )
 
-    assert 1.5 <= time.monotonic() - started < 2.0
-    assert outcomes[fast].status is ImageStatus.STORED
+    assert 1.5 <= time.monotonic() - started < 2.5  # the budget, plus at most 1 s of grace
     assert [(outcomes[u].status, outcomes[u].reason) for u in slow] == [
         (ImageStatus.FAILED, budget_reason(1.5))
     ] * 4
@@ -119,7 +118,35 @@ def test_the_upload_budget_ends_running_and_queued_urls(
     )
     # a URL whose request went out counts an attempt; one never sent does not
     assert sorted(outcomes[u].attempted for u in slow) == [False, False, True, True]
-    assert http_server.hits() == 3
+    assert http_server.hits() == 2
+
+
+def test_work_stuck_past_the_budget_is_abandoned_and_sends_nothing_later(
+    http_server: LoopbackHTTPServer, local_store: ObjectStore, image_settings: IngestSettings
+) -> None:
+    """A name lookup is one call no socket deadline can cut short (DNS that hangs): the call
+    returns at the budget plus the grace anyway, and the abandoned worker sends nothing."""
+    http_server.serve_image("/a.png")
+
+    def hanging_dns(host: str, port: int, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        time.sleep(2.5)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+    url = f"http://images.test:{http_server.port}/a.png"
+    started = time.monotonic()
+
+    outcome = process_images(
+        [url],
+        store=local_store,
+        settings=image_settings,
+        policy=FetchPolicy(resolver=hanging_dns),
+        time_budget=0.5,
+    )[url]
+
+    assert 1.5 <= time.monotonic() - started < 2.0  # 0.5 s budget + 1 s grace
+    assert (outcome.status, outcome.reason) == (ImageStatus.FAILED, budget_reason(0.5))
+    time.sleep(1.5)  # the lookup has returned by now; the worker found no time left
+    assert http_server.hits() == 0
 
 
 def test_a_budget_already_spent_fetches_nothing(
