@@ -92,3 +92,41 @@ def test_briskk_ingest_reports_images_out_of_time_from_the_environment(
         {"row": 6, "column": "main_image", "url": slow, "status": "failed", "reason": REASON}
     ]
     assert result["seconds"] < 15
+
+
+@pytest.mark.parametrize(
+    ("environment", "budget", "pixels"),
+    [
+        ({}, 120, 100_000_000),
+        ({"BRISKK_IMAGE_BUDGET_SECONDS": "30", "BRISKK_IMAGE_PIXEL_BUDGET": "60000000"}, 30, 6e7),
+        ({"BRISKK_IMAGE_BUDGET_SECONDS": "soon"}, "must be a whole number, got 'soon'", None),
+        ({"BRISKK_IMAGE_PIXEL_BUDGET": "0"}, "must be greater than 0, got '0'", None),
+    ],
+)
+def test_the_budgets_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    environment: dict[str, str],
+    budget: int | str,
+    pixels: float | None,
+) -> None:
+    """What `briskk ingest`, the inbox sensor's runs and the API all read (resources_from_env)."""
+    from briskk_pipeline.resources import resources_from_env
+
+    unset = (
+        "DATABASE_URL",
+        "S3_BUCKET",
+        "BRISKK_IMAGE_BUDGET_SECONDS",
+        "BRISKK_IMAGE_PIXEL_BUDGET",
+    )
+    for name in unset:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BRISKK_HOME", str(tmp_path / "home"))
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    if isinstance(budget, str):
+        with pytest.raises(ValueError, match=budget):
+            resources_from_env()
+        return
+    settings = resources_from_env()["settings"]
+    assert (settings.image_budget_seconds, settings.image_pixel_budget) == (budget, pixels)
