@@ -22,12 +22,8 @@ from dagster import (
 
 from briskk_pipeline.catalog.images import slot_attempts, stored_images_for_urls
 from briskk_pipeline.images.failures import ImageFailure, image_failures
-from briskk_pipeline.images.pipeline import (
-    build_frames,
-    count_outcomes,
-    image_slots,
-    process_images,
-)
+from briskk_pipeline.images.frames import build_frames, count_outcomes, image_slots
+from briskk_pipeline.images.pipeline import process_images
 from briskk_pipeline.images.retry import DEFAULT_MAX_ATTEMPTS, retry_failed_images
 from briskk_pipeline.ingest.partitions import uploads_partitions
 from briskk_pipeline.resources import CatalogDatabase, IngestSettings, ObjectStore

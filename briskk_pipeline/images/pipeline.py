@@ -1,8 +1,7 @@
 """From an upload's image columns to stored images and the rows the catalog keeps about them.
 
-`image_slots` lists each product's image slots; `process_images` fetches, verifies and stores
-every distinct URL once, concurrently; `build_frames` turns the outcomes into the `images` and
-`product_images` frames that the catalog load writes in the upload's transaction. An image that
+`process_images` fetches, verifies and stores every distinct URL once, concurrently (the slots
+it comes from and the frames its outcomes become are in `frames.py`). An image that
 fails never rejects its product: it is recorded as `failed` (retried later) or `blocked` (an
 unusable URL, or an address the SSRF guard refuses), with its reason.
 
@@ -16,21 +15,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import TYPE_CHECKING, Final
-
-import pandas as pd
 
 from briskk_pipeline.images.fetch import Fetcher, FetchPolicy
 from briskk_pipeline.images.guard import parse_allowlist
 from briskk_pipeline.images.limits import PixelBudget, TimeBudget, shared_pixel_budget
 from briskk_pipeline.images.model import (
-    IMAGE_FRAME_COLUMNS,
-    PRODUCT_IMAGE_COLUMNS,
     ImageError,
     ImageOutcome,
     ImageStatus,
@@ -40,41 +33,15 @@ from briskk_pipeline.images.model import (
 from briskk_pipeline.images.store import store_image
 from briskk_pipeline.images.urls import UnusableUrl, image_url
 from briskk_pipeline.images.verify import DEFAULT_MAX_PIXELS, verify_image
-from briskk_pipeline.template import IMAGE_COLUMNS
 
 if TYPE_CHECKING:
     from briskk_pipeline.resources import IngestSettings, ObjectStore
 
 log = logging.getLogger(__name__)
 
-SLOT_COLUMNS: Final = ("product_id", "position", "source_url")
 # After the time budget ends, how long outcomes racing it (a fetch ended by the budget
 # reporting back) are still collected; work still running then is abandoned.
 _GRACE_SECONDS: Final = 1.0
-
-
-def image_slots(products: pd.DataFrame) -> pd.DataFrame:
-    """One row (product_id, position, source_url) per filled image cell of each product.
-
-    Position 0 is `main_image`, 1..8 are `image_1`..`image_8`. Rows repeating a product (one per
-    SKU) give its slots once; blank cells give no slot.
-    """
-    present = [c for c in IMAGE_COLUMNS if c in products.columns]
-    positions = {name: IMAGE_COLUMNS.index(name) for name in present}
-    long = products.loc[:, ["product_id", *present]].melt(
-        id_vars="product_id", var_name="column", value_name="source_url"
-    )
-    long["source_url"] = long["source_url"].astype("string").str.strip()
-    long = long[long["source_url"].notna() & (long["source_url"] != "")]
-    slots = pd.DataFrame(
-        {
-            "product_id": long["product_id"].astype("string"),
-            "position": long["column"].map(positions).astype("int16"),
-            "source_url": long["source_url"],
-        }
-    )
-    slots = slots.drop_duplicates(["product_id", "position"], keep="first")
-    return slots.sort_values(["product_id", "position"], kind="stable").reset_index(drop=True)
 
 
 class _KeyLocks:
@@ -267,94 +234,3 @@ def _collect(
         )
         reported()
     return any(not future.cancelled() for future in pending)
-
-
-def count_outcomes(outcomes: Mapping[str, ImageOutcome]) -> dict[str, int]:
-    """`{stored, reused, failed, blocked, not_fetched}` counts of distinct URLs (SPEC §4
-    `images`, plus `not_fetched`: fetching was off, so it is not a failure of the URL)."""
-    counts = Counter(outcome.status for outcome in outcomes.values())
-    return {status.value: counts.get(status, 0) for status in ImageStatus}
-
-
-def _utc(now: datetime) -> pd.Timestamp:
-    if now.tzinfo is None:
-        raise ValueError("`now` must be timezone-aware")
-    return pd.Timestamp(now).tz_convert("UTC")
-
-
-def build_frames(
-    slots: pd.DataFrame,
-    outcomes: Mapping[str, ImageOutcome],
-    now: datetime,
-    previous_attempts: Mapping[tuple[str, int], int] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The `images` rows (one per distinct sha256) and `product_images` rows of `slots`.
-
-    A slot's status is `stored` for stored and reused URLs. `attempts` counts downloads tried
-    for the slot: `previous_attempts[(product_id, position)]` plus one when this run tried
-    (stored, failed, blocked). A reused slot, or any slot while fetching is off, tried nothing:
-    it keeps its previous count and has no `last_attempt_at` (null: the load keeps the value it
-    already has), so re-running an upload rewrites no slot.
-    """
-    previous = previous_attempts or {}
-    stamp = _utc(now)
-    images: dict[str, StoredImage] = {}
-    # Column lists filled in one pass over plain lists: an upload of 25k products has 100k+
-    # slots, and itertuples plus a dict per row cost a second there.
-    product_ids = slots["product_id"].tolist()
-    positions = [int(position) for position in slots["position"].tolist()]
-    urls = slots["source_url"].tolist()
-    statuses: list[str] = []
-    reasons: list[str | None] = []
-    shas: list[str | None] = []
-    attempts: list[int] = []
-    attempted_at: list[pd.Timestamp] = []
-    for product_id, position, url in zip(product_ids, positions, urls, strict=True):
-        outcome = outcomes.get(url)
-        if outcome is None:
-            raise KeyError(f"no outcome for image URL {url!r} of product {product_id!r}")
-        before = previous.get((product_id, position), 0)
-        tried = outcome.attempted and outcome.status is not ImageStatus.REUSED
-        if outcome.image is not None:
-            images.setdefault(outcome.image.sha256, outcome.image)
-        statuses.append(
-            ImageStatus.STORED.value if outcome.image else ImageStatus(outcome.status).slot_status
-        )
-        reasons.append(outcome.reason)
-        shas.append(outcome.sha256)
-        attempts.append(before + 1 if tried else before)
-        attempted_at.append(stamp if tried else pd.NaT)
-    rows = {
-        "product_id": product_ids,
-        "position": positions,
-        "source_url": urls,
-        "status": statuses,
-        "reason": reasons,
-        "sha256": shas,
-        "attempts": attempts,
-        "last_attempt_at": attempted_at,
-    }
-    image_frame = pd.DataFrame(
-        [[getattr(image, c) for c in IMAGE_FRAME_COLUMNS] for image in images.values()],
-        columns=list(IMAGE_FRAME_COLUMNS),
-    ).astype(
-        {
-            **{c: "string" for c in IMAGE_FRAME_COLUMNS[:5]},
-            "width": "int64",
-            "height": "int64",
-            "bytes": "int64",
-        }
-    )
-    slot_frame = pd.DataFrame(rows, columns=list(PRODUCT_IMAGE_COLUMNS)).astype(
-        {
-            "product_id": "string",
-            "position": "int16",
-            "source_url": "string",
-            "status": "string",
-            "reason": "string",
-            "sha256": "string",
-            "attempts": "int64",
-        }
-    )
-    slot_frame["last_attempt_at"] = pd.to_datetime(slot_frame["last_attempt_at"], utc=True)
-    return image_frame, slot_frame
