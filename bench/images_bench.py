@@ -25,7 +25,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from briskk_pipeline.images.pipeline import count_outcomes, process_images
+from briskk_pipeline.images.frames import count_outcomes
+from briskk_pipeline.images.pipeline import process_images
 from briskk_pipeline.images.store import store_image
 from briskk_pipeline.images.verify import verify_image
 from briskk_pipeline.resources import IngestSettings, LocalObjectStore

@@ -28,7 +28,8 @@ import requests
 from images_bench import _sequential, _serve, _settings  # the same server and baseline
 
 from briskk_pipeline.images.fetch import FetchPolicy
-from briskk_pipeline.images.pipeline import count_outcomes, process_images
+from briskk_pipeline.images.frames import count_outcomes
+from briskk_pipeline.images.pipeline import process_images
 from briskk_pipeline.images.store import store_image
 from briskk_pipeline.images.verify import verify_image
 from briskk_pipeline.resources import LocalObjectStore

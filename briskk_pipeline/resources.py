@@ -27,6 +27,8 @@ from briskk_pipeline.ingest.sandbox import DEFAULT_READ_MEMORY_MB, DEFAULT_READ_
 DEFAULT_MAX_ROWS = 800
 DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+DEFAULT_IMAGE_BUDGET_SECONDS = 120  # images/limits.py
+DEFAULT_IMAGE_PIXEL_BUDGET = 100_000_000  # images/limits.py
 
 
 class ObjectStore(ConfigurableResource, ABC):
@@ -120,6 +122,10 @@ class IngestSettings(ConfigurableResource):
     # Off: no image is downloaded (offline machines, bulk loads, benchmarks of the rest);
     # new URLs are recorded `failed` for `retry_failed_images_job` to fetch once it is on.
     fetch_images: bool = True
+    # An upload's images end within this many seconds; the rest are `failed`, retried later.
+    image_budget_seconds: int = DEFAULT_IMAGE_BUDGET_SECONDS
+    # Decoded pixels all image workers of a process may hold at once (~4 bytes each).
+    image_pixel_budget: int = DEFAULT_IMAGE_PIXEL_BUDGET
 
     @property
     def read_limits(self) -> ReadLimits:
@@ -193,6 +199,8 @@ def resources_from_env() -> dict[str, Any]:
         allowed_image_hosts=os.environ.get("BRISKK_ALLOWED_IMAGE_HOSTS", ""),
         refresh_images=_env_flag("BRISKK_REFRESH_IMAGES", default=False),
         fetch_images=_env_flag("BRISKK_FETCH_IMAGES", default=True),
+        image_budget_seconds=_env_int("BRISKK_IMAGE_BUDGET_SECONDS", DEFAULT_IMAGE_BUDGET_SECONDS),
+        image_pixel_budget=_env_int("BRISKK_IMAGE_PIXEL_BUDGET", DEFAULT_IMAGE_PIXEL_BUDGET),
     )
     return {"catalog": database, "object_store": store, "settings": settings}
 

@@ -22,12 +22,8 @@ from dagster import (
 
 from briskk_pipeline.catalog.images import slot_attempts, stored_images_for_urls
 from briskk_pipeline.images.failures import ImageFailure, image_failures
-from briskk_pipeline.images.pipeline import (
-    build_frames,
-    count_outcomes,
-    image_slots,
-    process_images,
-)
+from briskk_pipeline.images.frames import build_frames, count_outcomes, image_slots
+from briskk_pipeline.images.pipeline import process_images
 from briskk_pipeline.images.retry import DEFAULT_MAX_ATTEMPTS, retry_failed_images
 from briskk_pipeline.ingest.partitions import uploads_partitions
 from briskk_pipeline.resources import CatalogDatabase, IngestSettings, ObjectStore
@@ -85,6 +81,7 @@ def product_images(
         settings=settings,
         known=known,
         progress=_progress_logger(context.log),
+        time_budget=settings.image_budget_seconds,
     )
     previous = (
         slot_attempts(engine, validated_rows.tenant, slots["product_id"])

@@ -6,11 +6,15 @@ to the addresses the guard checked for that host and never resolves a name itsel
 still carries the original `Host` header, and TLS uses the original host name for SNI and
 certificate verification, so pinning changes where we connect and nothing else.
 
-Limits: connect and read timeouts and a per-request deadline; a size cap enforced while the
-body streams in (the connection is dropped the moment the cap is passed, nothing more is read);
-a few retries with exponential backoff on timeouts, dropped connections, 429 and 5xx. A pool of
-connections is shared by the worker threads (kept alive per host), and a semaphore per host
-keeps us from hammering one brand's server.
+Limits, in time: each attempt has one wall-clock deadline covering connect, status line,
+headers and body (`request_deadline`, enforced on every socket operation by `network.py`), on
+top of the per-operation connect and read timeouts; all attempts, backoffs and redirects of one
+URL end within `url_deadline`; and when the upload's `TimeBudget` is given, nothing waits past
+it (`OutOfTime`). So one URL costs at most `url_deadline` seconds, never attempts × deadline.
+In size: a cap enforced while the body streams in (the connection is dropped the moment the cap
+is passed, nothing more is read). A few retries with exponential backoff on timeouts, dropped
+connections, 429 and 5xx. A pool of connections is shared by the worker threads (kept alive
+per host), and a semaphore per host keeps us from hammering one brand's server.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -33,12 +37,13 @@ import httpx
 from briskk_pipeline.images.guard import (
     Allowlist,
     BlockReason,
-    IPAddress,
     Resolver,
     check_target,
     parse_url,
 )
+from briskk_pipeline.images.limits import TimeBudget
 from briskk_pipeline.images.model import ImageBlocked, ImageFailed
+from briskk_pipeline.images.network import PastDeadline, PinnedBackend
 
 try:
     _VERSION = version("briskk-pipeline")
@@ -57,7 +62,10 @@ class FetchPolicy:
 
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
-    request_deadline: float = 60.0  # one request, headers to last byte: stops slow trickles
+    # One attempt, connect to last byte of the body: stops servers trickling headers or body.
+    request_deadline: float = 30.0
+    # Everything for one URL: its attempts, backoffs and redirects.
+    url_deadline: float = 60.0
     retries: int = 2  # extra attempts after the first, on timeouts, drops, 429 and 5xx
     backoff: float = 0.25  # seconds before the first retry; doubles each time
     max_redirects: int = 5
@@ -79,55 +87,20 @@ class Fetched:
     claimed_type: str | None
 
 
-class PinnedBackend(httpcore.NetworkBackend):
-    """Connects only to the addresses the guard checked for a host; never looks a name up.
+@dataclass
+class _Clock:
+    """The time limits of one URL's download, and whether a request has gone out yet."""
 
-    httpcore asks to connect to the URL's host; this backend swaps in the pinned addresses.
-    A host nobody pinned cannot be connected to at all.
-    """
+    url_ends: float  # time.monotonic()
+    budget: TimeBudget | None
+    sent: bool = False
 
-    def __init__(self) -> None:
-        self._pins: dict[str, tuple[str, ...]] = {}
-        self._lock = threading.Lock()
-        self._inner = httpcore.SyncBackend()
-
-    def pin(self, host: str, addresses: Iterable[IPAddress]) -> None:
-        with self._lock:
-            self._pins[host] = tuple(str(a) for a in addresses)
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        with self._lock:
-            addresses = self._pins.get(host, ())
-        if not addresses:
-            raise httpcore.ConnectError(f"no checked address for {host}")
-        error: Exception | None = None
-        for address in addresses:
-            try:
-                return self._inner.connect_tcp(
-                    address, port, timeout, local_address, socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as failure:
-                error = failure
-        assert error is not None
-        raise error
-
-    def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        raise httpcore.ConnectError("unix sockets are never used for images")
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
+    def attempt_ends(self, request_deadline: float) -> tuple[float, str]:
+        """When the next attempt must end, and which limit sets that: attempt, url or upload."""
+        ends = [(time.monotonic() + request_deadline, "attempt"), (self.url_ends, "url")]
+        if self.budget is not None:
+            ends.append((self.budget.ends_at, "upload"))
+        return min(ends)
 
 
 @dataclass(frozen=True)
@@ -196,22 +169,30 @@ class Fetcher:
         self._pool.close()
 
     @contextmanager
-    def _host_slot(self, host: str) -> Iterator[None]:
+    def _host_slot(self, host: str, ends: float) -> Iterator[bool]:
+        """Yields whether a slot for `host` was free before `ends` (time.monotonic())."""
         with self._limits_lock:
             limit = self._host_limits.setdefault(
                 host, threading.BoundedSemaphore(self.policy.per_host)
             )
-        with limit:
-            yield
+        if not limit.acquire(timeout=max(0.0, ends - time.monotonic())):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            limit.release()
 
-    def fetch(self, url: str) -> Fetched:
+    def fetch(self, url: str, budget: TimeBudget | None = None) -> Fetched:
         """Download `url`, following at most `max_redirects` redirects, each one re-checked.
 
-        Raises `ImageBlocked` (nothing was sent to the refused address) or `ImageFailed`.
+        Raises `ImageBlocked` (nothing was sent to the refused address), `OutOfTime` (`budget`
+        ran out first) or `ImageFailed`. Returns within `policy.url_deadline` seconds.
         """
         target = parse_url(url)
         if isinstance(target, BlockReason):
             raise ImageBlocked(target.message)
+        clock = _Clock(time.monotonic() + self.policy.url_deadline, budget)
         for hop in range(self.policy.max_redirects + 1):
             checked = check_target(target, self.allowed, self.policy.resolver)
             if isinstance(checked, BlockReason):
@@ -219,7 +200,7 @@ class Fetcher:
                 raise ImageBlocked(checked.message + suffix)
             host = target.raw_host.decode("ascii")
             self._backend.pin(host, checked)
-            answer = self._get_with_retries(target, host)
+            answer = self._get_with_retries(target, host, clock)
             if answer.location is None:
                 return Fetched(str(target), answer.data, hop, answer.claimed_type)
             try:
@@ -230,21 +211,49 @@ class Fetcher:
                 ) from None
         raise ImageFailed(f"more than {self.policy.max_redirects} redirects from {url}")
 
-    def _get_with_retries(self, target: httpx.URL, host: str) -> _Answer:
-        attempts = self.policy.retries + 1
+    def _get_with_retries(self, target: httpx.URL, host: str, clock: _Clock) -> _Answer:
         problem = ""
-        for attempt in range(attempts):
+        tried = 0
+        for attempt in range(self.policy.retries + 1):
             if attempt:
-                time.sleep(self.policy.backoff * 2 ** (attempt - 1))
+                resume = time.monotonic() + self.policy.backoff * 2 ** (attempt - 1)
+                if resume >= clock.url_ends:
+                    break  # no time left for this URL: report the last problem
+                if clock.budget is not None and resume >= clock.budget.ends_at:
+                    raise clock.budget.out_of_time(attempted=clock.sent)
+                time.sleep(resume - time.monotonic())
             try:
-                with self._host_slot(host):
-                    return self._get(target)
+                tried += 1
+                return self._attempt(target, host, clock)
             except _Retryable as error:
                 problem = str(error)
-        tries = f" (after {attempts} attempts)" if attempts > 1 else ""
+        tries = f" (after {tried} attempts)" if tried > 1 else ""
         raise ImageFailed(f"{problem}{tries}")
 
-    def _get(self, target: httpx.URL) -> _Answer:
+    def _attempt(self, target: httpx.URL, host: str, clock: _Clock) -> _Answer:
+        """One request, ended by the earliest of its own deadline, the URL's and the upload's."""
+        ends, limit = clock.attempt_ends(self.policy.request_deadline)
+        try:
+            with self._host_slot(host, ends) as free:
+                if not free:
+                    raise PastDeadline(f"no free connection to {host} in time")
+                with self._backend.deadline(ends):
+                    clock.sent = True
+                    return self._get(target, ends)
+        except PastDeadline:
+            if limit == "upload" and clock.budget is not None:
+                raise clock.budget.out_of_time(attempted=clock.sent) from None
+            if limit == "url":
+                raise _Retryable(
+                    f"too slow: {target.host} took more than {self.policy.url_deadline:g} s "
+                    "in all for this image"
+                ) from None
+            raise _Retryable(
+                f"too slow: {target.host} took more than {self.policy.request_deadline:g} s "
+                "to answer (connecting, headers and body)"
+            ) from None
+
+    def _get(self, target: httpx.URL, ends: float) -> _Answer:
         policy = self.policy
         request = httpcore.Request(
             "GET",
@@ -265,13 +274,14 @@ class Fetcher:
                     "connect": policy.connect_timeout,
                     "read": policy.read_timeout,
                     "write": policy.read_timeout,
-                    "pool": policy.request_deadline,
+                    "pool": max(0.001, ends - time.monotonic()),
                 }
             },
         )
-        started = time.monotonic()
         try:
             response = self._pool.handle_request(request)
+        except PastDeadline:
+            raise
         except httpcore.ConnectTimeout:
             raise _Retryable(
                 f"timed out connecting to {target.host} after {policy.connect_timeout:g} s"
@@ -285,12 +295,12 @@ class Fetcher:
         except httpcore.ProtocolError as error:
             raise ImageFailed(f"could not download from {target.host}: {error}") from None
         try:
-            return self._read(response, target, started)
+            return self._read(response, target)
         finally:
             # Closing before the body is fully read drops the connection instead of draining.
             response.close()
 
-    def _read(self, response: httpcore.Response, target: httpx.URL, started: float) -> _Answer:
+    def _read(self, response: httpcore.Response, target: httpx.URL) -> _Answer:
         status = response.status
         if status in REDIRECT_STATUSES:
             location = _header(response.headers, b"location")
@@ -308,7 +318,6 @@ class Fetcher:
                 f"{_megabytes(self.max_bytes)}"
             )
         body = bytearray()
-        deadline = started + self.policy.request_deadline
         try:
             for chunk in response.iter_stream():
                 body += chunk
@@ -316,11 +325,8 @@ class Fetcher:
                     raise ImageFailed(
                         f"too large: more than {_megabytes(self.max_bytes)} (stopped reading)"
                     )
-                if time.monotonic() > deadline:
-                    raise _Retryable(
-                        f"too slow: {target.host} took more than "
-                        f"{self.policy.request_deadline:g} s to send the image"
-                    )
+        except PastDeadline:
+            raise
         except httpcore.TimeoutException:
             raise _Retryable(
                 f"timed out reading from {target.host} (no data for {self.policy.read_timeout:g} s)"

@@ -127,6 +127,18 @@ class NotAnImage(ImageFailed):
     """The bytes are not an accepted image (JPEG, PNG, WebP, GIF), or not safe to decode."""
 
 
+class OutOfTime(ImageFailed):
+    """The upload's image time budget ran out before this URL was done; retried later.
+
+    `attempted` is False when no request was sent for the URL, so its slot's attempt count
+    stays as it was.
+    """
+
+    def __init__(self, reason: str, *, attempted: bool) -> None:
+        super().__init__(reason)
+        self.attempted = attempted
+
+
 class ImageBlocked(ImageError):
     """The URL points somewhere the pipeline must not connect to; no request was sent."""
 

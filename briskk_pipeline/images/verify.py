@@ -5,7 +5,8 @@ as `photo.png` is common. The bytes are identified among JPEG, PNG, WebP and GIF
 with `verify()`, then opened again and fully decoded with `load()` (verify leaves the image
 unusable and does not catch every truncation). Dimensions are checked against a pixel cap
 before any pixel is decoded, so a small file that would expand to gigabytes (a decompression
-bomb) is refused.
+bomb) is refused. Decoding then waits for its pixels in the shared `PixelBudget` (limits.py),
+so the memory held by decoding workers together stays bounded.
 
 The cap is ours and lower than Pillow's `MAX_IMAGE_PIXELS`, so anything Pillow would merely
 warn about (`DecompressionBombWarning`) is refused here as an error; Pillow's own error above
@@ -16,13 +17,15 @@ twice its limit is refused too. We do not flip the process-wide warnings filter 
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Final
 
 from PIL import Image, UnidentifiedImageError
 
-from briskk_pipeline.images.model import NotAnImage
+from briskk_pipeline.images.limits import PixelBudget, TimeBudget
+from briskk_pipeline.images.model import ImageError, NotAnImage
 
 # Pillow format name -> (content type, file extension for the object key)
 ACCEPTED_FORMATS: Final[dict[str, tuple[str, str]]] = {
@@ -66,20 +69,31 @@ def _check_pixels(width: int, height: int, max_pixels: int) -> None:
         )
 
 
-def verify_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> VerifiedImage:
-    """Decode `data` fully; return its facts or raise `NotAnImage` with a plain reason."""
+def verify_image(
+    data: bytes,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    *,
+    pixels: PixelBudget | None = None,
+    budget: TimeBudget | None = None,
+) -> VerifiedImage:
+    """Decode `data` fully; return its facts or raise `NotAnImage` with a plain reason.
+
+    With `pixels`, the decode holds width × height of that budget (read from the header
+    first), waiting for it at most until `budget` runs out (then `OutOfTime`).
+    """
     accepted = list(ACCEPTED_FORMATS)
     try:
         with Image.open(BytesIO(data), formats=accepted) as image:
             found = str(image.format)
             width, height = image.size
             _check_pixels(width, height, max_pixels)
-            image.verify()
-        with Image.open(BytesIO(data), formats=[found]) as image:
+            image.verify()  # checks structure and checksums; decodes no pixels
+        held = pixels.hold(width * height, budget) if pixels else nullcontext()
+        with held, Image.open(BytesIO(data), formats=[found]) as image:
             if image.size != (width, height):
                 raise NotAnImage(f"not a valid {found} image: its size changed on re-reading")
             image.load()
-    except NotAnImage:
+    except ImageError:
         raise
     except UnidentifiedImageError:
         other = _identify_other(data)

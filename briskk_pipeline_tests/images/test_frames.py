@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from briskk_pipeline.images.model import ImageOutcome, ImageStatus, StoredImage
-from briskk_pipeline.images.pipeline import (
+from briskk_pipeline.images.frames import build_frames, count_outcomes, image_slots
+from briskk_pipeline.images.model import (
     IMAGE_FRAME_COLUMNS,
     PRODUCT_IMAGE_COLUMNS,
-    build_frames,
-    count_outcomes,
-    image_slots,
+    ImageOutcome,
+    ImageStatus,
+    StoredImage,
 )
 from briskk_pipeline.template import IMAGE_COLUMNS
 

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from briskk_pipeline.images.fetch import FetchPolicy
+from briskk_pipeline.images.frames import count_outcomes
 from briskk_pipeline.images.model import ImageStatus, StoredImage
-from briskk_pipeline.images.pipeline import count_outcomes, process_images
+from briskk_pipeline.images.pipeline import process_images
 from briskk_pipeline.resources import IngestSettings, ObjectStore
 from briskk_pipeline_tests.fixtures.http import LoopbackHTTPServer, make_image
 from briskk_pipeline_tests.fixtures.s3 import list_objects, object_content_type, read_object

@@ -21,13 +21,9 @@ from briskk_pipeline.catalog.images import (
 )
 from briskk_pipeline.catalog.load import load_upload
 from briskk_pipeline.catalog.uploads import UploadOutcome
+from briskk_pipeline.images.frames import build_frames, count_outcomes, image_slots
 from briskk_pipeline.images.model import ImageOutcome, ImageStatus
-from briskk_pipeline.images.pipeline import (
-    build_frames,
-    count_outcomes,
-    image_slots,
-    process_images,
-)
+from briskk_pipeline.images.pipeline import process_images
 from briskk_pipeline.images.retry import retry_failed_images
 from briskk_pipeline.resources import IngestSettings, ObjectStore
 from briskk_pipeline_tests.catalog.builders import (
