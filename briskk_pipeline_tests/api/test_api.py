@@ -57,9 +57,11 @@ UPLOAD_KEYS = {
     "run_id",
     "warnings",
     "images",
+    "image_failures",
     "failure_reason",
     "finished_at",
     "seconds",
+    "report_uri",
 }
 
 
@@ -111,7 +113,19 @@ def test_ingest_waits_and_returns_the_cli_summary(api: ApiServer, tmp_path: Path
             "message": "must not be more than price",
         }
     ]
-    assert body["images"] == {"stored": 0, "reused": 0, "failed": 2, "blocked": 0}
+    # fetching is off in these tests: not fetched, which is not a failure of the URL
+    assert body["images"] == {
+        "stored": 0,
+        "reused": 0,
+        "failed": 0,
+        "blocked": 0,
+        "not_fetched": 2,
+    }
+    # the loaded product's first row (the product of row 4 is rejected)
+    assert [(f["row"], f["column"], f["status"]) for f in body["image_failures"]] == [
+        (6, "main_image", "not_fetched"),
+        (6, "image_1", "not_fetched"),
+    ]
     assert isinstance(body["seconds"], float) and 0 < body["seconds"] < 60
 
     upload = client.get(f"/uploads/{body['upload_id']}").json()
