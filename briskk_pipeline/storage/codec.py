@@ -3,7 +3,7 @@
 An output (`RawUpload`, `ValidatedRows`, `ProductImages`, a dict of counts...) is a tree of
 dataclasses, lists, dicts and plain values with pandas frames at the leaves. `encode` turns it
 into a JSON manifest in which every frame is a placeholder `{"__frame__": i}`, plus the list of
-frames, each written as Parquet by pyarrow (`DataFrame.to_parquet(index=True)`): pandas'
+frames, each written as Parquet by pyarrow (`DataFrame.to_parquet`, index kept): pandas'
 metadata in the file brings back the `str`, `Int64` and `bool` dtypes and the index (the
 Excel row numbers, named `row`) on read. `decode` rebuilds the tree.
 
@@ -31,7 +31,8 @@ _PACKAGE = "briskk_pipeline."
 def frame_to_parquet(frame: pd.DataFrame) -> bytes:
     """`frame` as Parquet bytes (pyarrow), index and dtypes kept (pandas metadata)."""
     buffer = io.BytesIO()
-    frame.to_parquet(buffer, engine="pyarrow", index=True, compression="zstd")
+    # index=None: a RangeIndex stays a RangeIndex (metadata), any other index is a column
+    frame.to_parquet(buffer, engine="pyarrow", index=None, compression="zstd")
     return buffer.getvalue()
 
 
@@ -70,7 +71,13 @@ def _encode(value: Any, frames: list[pd.DataFrame], path: str) -> Any:
         return value
     if isinstance(value, pd.DataFrame):
         frames.append(value)
-        return {"__frame__": len(frames) - 1}
+        # Parquet has no seconds unit: datetime64[s] comes back [ms] unless put back
+        units = {
+            str(c): str(t)
+            for c, t in value.dtypes.items()
+            if isinstance(t, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(t)
+        }
+        return {"__frame__": len(frames) - 1, "datetimes": units}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         cls = type(value)
         if not cls.__module__.startswith(_PACKAGE):
@@ -103,7 +110,9 @@ def _decode(tree: Any, frames: list[pd.DataFrame]) -> Any:
     if not isinstance(tree, dict):
         return tree
     if "__frame__" in tree:
-        return frames[tree["__frame__"]]
+        frame = frames[tree["__frame__"]]
+        units = tree.get("datetimes") or {}
+        return frame.astype(units) if units else frame
     if "__tuple__" in tree:
         return tuple(_decode(v, frames) for v in tree["__tuple__"])
     if "__dict__" in tree:
