@@ -513,6 +513,8 @@ def _as_dict(record: sa.RowMapping, errors: list[dict[str, Any]]) -> dict[str, A
         "report_uri": record["report_uri"],  # the annotated workbook (reports/), if any
         "dry_run": record["dry_run"],
         "changes": record["changes"],  # what a dry run would change; None otherwise
+        # when retention deleted its stored outputs and partition (`briskk rerun` undoes it)
+        "pruned_at": _iso(record["pruned_at"]),
     }
 
 
