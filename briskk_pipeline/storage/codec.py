@@ -91,6 +91,9 @@ def _encode(value: Any, frames: list[pd.DataFrame], path: str) -> Any:
             },
         }
     if isinstance(value, list):
+        records = _records(value)
+        if records is not None:
+            return records
         return [_encode(v, frames, f"{path}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, tuple):
         return {"__tuple__": [_encode(v, frames, f"{path}[{i}]") for i, v in enumerate(value)]}
@@ -102,6 +105,24 @@ def _encode(value: Any, frames: list[pd.DataFrame], path: str) -> Any:
             ]
         }
     raise TypeError(f"{path}: cannot store a value of type {type(value).__name__}")
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _records(values: list[Any]) -> dict[str, Any] | None:
+    """A long list of one dataclass with plain fields (`Problem`, `ImageFailure`) by column:
+    125k image failures cost 1.1 s as one JSON object each, 0.1 s as columns."""
+    if len(values) < 32 or not dataclasses.is_dataclass(values[0]):
+        return None
+    cls = type(values[0])
+    if not cls.__module__.startswith(_PACKAGE) or any(type(v) is not cls for v in values):
+        return None
+    names = [f.name for f in dataclasses.fields(cls) if f.init]
+    columns = {n: [getattr(v, n) for v in values] for n in names}
+    if not all(isinstance(x, _SCALARS) for column in columns.values() for x in column):
+        return None
+    return {"__records__": f"{cls.__module__}:{cls.__qualname__}", "columns": columns}
 
 
 def _decode(tree: Any, frames: list[pd.DataFrame]) -> Any:
@@ -117,6 +138,11 @@ def _decode(tree: Any, frames: list[pd.DataFrame]) -> Any:
         return tuple(_decode(v, frames) for v in tree["__tuple__"])
     if "__dict__" in tree:
         return {_decode(k, frames): _decode(v, frames) for k, v in tree["__dict__"]}
+    if "__records__" in tree:
+        cls = _dataclass(tree["__records__"])
+        names = list(tree["columns"])
+        rows = zip(*tree["columns"].values(), strict=True)
+        return [cls(**dict(zip(names, row, strict=True))) for row in rows]
     if "__dataclass__" in tree:
         cls = _dataclass(tree["__dataclass__"])
         return cls(**{k: _decode(v, frames) for k, v in tree["fields"].items()})

@@ -162,3 +162,13 @@ def test_missing_output_says_what_and_how_to_get_it_back(local_store: ObjectStor
 def test_bad_name_parts_are_refused(part: str) -> None:
     with pytest.raises(ValueError, match="cannot store an output"):
         output_prefix(["raw_sheet", part])
+
+
+def test_long_lists_of_one_dataclass_are_stored_by_column() -> None:
+    problems = [
+        Problem(row=i if i % 2 else None, column="price", value=None, message="m")
+        for i in range(40)
+    ]
+    manifest, frames = codec.encode({"p": problems, "mixed": [*problems, "x"]})
+    assert manifest.count(b"__records__") == 1  # the mixed list stays one object per item
+    assert_same(codec.decode(manifest, frames), {"p": problems, "mixed": [*problems, "x"]})
