@@ -115,7 +115,7 @@ def _records(values: list[Any]) -> dict[str, Any] | None:
     125k image failures cost 1.1 s as one JSON object each, 0.1 s as columns."""
     if len(values) < 32 or not dataclasses.is_dataclass(values[0]):
         return None
-    cls = type(values[0])
+    cls: Any = type(values[0])
     if not cls.__module__.startswith(_PACKAGE) or any(type(v) is not cls for v in values):
         return None
     names = [f.name for f in dataclasses.fields(cls) if f.init]
