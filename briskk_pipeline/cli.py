@@ -134,7 +134,15 @@ def _parser() -> argparse.ArgumentParser:
     uploads = command("uploads", "list every upload, newest first")
     uploads.add_argument("--tenant", help="only this tenant (any letter case)")
     uploads.add_argument("--json", action="store_true", help="print a JSON list")
+    uploads.add_argument(
+        "--limit", type=_positive_int, metavar="N", help="only the N newest uploads"
+    )
     uploads.set_defaults(handler=cmd_uploads)
+
+    rerun = command("rerun", "run a finished upload again from its archived original")
+    rerun.add_argument("upload_id", help="the upload (see `briskk uploads`); pruned ones too")
+    rerun.add_argument("--json", action="store_true", help="print one JSON object")
+    rerun.set_defaults(handler=cmd_rerun)
 
     db = command("db", "catalog database maintenance")
     db_commands = db.add_subparsers(title="db commands", metavar="COMMAND")
@@ -149,6 +157,17 @@ def _parser() -> argparse.ArgumentParser:
 
     add_api_commands(commands)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number above 0 (`--limit`)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text!r}")
+    return value
 
 
 def _check_ingest_args(args: argparse.Namespace) -> None:
@@ -459,7 +478,7 @@ def cmd_uploads(args: argparse.Namespace) -> int:
         engine = resources.catalog.get_engine()
         # an upload whose process died is shown `failed`, daemon or not (ingest/recovery.py)
         recover_dead_uploads(engine, DagsterInstance.get)
-        records = list_uploads(engine, args.tenant)
+        records = list_uploads(engine, args.tenant, limit=args.limit)
     if args.json:
         _print_json([spec_upload(r) for r in records])
         return EXIT_OK
@@ -474,7 +493,7 @@ def cmd_uploads(args: argparse.Namespace) -> int:
                 r["tenant"],
                 _clip(r["file_name"], 28),
                 str(r["received_at"])[:19].replace("T", " "),
-                r["status"],
+                r["status"] + (" (pruned)" if r["pruned_at"] else ""),
                 f"{r['products_loaded']} products / {r['skus_loaded']} SKUs",
                 f"{r['products_rejected']} products / {r['rows_rejected']} rows",
             ]
@@ -482,6 +501,33 @@ def cmd_uploads(args: argparse.Namespace) -> int:
         ],
     )
     return EXIT_OK
+
+
+def cmd_rerun(args: argparse.Namespace) -> int:
+    """`briskk rerun UPLOAD_ID`: ingest/rerun.py; output and exit codes as `briskk ingest`."""
+    from dagster import DagsterInstance
+
+    from briskk_pipeline.catalog.uploads import get_upload, ingest_summary
+    from briskk_pipeline.ingest.rerun import RerunRefused, rerun_upload
+
+    started = time.monotonic()
+    with _resources() as resources:
+        engine = resources.catalog.get_engine()
+        try:
+            rerun_upload(DagsterInstance.get(), engine, args.upload_id)
+        except RerunRefused as error:
+            raise CliError(str(error)) from error
+        record = get_upload(engine, args.upload_id)
+    if record is None:  # checked by rerun_upload: only a catalog reset in between gets here
+        raise CliError(f"upload {args.upload_id} vanished from the catalog", EXIT_FAILED)
+    summary = ingest_summary(record, seconds=time.monotonic() - started)
+    if args.json:
+        _print_json(summary)
+    else:
+        _print_ingest(summary, record, sys.stdout)
+    previewed = EXIT_OK if record["products_loaded"] else EXIT_REJECTED
+    exits = {"succeeded": EXIT_OK, "rejected": EXIT_REJECTED, "previewed": previewed}
+    return exits.get(record["status"], EXIT_FAILED)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from briskk_pipeline.images.assets import (
 from briskk_pipeline.ingest.assets import raw_sheet
 from briskk_pipeline.ingest.jobs import ingest_failure_sensor, ingest_job
 from briskk_pipeline.ingest.recovery import stale_uploads_sensor
+from briskk_pipeline.ingest.retention import prune_uploads_job, prune_uploads_schedule
 from briskk_pipeline.ingest.sensor import inbox_sensor
 from briskk_pipeline.reports.assets import upload_report
 from briskk_pipeline.resources import resources_from_env
@@ -30,9 +31,9 @@ defs = Definitions(
         upload_report,
         catalog_snapshot,
     ],
-    jobs=[ingest_job, retry_failed_images_job, catalog_snapshot_job],
+    jobs=[ingest_job, retry_failed_images_job, catalog_snapshot_job, prune_uploads_job],
     sensors=[inbox_sensor, ingest_failure_sensor, stale_uploads_sensor],
-    schedules=[retry_failed_images_schedule, catalog_snapshot_schedule],
+    schedules=[retry_failed_images_schedule, catalog_snapshot_schedule, prune_uploads_schedule],
     resources=resources_from_env(),
     # One upload is a short chain of steps: a subprocess per step costs more than the work
     # (measured 10.6 s vs 3.7 s for a 3-asset partitioned run).

@@ -29,6 +29,7 @@ DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 DEFAULT_IMAGE_BUDGET_SECONDS = 120  # images/limits.py
 DEFAULT_IMAGE_PIXEL_BUDGET = 100_000_000  # images/limits.py
+DEFAULT_RETENTION_DAYS = 90  # ingest/retention.py
 
 
 class ObjectStore(ConfigurableResource, ABC):
@@ -50,6 +51,21 @@ class ObjectStore(ConfigurableResource, ABC):
 
     @abstractmethod
     def uri(self, key: str) -> str: ...
+
+    @abstractmethod
+    def list(self, prefix: str) -> list[str]:
+        """Every key that starts with `prefix`, sorted."""
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove `key`; nothing happens when it is not there."""
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Remove every key under `prefix` (a folder: end it with `/`); how many were removed."""
+        keys = self.list(prefix)
+        for key in keys:
+            self.delete(key)
+        return len(keys)
 
     def put_verified(self, key: str, data: bytes, content_type: str) -> str:
         """Store `data` and read it back, raising if the stored bytes differ."""
@@ -87,6 +103,25 @@ class LocalObjectStore(ObjectStore):
 
     def uri(self, key: str) -> str:
         return self._path(key).as_uri()
+
+    def list(self, prefix: str) -> list[str]:
+        root = Path(self.root).resolve()
+        folder = (root / prefix.rsplit("/", 1)[0]).resolve() if "/" in prefix else root
+        if folder != root and root not in folder.parents:
+            raise ValueError(f"object prefix escapes the store: {prefix!r}")
+        if not folder.is_dir():
+            return []
+        keys = (p.relative_to(root).as_posix() for p in folder.rglob("*") if p.is_file())
+        # a half-written object (`.name.pid.tmp`, see `put`) is not an object yet
+        return sorted(k for k in keys if k.startswith(prefix) and not _is_temp(k))
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+
+def _is_temp(key: str) -> bool:
+    name = key.rsplit("/", 1)[-1]
+    return name.startswith(".") and name.endswith(".tmp")
 
 
 class CatalogDatabase(ConfigurableResource):
@@ -126,6 +161,8 @@ class IngestSettings(ConfigurableResource):
     image_budget_seconds: int = DEFAULT_IMAGE_BUDGET_SECONDS
     # Decoded pixels all image workers of a process may hold at once (~4 bytes each).
     image_pixel_budget: int = DEFAULT_IMAGE_PIXEL_BUDGET
+    # finished uploads older than this lose their stored outputs and partition (retention.py)
+    retention_days: int = DEFAULT_RETENTION_DAYS
 
     @property
     def read_limits(self) -> ReadLimits:
@@ -201,8 +238,17 @@ def resources_from_env() -> dict[str, Any]:
         fetch_images=_env_flag("BRISKK_FETCH_IMAGES", default=True),
         image_budget_seconds=_env_int("BRISKK_IMAGE_BUDGET_SECONDS", DEFAULT_IMAGE_BUDGET_SECONDS),
         image_pixel_budget=_env_int("BRISKK_IMAGE_PIXEL_BUDGET", DEFAULT_IMAGE_PIXEL_BUDGET),
+        retention_days=_env_int("BRISKK_RETENTION_DAYS", DEFAULT_RETENTION_DAYS),
     )
-    return {"catalog": database, "object_store": store, "settings": settings}
+    from briskk_pipeline.storage.io_manager import ObjectStoreIOManager  # imports this module
+
+    return {
+        "catalog": database,
+        "object_store": store,
+        "settings": settings,
+        # asset outputs in the object store, not `$DAGSTER_HOME/storage` (storage/io_manager.py)
+        "io_manager": ObjectStoreIOManager(object_store=store),
+    }
 
 
 def __getattr__(name: str) -> Any:

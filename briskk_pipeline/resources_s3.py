@@ -54,5 +54,28 @@ class S3ObjectStore(ObjectStore):
             raise
         return True
 
+    def list(self, prefix: str) -> list[str]:
+        strip = len(self._key(""))
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self._key(prefix)
+        )
+        return sorted(o["Key"][strip:] for page in pages for o in page.get("Contents", []))
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def delete_prefix(self, prefix: str) -> int:
+        """One DeleteObjects request per 1,000 keys (the API's limit) rather than one each."""
+        keys = self.list(prefix)
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": self._key(k)} for k in keys[start : start + 1000]]
+            response = self.client.delete_objects(
+                Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True}
+            )
+            if response.get("Errors"):
+                first = response["Errors"][0]
+                raise OSError(f"could not delete {first.get('Key')}: {first.get('Message')}")
+        return len(keys)
+
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{quote(self._key(key))}"

@@ -18,6 +18,7 @@ from briskk_pipeline.catalog.uploads import get_upload
 from briskk_pipeline.definitions import defs
 from briskk_pipeline.ingest.register import register
 from briskk_pipeline.resources import CatalogDatabase, IngestSettings, ObjectStore
+from briskk_pipeline.storage.io_manager import ObjectStoreIOManager
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Harness:
                 "catalog": self.catalog,
                 "object_store": self.store,
                 "settings": self.settings,
+                "io_manager": ObjectStoreIOManager(object_store=self.store),
             },
             executor=in_process_executor,
         )

@@ -78,6 +78,8 @@ uploads = sa.Table(
     sa.Column("heartbeat_at", sa.DateTime(timezone=True)),
     sa.Column("worker_host", sa.Text),  # host name and PID namespace
     sa.Column("worker_pid", sa.Integer),
+    # when retention deleted its stored outputs and partition (0008_retention); None otherwise
+    sa.Column("pruned_at", sa.DateTime(timezone=True)),
     sa.CheckConstraint(
         "status IN ('running', 'succeeded', 'rejected', 'failed', 'previewed')",
         name="uploads_status_check",

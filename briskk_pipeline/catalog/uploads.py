@@ -439,21 +439,28 @@ def get_upload(engine: sa.Engine, upload_id: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
-def list_uploads(engine: sa.Engine, tenant: str | None = None) -> list[dict[str, Any]]:
-    """Every upload (of `tenant` in any letter case, or of all tenants), newest first."""
-    return _read(engine, () if tenant is None else (same_tenant(uploads.c.tenant, tenant),))
+def list_uploads(
+    engine: sa.Engine, tenant: str | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Every upload (of `tenant` in any letter case, or of all tenants), newest first; with
+    `limit`, only the `limit` newest (SQL LIMIT: older uploads are never read)."""
+    where = () if tenant is None else (same_tenant(uploads.c.tenant, tenant),)
+    return _read(engine, where, limit=limit)
 
 
 def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat()
 
 
-def _read(engine: sa.Engine, where: Iterable[sa.ColumnElement[bool]]) -> list[dict[str, Any]]:
+def _read(
+    engine: sa.Engine, where: Iterable[sa.ColumnElement[bool]], limit: int | None = None
+) -> list[dict[str, Any]]:
     """Uploads matching `where` with their errors: two queries whatever the number of uploads."""
     query = (
         sa.select(uploads)
         .where(*where)
         .order_by(uploads.c.received_at.desc(), uploads.c.upload_id.desc())
+        .limit(limit)
     )
     with engine.connect() as connection:
         records = connection.execute(query).mappings().all()
@@ -506,6 +513,8 @@ def _as_dict(record: sa.RowMapping, errors: list[dict[str, Any]]) -> dict[str, A
         "report_uri": record["report_uri"],  # the annotated workbook (reports/), if any
         "dry_run": record["dry_run"],
         "changes": record["changes"],  # what a dry run would change; None otherwise
+        # when retention deleted its stored outputs and partition (`briskk rerun` undoes it)
+        "pruned_at": _iso(record["pruned_at"]),
     }
 
 
@@ -533,6 +542,7 @@ _UPLOAD_EXTRAS: Final[tuple[str, ...]] = (
     "finished_at",
     "seconds",
     "report_uri",
+    "pruned_at",
 )
 IMAGE_FAILURE_FIELDS: Final[tuple[str, ...]] = ("row", "column", "url", "status", "reason")
 

@@ -1,0 +1,100 @@
+"""`ObjectStoreIOManager`: every asset output in the object store, so any process can load it.
+
+Dagster's default IO manager pickles outputs under `$DAGSTER_HOME/storage` on the machine that
+ran the step: a run launched in a new container (Docker, Kubernetes run launchers), or a
+re-materialization of `products`/`skus` alone from the UI, could not load `validated_rows` and
+`product_images` from there. This one writes them to the `object_store` resource (S3 when
+`S3_BUCKET` is set, `$BRISKK_HOME/objects` otherwise):
+
+    outputs/<asset key>/<partition key>/value.json        the manifest (storage/codec.py)
+    outputs/<asset key>/<partition key>/frame-<i>.parquet  each pandas frame of the output
+
+(an unpartitioned asset has no partition part; an op's output goes to
+`outputs/runs/<run id>/<step>/<output>/`). The frames are written first and the manifest last,
+so a reader finds either the previous complete output or the new one's frames with it.
+`ingest/retention.py` deletes an upload's folders (`upload_output_prefixes`).
+"""
+
+from typing import Any
+
+from dagster import ConfigurableIOManager, InputContext, OutputContext, ResourceDependency
+
+from briskk_pipeline.resources import ObjectStore
+from briskk_pipeline.storage import codec
+
+ROOT = "outputs"
+MANIFEST = "value.json"
+
+
+def output_prefix(identifier: list[str]) -> str:
+    """`outputs/<part>/.../` for an asset identifier (asset key path, then partition key)."""
+    for part in identifier:
+        if not part or "/" in part or part in (".", ".."):
+            raise ValueError(f"cannot store an output under the name part {part!r}")
+    return "/".join([ROOT, *identifier]) + "/"
+
+
+def frame_key(prefix: str, index: int) -> str:
+    return f"{prefix}frame-{index}.parquet"
+
+
+def store_output(store: ObjectStore, prefix: str, value: Any) -> tuple[str, int]:
+    """Write `value` under `prefix` (frames, then the manifest); its URI and bytes written."""
+    manifest, frames = codec.encode(value)
+    written = len(manifest)
+    for index, frame in enumerate(frames):
+        data = codec.frame_to_parquet(frame)
+        store.put(frame_key(prefix, index), data, "application/vnd.apache.parquet")
+        written += len(data)
+    uri = store.put(prefix + MANIFEST, manifest, "application/json")
+    return uri, written
+
+
+def load_output(store: ObjectStore, prefix: str, what: str) -> Any:
+    """The value `store_output` wrote under `prefix`.
+
+    Raises `FileNotFoundError` naming `what` when nothing is stored there (never
+    materialized, or pruned by the retention schedule: `briskk rerun UPLOAD_ID` makes it again).
+    """
+    key = prefix + MANIFEST
+    if not store.exists(key):
+        raise FileNotFoundError(
+            f"no stored output of {what} at {store.uri(key)}: it was never materialized, or "
+            "the retention schedule pruned it (`briskk rerun UPLOAD_ID` runs the upload again)"
+        )
+    manifest = store.get(key)
+    frames = [
+        codec.frame_from_parquet(store.get(frame_key(prefix, i)))
+        for i in range(codec.frame_count(manifest))
+    ]
+    return codec.decode(manifest, frames)
+
+
+class ObjectStoreIOManager(ConfigurableIOManager):
+    """Stores each output in `object_store`: frames as Parquet, the rest as JSON (module doc)."""
+
+    object_store: ResourceDependency[ObjectStore]
+
+    def _prefix(self, context: OutputContext) -> str:
+        if context.has_asset_key:
+            return output_prefix(list(context.get_asset_identifier()))
+        return output_prefix(["runs", *context.get_identifier()])
+
+    def handle_output(self, context: OutputContext, obj: Any) -> None:
+        uri, written = store_output(self.object_store, self._prefix(context), obj)
+        context.add_output_metadata({"stored_at": uri, "stored_bytes": written})
+
+    def load_input(self, context: InputContext) -> Any:
+        if context.has_asset_key:
+            identifier = list(context.get_asset_identifier())
+            prefix = output_prefix(identifier)
+            what = " of upload ".join(["/".join(context.asset_key.path), *identifier[-1:]])
+            if not context.has_asset_partitions:
+                what = "/".join(context.asset_key.path)
+        else:
+            upstream = context.upstream_output
+            if upstream is None:
+                raise ValueError("an op input without an upstream output cannot be loaded")
+            prefix = self._prefix(upstream)
+            what = f"step {upstream.step_key} output {upstream.name}"
+        return load_output(self.object_store, prefix, what)
