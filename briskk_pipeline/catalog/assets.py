@@ -91,7 +91,7 @@ def catalog_load(
         products_rejected=validated_rows.products_rejected,
         rows_rejected=validated_rows.rows_rejected,
         errors=[p.to_dict() for p in validated_rows.problems],
-        warnings=validated_rows.warnings,
+        warnings=[*validated_rows.warnings, *product_images.warnings],
         images=product_images.counts,
         image_failures=[f.to_dict() for f in product_images.failures],
         seconds=round(time.time() - started, 3) if started is not None else None,

@@ -21,7 +21,7 @@ from dagster import (
 )
 
 from briskk_pipeline.catalog.images import slot_attempts, stored_images_for_urls
-from briskk_pipeline.images.failures import ImageFailure, image_failures
+from briskk_pipeline.images.failures import ImageFailure, image_failures, omitted_warning
 from briskk_pipeline.images.frames import build_frames, count_outcomes, image_slots
 from briskk_pipeline.images.pipeline import process_images
 from briskk_pipeline.images.retry import DEFAULT_MAX_ATTEMPTS, retry_failed_images
@@ -41,6 +41,7 @@ class ProductImages:
     counts: dict[str, int]
     # every slot not stored (failed, blocked, not fetched), by Excel row and column
     failures: list[ImageFailure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # for the upload's summary
 
 
 def _progress_logger(log: DagsterLogManager) -> Callable[[int, int], None]:
@@ -92,11 +93,16 @@ def product_images(
         slots, outcomes, now=datetime.now(UTC), previous_attempts=previous
     )
     counts = count_outcomes(outcomes)
-    failures = image_failures(slots, outcomes, validated_rows.product_rows)
+    failures, not_stored = image_failures(slots, outcomes, validated_rows.product_rows)
+    omitted = omitted_warning(len(failures), not_stored)
     failure_table = pd.DataFrame([f.to_dict() for f in failures], columns=FAILURE_COLUMNS)
     return MaterializeResult(
         value=ProductImages(
-            images=images, product_images=slot_rows, counts=counts, failures=failures
+            images=images,
+            product_images=slot_rows,
+            counts=counts,
+            failures=failures,
+            warnings=[omitted] if omitted else [],
         ),
         metadata={
             "dagster/row_count": len(slot_rows),

@@ -18,6 +18,11 @@ from briskk_pipeline.images.model import ImageOutcome, ImageStatus
 from briskk_pipeline.template import IMAGE_COLUMNS
 
 _NOT_STORED = frozenset({ImageStatus.FAILED, ImageStatus.BLOCKED, ImageStatus.NOT_FETCHED})
+# An upload within the row limit (800 rows, 9 image cells each) has at most 7,200 slots, all
+# listed. A bulk load with fetching off would list every slot (125k entries, 40 MB of JSON at
+# 100k rows, seconds to build, store and print): past this many the list stops, and a warning
+# gives the count (every image's reason stays in `briskk products --json`).
+LISTED_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -44,8 +49,10 @@ def image_failures(
     slots: pd.DataFrame,
     outcomes: Mapping[str, ImageOutcome],
     product_rows: Mapping[str, int],
-) -> list[ImageFailure]:
-    """The slots (`image_slots` frame) whose outcome is failed, blocked or not fetched.
+    limit: int = LISTED_LIMIT,
+) -> tuple[list[ImageFailure], int]:
+    """The slots (`image_slots` frame) whose outcome is failed, blocked or not fetched, at
+    most `limit` of them, and how many there are in all.
 
     `product_rows` maps product_id to its first Excel row (`ValidatedRows.product_rows`).
     Ordered by row, then column (main_image first).
@@ -57,8 +64,8 @@ def image_failures(
         if outcome.status in _NOT_STORED
     }
     if not not_stored:
-        return []
-    keyed: list[tuple[bool, int, int, ImageFailure]] = []
+        return [], 0
+    keyed: list[tuple[bool, int, int, str]] = []
     for product_id, position, url in zip(
         slots["product_id"].tolist(),
         slots["position"].tolist(),
@@ -69,7 +76,19 @@ def image_failures(
         if found is None:
             continue
         row = product_rows.get(product_id)
-        failure = ImageFailure(row, IMAGE_COLUMNS[position], url, *found)
-        keyed.append((row is None, row or 0, position, failure))
+        keyed.append((row is None, row or 0, position, url))
     keyed.sort(key=lambda item: item[:3])
-    return [item[3] for item in keyed]
+    return [
+        ImageFailure(None if unknown else row, IMAGE_COLUMNS[position], url, *not_stored[url])
+        for unknown, row, position, url in keyed[:limit]
+    ], len(keyed)
+
+
+def omitted_warning(listed: int, total: int) -> str | None:
+    """The upload warning for a list of image failures cut at `LISTED_LIMIT`, else None."""
+    if total <= listed:
+        return None
+    return (
+        f"{total:,} images were not stored; image_failures lists the first {listed:,} "
+        "(by row): `briskk products --json` gives every image's reason"
+    )

@@ -34,7 +34,8 @@ def test_image_failures_name_row_and_column_in_sheet_order() -> None:
         "u/two": ImageOutcome(ImageStatus.BLOCKED, reason=ONE_ADDRESS_PER_CELL, attempted=False),
         "u/gone": ImageOutcome(ImageStatus.FAILED, reason="HTTP 410 Gone"),
     }
-    failures = image_failures(slots, outcomes, {"P1": 2, "P2": 6})
+    failures, total = image_failures(slots, outcomes, {"P1": 2, "P2": 6})
+    assert total == len(failures)
     assert failures == [
         ImageFailure(2, "image_1", "u/two", "blocked", ONE_ADDRESS_PER_CELL),
         ImageFailure(2, "image_3", "u/404", "failed", "HTTP 404 Not Found"),
@@ -144,3 +145,35 @@ def test_unusable_urls_load_their_product_and_every_image_not_stored_says_why(
         "reason",
     ]
     assert len(table) == 2 + 4 and ONE_ADDRESS_PER_CELL in table[3]
+
+
+def test_a_bulk_list_of_image_failures_stops_at_the_limit_with_a_warning():
+    import pandas as pd
+
+    from briskk_pipeline.images.failures import omitted_warning
+    from briskk_pipeline.images.model import ImageOutcome, ImageStatus
+
+    slots = pd.DataFrame(
+        {
+            "product_id": [f"P{i}" for i in range(5)],
+            "position": [0] * 5,
+            "source_url": [f"http://x/{i}.jpg" for i in range(5)],
+        }
+    )
+    outcomes = {
+        url: ImageOutcome(status=ImageStatus.NOT_FETCHED, reason="off")
+        for url in slots["source_url"]
+    }
+    rows = {f"P{i}": 2 + i for i in range(5)}
+    listed, total = image_failures(slots, outcomes, rows, limit=3)
+    assert [(f.row, f.url) for f in listed] == [
+        (2, "http://x/0.jpg"),
+        (3, "http://x/1.jpg"),
+        (4, "http://x/2.jpg"),
+    ]
+    assert total == 5
+    assert omitted_warning(len(listed), total) == (
+        "5 images were not stored; image_failures lists the first 3 (by row): "
+        "`briskk products --json` gives every image's reason"
+    )
+    assert omitted_warning(5, 5) is None

@@ -53,7 +53,7 @@ def sample_images(rows: ValidatedRows) -> ProductImages:
         images=images,
         product_images=slot_rows,
         counts=count_outcomes(outcomes),
-        failures=image_failures(slots, outcomes, rows.product_rows),
+        failures=image_failures(slots, outcomes, rows.product_rows)[0],
     )
 
 
