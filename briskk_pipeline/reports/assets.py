@@ -12,6 +12,10 @@ from briskk_pipeline.reports.workbook import CONTENT_TYPE, build_report, report_
 from briskk_pipeline.resources import CatalogDatabase, ObjectStore
 from briskk_pipeline.validation.validate import ValidatedRows
 
+# Past this many rows (far over the 800-row upload limit: bulk loads) the report is the
+# Problems sheet alone: openpyxl copies a 100k-row sheet in about 50 s.
+COPIED_ROWS_LIMIT = 10_000
+
 
 @asset(
     partitions_def=uploads_partitions,
@@ -47,14 +51,22 @@ def upload_report(
         )
     sheet_name = raw_sheet.sheet.sheet_name if raw_sheet.sheet is not None else None
     changes = record["changes"] if record["dry_run"] else None
+    rows = raw_sheet.sheet.row_count if raw_sheet.sheet is not None else 0
     content = build_report(
         object_store.get(record["archive_key"]),
         record["file_name"],
         findings=findings,
-        summary=summary_line(record, findings, sheet_name),
+        summary=summary_line(record, findings, sheet_name)
+        + (
+            f" (the file has {rows:,} rows: this report lists the problems without a copy of "
+            "your sheets)"
+            if rows > COPIED_ROWS_LIMIT
+            else ""
+        ),
         sheet_name=sheet_name,
         changes=changes,
         changes_summary=_changes_summary(changes or []),
+        copy_sheets=rows <= COPIED_ROWS_LIMIT,
     )
     uri = object_store.put(report_key(upload_id), content, CONTENT_TYPE)
     uploads.set_report_uri(engine, upload_id, uri)

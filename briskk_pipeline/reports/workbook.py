@@ -64,14 +64,17 @@ def build_report(
     sheet_name: str | None = None,
     changes: Sequence[Mapping[str, Any]] | None = None,
     changes_summary: str = "",
+    copy_sheets: bool = True,
 ) -> bytes:
     """The annotated workbook as .xlsx bytes.
 
     `data`/`file_name`: the archived original. `sheet_name`: the data sheet the reader used
     (None: found again by the reader's rule). `summary`: the Problems sheet's first line.
     `changes` (dry runs): the Changes sheet's rows, see `catalog/changes.collect_changes`.
+    `copy_sheets=False` (a file far over the row limit, where openpyxl would spend a minute
+    copying it): the Problems and Changes sheets alone, without the brand's sheets.
     """
-    workbook = _open(data, file_name)
+    workbook = _open(data, file_name) if copy_sheets else _empty_workbook()
     for title in (PROBLEMS_SHEET, CHANGES_SHEET):  # a re-uploaded report's own sheets
         if title in workbook.sheetnames and title != sheet_name:
             del workbook[title]
@@ -97,6 +100,12 @@ def build_report(
 # ----------------------------------------------------------------------------- opening
 
 
+def _empty_workbook() -> Workbook:
+    workbook = Workbook()
+    del workbook[workbook.sheetnames[0]]
+    return workbook
+
+
 def _open(data: bytes, file_name: str) -> Workbook:
     if data.startswith(_ZIP_MAGIC):
         try:
@@ -107,9 +116,7 @@ def _open(data: bytes, file_name: str) -> Workbook:
         rebuilt = _from_excel(data)
         if rebuilt is not None:
             return rebuilt
-        workbook = Workbook()
-        del workbook[workbook.sheetnames[0]]
-        return workbook
+        return _empty_workbook()
     return _from_csv(data, file_name)
 
 

@@ -199,3 +199,16 @@ def test_csv_ingest_gets_a_report(harness, tmp_path):
     record = harness.ingest(path)
     book = open_report(harness.store.get(f"reports/{record['upload_id']}.xlsx"))
     assert set(marked(book["BrandA_Briskk_SKU_Template"])) == {"AH3"}
+
+
+def test_a_bulk_file_gets_the_problems_sheet_alone(tmp_path):
+    path = bad_workbook(tmp_path)
+    findings = [Finding(2, "price", "-1", "must be greater than 0", "error")]
+    book = open_report(
+        build_report(
+            path.read_bytes(), path.name, findings=findings, summary="s", copy_sheets=False
+        )
+    )
+    assert book.sheetnames == ["Problems"]
+    rows = [r for r in book["Problems"].iter_rows(min_row=4, values_only=True) if r[0]]
+    assert [(r[0], r[1], r[2]) for r in rows] == [(2, "price", "-1")]
