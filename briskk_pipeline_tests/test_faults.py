@@ -165,7 +165,7 @@ def test_a_failed_rename_removes_the_temporary_file(tmp_path: Path) -> None:
 
 def test_a_missing_object_is_an_object_store_error(tmp_path: Path) -> None:
     store = LocalObjectStore(root=str(tmp_path / "objects"))
-    with pytest.raises(ObjectStoreError, match="the object store has no object at .*/nope"):
+    with pytest.raises(ObjectStoreError, match=r"the object store has no object at .*/nope"):
         store.get("nope")
 
 
