@@ -5,7 +5,9 @@ errors); `--json` prints exactly what SPEC §4 promises, on stdout.
 
 Exit codes: 0 processed; 1 the upload was rejected (the file, or every product in it);
 2 usage or input error (no such file, a folder, unreadable, invalid tenant, bad setting),
-checked before anything heavy is imported; 3 the pipeline broke (run failed).
+checked before anything heavy is imported; 3 the pipeline broke (run failed), or something
+outside it failed (the object store full or read-only, the catalog database down, S3
+refusing): one line on stderr in operator words (`faults.describe_fault`), no traceback.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ exit codes:
   0  done (for ingest: the upload was processed, even with rejected products)
   1  ingest: the upload was rejected (the file, or every product in it)
   2  usage or input error (no such file, a folder, unreadable, invalid tenant, bad setting)
-  3  ingest: the pipeline itself failed (see `briskk uploads` for the reason)
+  3  the pipeline itself failed, or the object store or catalog database did (one line
+     says which; a registered upload is recorded `failed`, see `briskk uploads`)
 
 environment:
   BRISKK_HOME      local state: embedded PostgreSQL, objects, inbox, Dagster instance
@@ -75,6 +78,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         print(f"briskk: {error}", file=sys.stderr)
         return error.code
+    except Exception as error:
+        from briskk_pipeline.faults import describe_fault
+
+        fault = describe_fault(error)
+        if fault is None:
+            raise  # a bug: its traceback is what a developer needs
+        print(f"briskk: {fault}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("briskk: interrupted", file=sys.stderr)
         return 130
@@ -223,7 +234,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     from briskk_pipeline.catalog import uploads
     from briskk_pipeline.ingest.heartbeat import this_worker
-    from briskk_pipeline.ingest.launch import new_run_id, run_upload, start_upload
+    from briskk_pipeline.ingest.launch import (
+        UploadFailed,
+        new_run_id,
+        raise_failed,
+        run_upload,
+        start_upload,
+    )
     from briskk_pipeline.ingest.register import RegistrationError, UploadTooLarge, check_size
     from briskk_pipeline.ingest.sandbox import warm_up
 
@@ -240,6 +257,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         engine = resources.catalog.get_engine()
         instance = DagsterInstance.get()
         try:
+            # a store or database fault here registers nothing (main prints it, exit 3)
             registration = start_upload(
                 data,
                 path.name,
@@ -252,28 +270,35 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 dry_run=args.dry_run,
                 settings=settings,
             )
+            upload_id = registration.upload_id
+            run_id = new_run_id()
+            show_progress = not args.json and sys.stderr.isatty()
+            with _progress(instance, run_id, enabled=show_progress, label=path.name):
+                run_upload(
+                    instance,
+                    engine,
+                    upload_id=upload_id,
+                    tenant=registration.tenant,
+                    source="cli",
+                    run_id=run_id,
+                )
+            try:
+                record = uploads.get_upload(engine, upload_id)
+            except Exception as error:
+                raise_failed(engine, upload_id, error)
         except RegistrationError as error:
             raise CliError(str(error)) from error
-        upload_id = registration.upload_id
-        run_id = new_run_id()
-        show_progress = not args.json and sys.stderr.isatty()
-        with _progress(instance, run_id, enabled=show_progress, label=path.name):
-            run_upload(
-                instance,
-                engine,
-                upload_id=upload_id,
-                tenant=registration.tenant,
-                source="cli",
-                run_id=run_id,
-            )
-        record = uploads.get_upload(engine, upload_id)
+        except UploadFailed as error:
+            raise CliError(str(error), EXIT_FAILED) from error
     if record is None:  # registered above: only a catalog reset in between gets here
         raise CliError(f"upload {upload_id} vanished from the catalog", EXIT_FAILED)
     summary = uploads.ingest_summary(record, seconds=time.monotonic() - started)
     if args.json:
         _print_json(summary)
-    else:
+    elif record["status"] != "failed":
         _print_ingest(summary, record, sys.stdout)
+    if record["status"] == "failed":  # one line, whatever broke (the reason is recorded)
+        print(f"briskk: upload {upload_id} failed: {record.get('failure_reason')}", file=sys.stderr)
     return {
         "succeeded": EXIT_OK,
         "rejected": EXIT_REJECTED,
@@ -301,8 +326,6 @@ def _print_ingest(summary: dict[str, Any], record: dict[str, Any], out: TextIO) 
         f"  ({summary['seconds']:.1f} s)",
         file=out,
     )
-    if status == "failed":
-        print(f"  the pipeline failed: {record.get('failure_reason')}", file=out)
     if status == "previewed":
         from briskk_pipeline.reports.preview import print_preview
 

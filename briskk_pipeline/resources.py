@@ -10,8 +10,10 @@ still importable from here): dagster-aws and boto3 cost 0.7 s of every process's
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import threading
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from dagster import ConfigurableResource, EnvVar
 from pydantic import PrivateAttr
 
 from briskk_pipeline.catalog import db
+from briskk_pipeline.faults import ObjectStoreError, store_read_error, store_write_error
 from briskk_pipeline.home import briskk_home  # the state folder's one definition (home.py)
 from briskk_pipeline.ingest.sandbox import DEFAULT_READ_MEMORY_MB, DEFAULT_READ_SECONDS, ReadLimits
 
@@ -36,12 +39,14 @@ class ObjectStore(ConfigurableResource, ABC):
     """Where archived uploads and images live: a local folder or an S3 bucket.
 
     Keys are `/`-separated relative paths (`archive/<tenant>/<upload_id>/<file>`,
-    `images/<sha256>.<ext>`).
+    `images/<sha256>.<ext>`). A failure of the store itself (full, read-only, unreachable,
+    refused) raises `faults.ObjectStoreError`, one line in operator words; a write that fails
+    leaves nothing behind under its key, not even part of an object.
     """
 
     @abstractmethod
     def put(self, key: str, data: bytes, content_type: str) -> str:
-        """Store `data` under `key` and return its URI."""
+        """Store `data` under `key`, all or nothing, and return its URI."""
 
     @abstractmethod
     def get(self, key: str) -> bytes: ...
@@ -50,15 +55,15 @@ class ObjectStore(ConfigurableResource, ABC):
     def exists(self, key: str) -> bool: ...
 
     @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove the object at `key`; nothing happens when there is none."""
+
+    @abstractmethod
     def uri(self, key: str) -> str: ...
 
     @abstractmethod
     def list(self, prefix: str) -> list[str]:
         """Every key that starts with `prefix`, sorted."""
-
-    @abstractmethod
-    def delete(self, key: str) -> None:
-        """Remove `key`; nothing happens when it is not there."""
 
     def delete_prefix(self, prefix: str) -> int:
         """Remove every key under `prefix` (a folder: end it with `/`); how many were removed."""
@@ -68,10 +73,18 @@ class ObjectStore(ConfigurableResource, ABC):
         return len(keys)
 
     def put_verified(self, key: str, data: bytes, content_type: str) -> str:
-        """Store `data` and read it back, raising if the stored bytes differ."""
+        """Store `data` and read it back; if the read fails or the stored bytes differ, the
+        object is deleted (best effort) and `ObjectStoreError` raised."""
         uri = self.put(key, data, content_type)
-        if hashlib.sha256(self.get(key)).digest() != hashlib.sha256(data).digest():
-            raise OSError(f"stored object {uri} does not match the bytes written")
+        try:
+            if hashlib.sha256(self.get(key)).digest() != hashlib.sha256(data).digest():
+                raise ObjectStoreError(
+                    f"the object store returned other bytes than were written at {uri}"
+                )
+        except BaseException:
+            with contextlib.suppress(OSError):  # the first error is the one to report
+                self.delete(key)
+            raise
         return uri
 
 
@@ -88,18 +101,43 @@ class LocalObjectStore(ObjectStore):
         return path
 
     def put(self, key: str, data: bytes, content_type: str) -> str:
+        """Write a hidden temporary file beside the object, then rename it over `key`
+        (`os.replace`, atomic within a folder): readers never see half an object. On any
+        error (a full disk says so at write or close) the temporary file is removed and
+        `ObjectStoreError` raised."""
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)  # readers never see half an object
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        except OSError as error:
+            raise store_write_error(error, str(path)) from error
+        finally:
+            with contextlib.suppress(OSError):  # gone after os.replace; best effort otherwise
+                tmp.unlink(missing_ok=True)
         return self.uri(key)
 
     def get(self, key: str) -> bytes:
-        return self._path(key).read_bytes()
+        path = self._path(key)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError as error:
+            raise ObjectStoreError(
+                f"the object store has no object at {path}", error.errno
+            ) from error
+        except OSError as error:
+            raise store_read_error(error, str(path)) from error
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            raise store_write_error(error, str(path)) from error
 
     def uri(self, key: str) -> str:
         return self._path(key).as_uri()
@@ -114,9 +152,6 @@ class LocalObjectStore(ObjectStore):
         keys = (p.relative_to(root).as_posix() for p in folder.rglob("*") if p.is_file())
         # a half-written object (`.name.pid.tmp`, see `put`) is not an object yet
         return sorted(k for k in keys if k.startswith(prefix) and not _is_temp(k))
-
-    def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
 
 
 def _is_temp(key: str) -> bool:

@@ -7,13 +7,31 @@ Dagster run process paid on the local default too.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
+from botocore.exceptions import BotoCoreError, ClientError
 from dagster_aws.s3 import S3Resource
 from pydantic import PrivateAttr
 
+from briskk_pipeline.faults import ObjectStoreError
 from briskk_pipeline.resources import ObjectStore
+
+_NOT_FOUND = ("404", "NoSuchKey", "NotFound")
+
+
+def s3_error_words(error: Exception) -> str:
+    """`AccessDenied: Access Denied`, `could not connect to http://…`: a botocore error in one
+    line (a `ClientError` is the service's answer; other `BotoCoreError`s mean no answer)."""
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        code = details.get("Code") or "error"
+        message = details.get("Message") or ""
+        return f"{code}: {message}".rstrip(": ") if message != code else code
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text[0].lower() + text[1:] if text else text
 
 
 class S3ObjectStore(ObjectStore):
@@ -34,24 +52,43 @@ class S3ObjectStore(ObjectStore):
             self._client = self.s3.get_client()
         return self._client
 
+    @contextmanager
+    def _faults(self, doing: Callable[[str], str]) -> Iterator[None]:
+        """botocore errors (the service refused, or could not be reached) as
+        `ObjectStoreError`; `doing(words)` makes the one line."""
+        try:
+            yield
+        except (ClientError, BotoCoreError) as error:
+            raise ObjectStoreError(doing(s3_error_words(error))) from error
+
     def put(self, key: str, data: bytes, content_type: str) -> str:
-        self.client.put_object(
-            Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type
-        )
+        """One PutObject: S3 stores it whole or not at all."""
+        with self._faults(lambda w: f"the object store refused the write: {w} at {self.uri(key)}"):
+            self.client.put_object(
+                Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type
+            )
         return self.uri(key)
 
     def get(self, key: str) -> bytes:
-        return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+        with self._faults(lambda w: f"the object store could not read {self.uri(key)}: {w}"):
+            data: bytes = self.client.get_object(Bucket=self.bucket, Key=self._key(key))[
+                "Body"
+            ].read()
+        return data
 
     def exists(self, key: str) -> bool:
-        from botocore.exceptions import ClientError
-
         try:
             self.client.head_object(Bucket=self.bucket, Key=self._key(key))
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if error.response.get("Error", {}).get("Code") in _NOT_FOUND:
                 return False
-            raise
+            raise ObjectStoreError(
+                f"the object store could not check {self.uri(key)}: {s3_error_words(error)}"
+            ) from error
+        except BotoCoreError as error:
+            raise ObjectStoreError(
+                f"the object store could not check {self.uri(key)}: {s3_error_words(error)}"
+            ) from error
         return True
 
     def list(self, prefix: str) -> list[str]:
@@ -62,7 +99,8 @@ class S3ObjectStore(ObjectStore):
         return sorted(o["Key"][strip:] for page in pages for o in page.get("Contents", []))
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        with self._faults(lambda w: f"the object store refused to delete {self.uri(key)}: {w}"):
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
     def delete_prefix(self, prefix: str) -> int:
         """One DeleteObjects request per 1,000 keys (the API's limit) rather than one each."""

@@ -58,7 +58,7 @@ def test_help_lists_exit_codes_and_environment(command):
     assert done.returncode == 0, done.stderr
     for words in (
         "exit codes:",
-        "  3  ingest: the pipeline itself failed",
+        "  3  the pipeline itself failed, or the object store or catalog database did",
         "BRISKK_HOME",
         "DATABASE_URL",
         "DAGSTER_HOME",

@@ -38,7 +38,8 @@ from briskk_pipeline.api.runs import (
     stranded_uploads,
 )
 from briskk_pipeline.api.state import ApiState
-from briskk_pipeline.ingest.launch import PARTITIONS
+from briskk_pipeline.faults import describe_fault
+from briskk_pipeline.ingest.launch import PARTITIONS, UploadFailed
 
 HERE: Final = Path(__file__).resolve().parent
 DEFAULT_WORKERS: Final = 2
@@ -137,6 +138,10 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        fault = str(error) if isinstance(error, UploadFailed) else describe_fault(error)
+        if fault is not None:  # the store or the catalog is down: say so, one line, 503
+            log.error("%s %s failed: %s", request.method, request.url.path, fault)
+            return JSONResponse({"detail": fault}, status_code=503)
         log.error("%s %s failed", request.method, request.url.path, exc_info=error)
         return JSONResponse(
             {"detail": "the server failed to answer this request; its log has the details"},

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from dagster import DagsterInstance
 
 from briskk_pipeline.catalog import tables, uploads
-from briskk_pipeline.ingest.launch import new_run_id, run_upload
+from briskk_pipeline.ingest.launch import UploadFailed, new_run_id, run_upload
 
 SOURCE: Final = "api"
 RunMode = Literal["local", "queue"]
@@ -103,6 +103,8 @@ def in_process_work(instance: DagsterInstance, engine: sa.Engine) -> Callable[[Q
                 source=SOURCE,
                 run_id=item.run_id,
             )
+        except UploadFailed:
+            raise  # recorded `failed` (when the database answered) by run_upload
         except Exception as error:  # the run could not even start: the upload says so
             uploads.mark_upload_failed(engine, item.upload_id, f"the run did not start: {error}")
             raise

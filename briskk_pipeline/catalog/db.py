@@ -22,12 +22,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
+from briskk_pipeline.faults import EmbeddedDatabaseError
+
 MIGRATIONS_DIR: Final[Path] = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE: Final = "alembic_version"
 # pg_advisory_xact_lock key that serializes migrations across processes ("briskkmig").
 MIGRATION_LOCK_KEY: Final = 0x62726973_6B6B6D69
 
 _DRIVER: Final = "psycopg2"
+CONNECT_TIMEOUT_SECONDS: Final = 10
 _BARE_SCHEMES: Final = frozenset({"postgres", "postgresql"})
 
 _engines: dict[str, sa.Engine] = {}
@@ -95,7 +98,9 @@ def embedded_database_url(data_dir: Path) -> str:
     (`cleanup_mode=None`; pg_ctl detaches it into its own session). pgserver holds an
     inter-process file lock while it initializes and starts the server, so two processes
     calling this at once get one server; a thread lock covers threads of one process. As
-    root, pgserver runs PostgreSQL as a system user it creates (`pgserver`).
+    root, pgserver runs PostgreSQL as a system user it creates (`pgserver`). Raises
+    `faults.EmbeddedDatabaseError` (one line: the folder, the cause, the log) when the server
+    does not start.
     """
     data_dir = Path(data_dir).expanduser().resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -106,22 +111,31 @@ def embedded_database_url(data_dir: Path) -> str:
             if not server.get_postmaster_info().is_running():
                 # a cached handle whose server was stopped since (stop_embedded_database)
                 server.start()
-        except subprocess.CalledProcessError as error:
-            raise RuntimeError(
-                f"the embedded PostgreSQL in {data_dir} did not start ({error}); "
-                f"the end of its log:\n{_log_tail(data_dir)}"
+        except (subprocess.CalledProcessError, OSError) as error:
+            raise EmbeddedDatabaseError(
+                f"the catalog database is not reachable: the embedded PostgreSQL in {data_dir} "
+                f"did not start ({_one_line(error)}); {_log_hint(data_dir)}"
             ) from error
         return normalize_database_url(server.get_uri(database="postgres"))
 
 
-def _log_tail(data_dir: Path, lines: int = 30) -> str:
+def _one_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+def _log_hint(data_dir: Path) -> str:
+    """Where to look, with the log's last error line when there is one (one line)."""
     log = data_dir / "log"
     if not log.is_file():
         return (
-            "(no log: initdb failed; a common cause, when running as root, is a parent folder "
-            "the `pgserver` user cannot traverse)"
+            "no log: initdb failed; a common cause, when running as root, is a parent folder "
+            "the `pgserver` user cannot traverse"
         )
-    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    lines = log.read_text(errors="replace").splitlines()
+    errors = [line.strip() for line in lines if "FATAL" in line or "ERROR" in line]
+    last = f" (last error: {errors[-1]})" if errors else ""
+    return f"see its log {log}{last}"
 
 
 def stop_embedded_database(data_dir: Path) -> bool:
@@ -148,13 +162,21 @@ def make_engine(url: str) -> sa.Engine:
     """One engine per (normalized) URL for the life of the process, with pre-ping.
 
     Pre-ping makes a pooled connection that died (server restarted, idle timeout) reconnect
-    instead of failing the next query.
+    instead of failing the next query. A server that does not answer fails a connection after
+    `CONNECT_TIMEOUT_SECONDS` (libpq's `connect_timeout`, unless the URL sets its own) rather
+    than the operating system's minutes-long TCP timeout.
     """
     normalized = normalize_database_url(url)
     with _engines_lock:
         engine = _engines.get(normalized)
         if engine is None:
-            engine = sa.create_engine(normalized, pool_pre_ping=True)
+            parsed = sa.make_url(normalized)
+            connect_args = (
+                {}
+                if "connect_timeout" in parsed.query or parsed.get_driver_name() != _DRIVER
+                else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+            )
+            engine = sa.create_engine(normalized, pool_pre_ping=True, connect_args=connect_args)
             _engines[normalized] = engine
         return engine
 

@@ -40,6 +40,7 @@ from typing import Final
 import sqlalchemy as sa
 
 from briskk_pipeline.catalog import uploads
+from briskk_pipeline.faults import describe_fault
 from briskk_pipeline.ingest.inbox_state import (
     InboxFile,
     InboxState,
@@ -302,9 +303,9 @@ def watch_inbox(
             attempts = (earlier.attempts if earlier else 0) + 1
             delay = retry_delay(attempts)
             state.retry[item.key] = Retry(item.stat, attempts, now() + delay)
+            reason = describe_fault(error) or f"{type(error).__name__}: {error}"
             tick.errors.append(
-                f"{item.key}: {type(error).__name__}: {error} (attempt {attempts}; "
-                f"tried again in {delay:.0f} s)"
+                f"{item.key}: {reason} (attempt {attempts}; tried again in {delay:.0f} s)"
             )
             continue
         if registration is not None:

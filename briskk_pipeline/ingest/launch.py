@@ -13,23 +13,28 @@ with the tags `briskk/tenant` and `briskk/source`.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 import sqlalchemy as sa
 from dagster import DagsterInstance, ExecuteInProcessResult
 
 from briskk_pipeline.catalog import uploads
+from briskk_pipeline.faults import describe_error_text, describe_fault, first_line
 from briskk_pipeline.ingest.heartbeat import Worker, keep_alive
 from briskk_pipeline.ingest.partitions import STATUS_TAG
 from briskk_pipeline.ingest.register import Registration, register
 from briskk_pipeline.resources import IngestSettings, ObjectStore
 
+if TYPE_CHECKING:
+    from dagster_shared.error import SerializableErrorInfo  # what a run keeps of an error
+
 TENANT_TAG: Final = "briskk/tenant"
 SOURCE_TAG: Final = "briskk/source"
 DRY_RUN_TAG: Final = "briskk/dry_run"
 PARTITIONS: Final = "uploads"  # `uploads_partitions` (SPEC §5)
-# The job's own console logs stay quiet: the caller reports the outcome from the catalog.
-_QUIET: Final[dict[str, Any]] = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The job's own console logs stay quiet, errors too: the caller reports the outcome in one line
+# from the catalog; the run's event log (the Dagster UI) keeps every traceback.
+_QUIET: Final[dict[str, Any]] = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def run_tags(tenant: str, source: str, *, dry_run: bool = False) -> dict[str, str]:
@@ -58,7 +63,10 @@ def start_upload(
     `recovery`). `dry_run` records the upload as a preview (`uploads.mark_dry_run`): its runs
     never change the catalog. `settings` gives the size cap and the reading sandbox's limits.
     Raises `RegistrationError` for an invalid explicit tenant, `UploadTooLarge` for a file over
-    the cap (nothing is recorded then).
+    the cap (nothing is recorded then); a fault of the store or the database during
+    registration (`faults.ObjectStoreError`, SQLAlchemy's `OperationalError`) propagates with
+    nothing registered and no object left. A fault after registration raises `UploadFailed`,
+    the upload recorded `failed` when the database still answers.
     """
     registration = register(
         data,
@@ -70,12 +78,54 @@ def start_upload(
         worker=worker,
         settings=settings,
     )
-    if dry_run:
-        uploads.mark_dry_run(engine, registration.upload_id)
-    if worker is not None:
-        keep_alive(engine, registration.upload_id, worker)
-    instance.add_dynamic_partitions(PARTITIONS, [registration.upload_id])
+    try:
+        if dry_run:
+            uploads.mark_dry_run(engine, registration.upload_id)
+        if worker is not None:
+            keep_alive(engine, registration.upload_id, worker)
+        instance.add_dynamic_partitions(PARTITIONS, [registration.upload_id])
+    except Exception as error:
+        raise_failed(engine, registration.upload_id, error)
     return registration
+
+
+class UploadFailed(Exception):
+    """A registered upload was stopped by a fault outside the pipeline (the object store, the
+    catalog database, the Dagster instance). `reason` is one line; `recorded` says whether the
+    upload could be recorded `failed` (not when the database is what failed: the recovery
+    check, `briskk uploads` or `stale_uploads_sensor`, fails it once the database is back and
+    this process is gone)."""
+
+    def __init__(self, upload_id: str, reason: str, *, recorded: bool) -> None:
+        super().__init__(upload_id, reason, recorded)
+        self.upload_id = upload_id
+        self.reason = reason
+        self.recorded = recorded
+
+    def __str__(self) -> str:
+        if self.recorded:
+            return f"upload {self.upload_id} failed: {self.reason}"
+        return (
+            f"upload {self.upload_id} failed: {self.reason}; it could not be recorded "
+            "`failed` (the catalog database did not answer): `briskk uploads` records it "
+            "once the database is back"
+        )
+
+
+def raise_failed(engine: sa.Engine, upload_id: str, error: Exception) -> NoReturn:
+    """Record `upload_id` `failed` because of `error` (best effort), then raise: `UploadFailed`
+    (from `error`) when `error` is a fault outside the pipeline (`faults.describe_fault`),
+    else `error` itself, whose traceback a developer needs."""
+    fault = describe_fault(error)
+    reason = fault or f"{type(error).__name__}: {first_line(str(error))}"
+    try:
+        uploads.mark_upload_failed(engine, upload_id, reason)
+        recorded = True
+    except sa.exc.SQLAlchemyError:
+        recorded = False
+    if fault is None:
+        raise error
+    raise UploadFailed(upload_id, fault, recorded=recorded) from error
 
 
 def new_run_id() -> str:
@@ -93,33 +143,52 @@ def run_upload(
 ) -> ExecuteInProcessResult:
     """Run `ingest_job` for the registered upload `upload_id`, in this process; returns the
     result. The upload gets `run_id` first; a run that fails marks it `failed` with the
-    first step failure's message (the brand's data never fails a run: it is `rejected`)."""
+    first step failure's message (the brand's data never fails a run: it is `rejected`).
+    A fault outside the run (the database gone before, or while, recording it) raises
+    `UploadFailed`, the upload recorded `failed` when the database still answers."""
     from briskk_pipeline import defs
 
     run_id = run_id or new_run_id()
-    uploads.set_run_id(engine, upload_id, run_id)
-    record = uploads.get_upload(engine, upload_id)
-    dry_run = bool(record and record.get("dry_run"))
-    result = defs.resolve_job_def("ingest_job").execute_in_process(
-        instance=instance,
-        partition_key=upload_id,
-        run_id=run_id,
-        raise_on_error=False,
-        tags=run_tags(tenant, source, dry_run=dry_run),
-        run_config=_QUIET,
-    )
-    if not result.success:
-        uploads.mark_upload_failed(engine, upload_id, failure_message(result))
-        # as ingest_failure_sensor does for runs it watches: filterable in the UI
-        instance.add_run_tags(run_id, {STATUS_TAG: "failed"})
+    try:
+        uploads.set_run_id(engine, upload_id, run_id)
+        record = uploads.get_upload(engine, upload_id)
+        dry_run = bool(record and record.get("dry_run"))
+        result = defs.resolve_job_def("ingest_job").execute_in_process(
+            instance=instance,
+            partition_key=upload_id,
+            run_id=run_id,
+            raise_on_error=False,
+            tags=run_tags(tenant, source, dry_run=dry_run),
+            run_config=_QUIET,
+        )
+        if not result.success:
+            uploads.mark_upload_failed(engine, upload_id, failure_message(result))
+            # as ingest_failure_sensor does for runs it watches: filterable in the UI
+            instance.add_run_tags(run_id, {STATUS_TAG: "failed"})
+    except Exception as error:
+        raise_failed(engine, upload_id, error)
     return result
 
 
 def failure_message(result: ExecuteInProcessResult) -> str:
-    """`<step>: <error>` of the run's first step failure, or a generic line."""
+    """One line for the run's first step failure: a fault outside the pipeline in operator
+    words (`faults.describe_error_text`: `the object store refused the write: … (step
+    product_images)`), else `<step>: <first line of the error>`; or a generic line."""
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data is not None:
-            error = event.step_failure_data.error
-            if error is not None:
-                return f"{event.step_key}: {error.message.strip()}"
+            return describe_step_error(event.step_key or "a step", event.step_failure_data.error)
     return "the run failed"
+
+
+def describe_step_error(step: str, error: SerializableErrorInfo | None) -> str:
+    """`<fault> (step <step>)` when `error` or one of its causes is a fault outside the
+    pipeline (the store, the database), else `<step>: <first line of error>`."""
+    if error is None:
+        return f"{step}: the step failed"
+    current: SerializableErrorInfo | None = error
+    while current is not None:
+        fault = describe_error_text(current.cls_name or "", current.message)
+        if fault is not None:
+            return f"{fault} (step {step})"
+        current = current.cause or current.context
+    return f"{step}: {first_line(error.message)}"
