@@ -79,7 +79,10 @@ def test_a_store_refusing_during_the_run_fails_the_upload(
     ].endswith(f"at {reports}/{upload_id}.xlsx (step upload_report)")
     assert record["finished_at"] is not None
     assert done.stdout == ""
-    assert every_file(Path(env["BRISKK_HOME"]) / "objects") == [
+    # the archive, and the run's intermediate outputs (storage/io_manager.py): no report, no
+    # half-written object
+    stored = every_file(Path(env["BRISKK_HOME"]) / "objects")
+    assert [k for k in stored if not k.startswith("outputs/")] == [
         f"archive/BrandA/{upload_id}/BrandA_Briskk_SKU_Template.xlsx"
     ]
     # --json still prints the summary (status failed) on stdout, and the same one line

@@ -62,6 +62,7 @@ UPLOAD_KEYS = {
     "finished_at",
     "seconds",
     "report_uri",
+    "pruned_at",
 }
 
 
