@@ -78,6 +78,9 @@ uploads = sa.Table(
     sa.Column("heartbeat_at", sa.DateTime(timezone=True)),
     sa.Column("worker_host", sa.Text),  # host name and PID namespace
     sa.Column("worker_pid", sa.Integer),
+    # undone by `briskk rollback` (0007_history): when, and who asked (history/rollback.py)
+    sa.Column("rolled_back_at", sa.DateTime(timezone=True)),
+    sa.Column("rolled_back_by", sa.Text),
     sa.CheckConstraint(
         "status IN ('running', 'succeeded', 'rejected', 'failed', 'previewed')",
         name="uploads_status_check",
@@ -189,4 +192,44 @@ api_tokens = sa.Table(
     sa.Column("secret_sha256", sa.Text, nullable=False),  # hex sha256 of the secret part
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)
+
+# What each change set (an upload's load, or a rollback) did to each product and SKU row it
+# changed: the row's data before (null: the change set inserted it) and after, as JSONB row
+# images (0007_history; written by history/record.py in the change set's own transaction).
+# `change_set_id` is an upload_id or a rollback_id; `change_id` orders the changes of a tenant.
+catalog_history = sa.Table(
+    "catalog_history",
+    metadata,
+    sa.Column("change_id", sa.BigInteger, sa.Identity(always=False), primary_key=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("change_set_id", sa.Text, nullable=False),
+    sa.Column("entity", sa.Text, nullable=False),  # product | sku
+    sa.Column("key", sa.Text, nullable=False),  # product_id or sku_id
+    sa.Column("product_id", sa.Text, nullable=False),  # the product (of the SKU, after)
+    sa.Column("action", sa.Text, nullable=False),  # inserted | updated | disabled | enabled
+    sa.Column("before", JSONB),
+    sa.Column("after", JSONB, nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("entity IN ('product', 'sku')", name="catalog_history_entity_check"),
+    sa.Index("catalog_history_change_set_idx", "change_set_id"),
+    sa.Index("catalog_history_row_idx", "tenant", "entity", "key"),
+    sa.Index("catalog_history_product_idx", "tenant", "product_id"),
+)
+
+# One row per `briskk rollback` that changed the catalog: itself a change set (its changes are
+# in catalog_history under its rollback_id), so it can be rolled back too (0007_history).
+rollbacks = sa.Table(
+    "rollbacks",
+    metadata,
+    sa.Column("rollback_id", sa.Text, primary_key=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("target_id", sa.Text, nullable=False),  # the upload_id or rollback_id undone
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("requested_by", sa.Text, nullable=False),
+    sa.Column("forced", sa.Boolean, nullable=False),
+    sa.Column("run_id", sa.Text),  # the Dagster run of rollback_upload_job
+    sa.Column("rolled_back_at", sa.DateTime(timezone=True)),
+    sa.Column("rolled_back_by", sa.Text),
+    sa.Index("rollbacks_target_idx", "target_id"),
 )

@@ -1,0 +1,136 @@
+"""Recording what a change set did, inside its own transaction (History issue, item 1).
+
+A change set is one upload's load (`catalog/load.py`) or one rollback (`history/rollback.py`).
+Both go through the same two calls, set-based (a few statements whatever the number of rows):
+
+1. `capture_before` — after the touched rows' before-images are copied by
+   `catalog.changes.snapshot_before` (temporary tables `briskk_before_products` /
+   `briskk_before_skus`), also copy the touched products' image slots (`briskk_before_slots`).
+2. `record_changes` — after the writes, one `INSERT … SELECT` per entity into
+   `catalog_history`: every SKU row the change set rewrote (`last_upload_id` = the change set
+   and `updated_at` = this transaction's `now()`: the merge skips unchanged rows, so a rewritten
+   row is a changed row) and every touched product whose row was rewritten or whose image slots
+   differ (position, URL, status, sha256). Unchanged rows record nothing.
+
+Row images are JSONB: the row's data columns (audit columns and the tenant left out, nulls
+stripped: a missing key is null); a product's image also holds `images`, its slots ordered by
+position, so rolling a product back restores its slots with it ("slots follow the rows").
+
+Recording can be turned off with `BRISKK_RECORD_HISTORY=0` for the benchmark only
+(`bench/history_bench.py` measures the load with and without it); a catalog loaded that way
+cannot roll those uploads back.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Final
+
+import sqlalchemy as sa
+
+RECORD_SETTING: Final = "BRISKK_RECORD_HISTORY"
+# Columns that say who wrote a row and when, not what it holds: never part of a row image.
+AUDIT_KEYS: Final[tuple[str, ...]] = (
+    "tenant",
+    "first_upload_id",
+    "last_upload_id",
+    "created_at",
+    "updated_at",
+)
+BEFORE_SLOTS: Final = "briskk_before_slots"
+
+_STRIP = " ".join(f"- '{k}'" for k in AUDIT_KEYS)
+
+
+def recording_enabled() -> bool:
+    """False only when `BRISKK_RECORD_HISTORY` is `0` (benchmark setting, module docstring)."""
+    return os.environ.get(RECORD_SETTING, "1").strip() != "0"
+
+
+def capture_before(connection: sa.Connection, *, tenant: str, stage_products: str) -> None:
+    """Copy the image slots of the products listed in the table `stage_products` (a temporary
+    table with a `product_id` column) into `briskk_before_slots`, dropped at commit.
+
+    Call in the change set's transaction, after `changes.snapshot_before` and before any write.
+    """
+    connection.execute(
+        sa.text(
+            f"CREATE TEMPORARY TABLE {BEFORE_SLOTS} ON COMMIT DROP AS "
+            "SELECT s.* FROM product_images s "
+            "WHERE s.tenant = :tenant "
+            f"AND s.product_id IN (SELECT product_id FROM {stage_products})"
+        ),
+        {"tenant": tenant},
+    )
+
+
+def _slots(source: str) -> str:
+    """Per product: its slots as JSON (`slots`) and what tells two slot sets apart (`look`)."""
+    return (
+        "SELECT s.product_id, "
+        "jsonb_agg(jsonb_strip_nulls(to_jsonb(s) - 'tenant' - 'product_id') "
+        "ORDER BY s.position) AS slots, "
+        "jsonb_agg(jsonb_build_array(s.position, s.source_url, s.status, s.sha256) "
+        "ORDER BY s.position) AS look "
+        f"FROM {source} s GROUP BY s.product_id"
+    )
+
+
+def record_changes(
+    connection: sa.Connection, *, tenant: str, change_set_id: str, stage_products: str
+) -> tuple[int, int]:
+    """Write the change set's product and SKU changes to `catalog_history`; returns how many
+    (products, SKUs). `stage_products` is the temporary table of the touched product ids given
+    to `capture_before`. Call after every write of the change set, in its transaction.
+    """
+    params = {"tenant": tenant, "change_set": change_set_id}
+    after_slots = (
+        f"SELECT * FROM product_images WHERE tenant = :tenant "
+        f"AND product_id IN (SELECT product_id FROM {stage_products})"
+    )
+    products = connection.execute(
+        sa.text(
+            f"WITH after_slots AS ({_slots(f'({after_slots})')}), "
+            f"before_slots AS ({_slots(BEFORE_SLOTS)}) "
+            "INSERT INTO catalog_history "
+            "(tenant, change_set_id, entity, key, product_id, action, before, after, recorded_at) "
+            "SELECT t.tenant, :change_set, 'product', t.product_id, t.product_id, "
+            "CASE WHEN b.product_id IS NULL THEN 'inserted' ELSE 'updated' END, "
+            f"CASE WHEN b.product_id IS NULL THEN NULL ELSE jsonb_strip_nulls(to_jsonb(b) {_STRIP})"
+            " || jsonb_build_object('images', coalesce(bs.slots, '[]'::jsonb)) END, "
+            f"jsonb_strip_nulls(to_jsonb(t) {_STRIP}) "
+            "|| jsonb_build_object('images', coalesce(a.slots, '[]'::jsonb)), now() "
+            "FROM products t "
+            "LEFT JOIN briskk_before_products b ON b.tenant = t.tenant "
+            "AND b.product_id = t.product_id "
+            "LEFT JOIN before_slots bs ON bs.product_id = t.product_id "
+            "LEFT JOIN after_slots a ON a.product_id = t.product_id "
+            "WHERE t.tenant = :tenant "
+            f"AND t.product_id IN (SELECT product_id FROM {stage_products})"
+            " AND (b.product_id IS NULL "
+            "OR (t.last_upload_id = :change_set AND t.updated_at = now()) "
+            "OR bs.look IS DISTINCT FROM a.look) "
+            "ORDER BY t.product_id"
+        ),
+        params,
+    ).rowcount
+    skus = connection.execute(
+        sa.text(
+            "INSERT INTO catalog_history "
+            "(tenant, change_set_id, entity, key, product_id, action, before, after, recorded_at) "
+            "SELECT t.tenant, :change_set, 'sku', t.sku_id, t.product_id, "
+            "CASE WHEN b.sku_id IS NULL THEN 'inserted' "
+            "WHEN t.is_disabled AND NOT b.is_disabled THEN 'disabled' "
+            "WHEN b.is_disabled AND NOT t.is_disabled THEN 'enabled' ELSE 'updated' END, "
+            "CASE WHEN b.sku_id IS NULL THEN NULL "
+            f"ELSE jsonb_strip_nulls(to_jsonb(b) {_STRIP}) END, "
+            f"jsonb_strip_nulls(to_jsonb(t) {_STRIP}), now() "
+            "FROM skus t "
+            "LEFT JOIN briskk_before_skus b ON b.tenant = t.tenant AND b.sku_id = t.sku_id "
+            "WHERE t.tenant = :tenant AND t.last_upload_id = :change_set "
+            "AND t.updated_at = now() "
+            "ORDER BY t.sku_id"
+        ),
+        params,
+    ).rowcount
+    return products, skus
