@@ -506,6 +506,9 @@ def _as_dict(record: sa.RowMapping, errors: list[dict[str, Any]]) -> dict[str, A
         "report_uri": record["report_uri"],  # the annotated workbook (reports/), if any
         "dry_run": record["dry_run"],
         "changes": record["changes"],  # what a dry run would change; None otherwise
+        # undone by `briskk rollback` (history/rollback.py): when and who asked
+        "rolled_back_at": _iso(record["rolled_back_at"]),
+        "rolled_back_by": record["rolled_back_by"],
     }
 
 
@@ -533,6 +536,8 @@ _UPLOAD_EXTRAS: Final[tuple[str, ...]] = (
     "finished_at",
     "seconds",
     "report_uri",
+    "rolled_back_at",
+    "rolled_back_by",
 )
 IMAGE_FAILURE_FIELDS: Final[tuple[str, ...]] = ("row", "column", "url", "status", "reason")
 
