@@ -212,7 +212,10 @@ def test_rolling_back_the_last_upload_restores_the_second_state(
         "u3",
         "u3",
     ]
-    with pytest.raises(RollbackError, match="already rolled back .* by tester"):
+    with pytest.raises(
+        RollbackError,
+        match=r"already rolled back at .* by tester; to bring its changes back, roll back rollback",
+    ):
         rollback_change_set(engine, "u3", requested_by="tester")
 
 
