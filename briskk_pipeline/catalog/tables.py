@@ -209,7 +209,7 @@ catalog_history = sa.Table(
     sa.Column("product_id", sa.Text, nullable=False),  # the product (of the SKU, after)
     sa.Column("action", sa.Text, nullable=False),  # inserted | updated | disabled | enabled
     sa.Column("before", JSONB),
-    sa.Column("after", JSONB, nullable=False),
+    sa.Column("after", JSONB),  # null for an inserted row (history/record.py)
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("entity IN ('product', 'sku')", name="catalog_history_entity_check"),
     sa.Index("catalog_history_change_set_idx", "change_set_id"),

@@ -20,6 +20,7 @@ from briskk_pipeline import template
 from briskk_pipeline.catalog.queries import json_number
 from briskk_pipeline.catalog.tables import catalog_history, rollbacks, uploads
 from briskk_pipeline.catalog.tenants import same_tenant
+from briskk_pipeline.history import record
 
 PRODUCT_FIELDS: Final[tuple[str, ...]] = (
     *(c for c in template.PRODUCT_COLUMNS if c != "product_id"),
@@ -86,6 +87,33 @@ def _change_sets() -> sa.Subquery:
     ).subquery("change_sets")
 
 
+_h = catalog_history.alias("h")  # the name record.CURRENT_*_IMAGE refer to
+
+
+def _after_image() -> sa.ColumnElement[Any]:
+    """The change's after-image; for an inserted row (recorded without one, `record.py`) the
+    next change's before-image of the row, or the row as it is now."""
+    h = _h
+    later = sa.alias(catalog_history, "later")
+    next_before = (
+        sa.select(later.c.before)
+        .where(
+            later.c.tenant == h.c.tenant,
+            later.c.entity == h.c.entity,
+            later.c.key == h.c.key,
+            later.c.change_id > h.c.change_id,
+        )
+        .order_by(later.c.change_id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    current = sa.case(
+        (h.c.entity == "sku", sa.literal_column(record.CURRENT_SKU_IMAGE)),
+        else_=sa.literal_column(record.CURRENT_PRODUCT_IMAGE),
+    )
+    return sa.func.coalesce(h.c.after, next_before, current)
+
+
 def list_history(
     engine: sa.Engine,
     *,
@@ -104,7 +132,7 @@ def list_history(
     `rolls_back`, `rolled_back_at`, `rolled_back_by` (of the change set), `tenant`, `time`
     (when the change set committed), `entity`, `key`, `product_id`, `action`, `fields`.
     """
-    h = catalog_history
+    h = _h
     sets = _change_sets()
     conditions: list[sa.ColumnElement[bool]] = []
     if tenant is not None:
@@ -131,7 +159,7 @@ def list_history(
             h.c.product_id,
             h.c.action,
             sa.cast(h.c.before, sa.Text).label("before"),
-            sa.cast(h.c.after, sa.Text).label("after"),
+            sa.cast(_after_image(), sa.Text).label("after"),
         )
         .select_from(h.outerjoin(sets, sets.c.id == h.c.change_set_id))
         .where(*conditions)

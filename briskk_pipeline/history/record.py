@@ -64,15 +64,29 @@ def capture_before(connection: sa.Connection, *, tenant: str, stage_products: st
     )
 
 
-def _slots(source: str) -> str:
-    """Per product: its slots as JSON (`slots`) and what tells two slot sets apart (`look`)."""
+_SLOT_LOOK = "product_id, position, source_url, status, sha256"
+
+# The row image of the catalog row as it is now (`read.py`: an inserted row's after-image).
+CURRENT_SKU_IMAGE: Final = (
+    f"(SELECT jsonb_strip_nulls(to_jsonb(c) {_STRIP}) FROM skus c "
+    "WHERE c.tenant = h.tenant AND c.sku_id = h.key)"
+)
+CURRENT_PRODUCT_IMAGE: Final = (
+    f"(SELECT jsonb_strip_nulls(to_jsonb(c) {_STRIP}) || jsonb_build_object('images', "
+    "coalesce((SELECT jsonb_agg(jsonb_strip_nulls(to_jsonb(s) - 'tenant' - 'product_id') "
+    "ORDER BY s.position) FROM product_images s WHERE s.tenant = c.tenant "
+    "AND s.product_id = c.product_id), '[]'::jsonb)) FROM products c "
+    "WHERE c.tenant = h.tenant AND c.product_id = h.key)"
+)
+
+
+def _slot_images(source: str, products: str) -> str:
+    """Per product of `products` (a subquery of ids): its slots from `source` as JSON."""
     return (
         "SELECT s.product_id, "
         "jsonb_agg(jsonb_strip_nulls(to_jsonb(s) - 'tenant' - 'product_id') "
-        "ORDER BY s.position) AS slots, "
-        "jsonb_agg(jsonb_build_array(s.position, s.source_url, s.status, s.sha256) "
-        "ORDER BY s.position) AS look "
-        f"FROM {source} s GROUP BY s.product_id"
+        f"ORDER BY s.position) AS slots FROM {source} s "
+        f"WHERE s.product_id IN ({products}) GROUP BY s.product_id"
     )
 
 
@@ -82,35 +96,56 @@ def record_changes(
     """Write the change set's product and SKU changes to `catalog_history`; returns how many
     (products, SKUs). `stage_products` is the temporary table of the touched product ids given
     to `capture_before`. Call after every write of the change set, in its transaction.
+
+    An inserted row is recorded without images (`before` and `after` null): its after-image
+    is the next change's before-image, or the row as it is now (`read.py` reads it so). This
+    keeps a first load of 100k rows within its cost budget; every update, disabling and
+    re-enabling keeps both images.
     """
     params = {"tenant": tenant, "change_set": change_set_id}
-    after_slots = (
-        f"SELECT * FROM product_images WHERE tenant = :tenant "
-        f"AND product_id IN (SELECT product_id FROM {stage_products})"
+    # Temporary tables have no statistics until analyzed: without them the planner joins them
+    # by nested loops (measured: 33 s instead of 0.3 s for 10k changed SKUs).
+    for table in ("briskk_before_products", "briskk_before_skus", BEFORE_SLOTS, stage_products):
+        connection.execute(sa.text(f"ANALYZE {table}"))
+    now_slots = (
+        "(SELECT * FROM product_images WHERE tenant = :tenant "
+        f"AND product_id IN (SELECT product_id FROM {stage_products}))"
+    )
+    changed = (
+        "SELECT t.product_id FROM products t "
+        "JOIN briskk_before_products b ON b.tenant = t.tenant AND b.product_id = t.product_id "
+        f"WHERE t.tenant = :tenant AND t.product_id IN (SELECT product_id FROM {stage_products}) "
+        "AND t.last_upload_id = :change_set AND t.updated_at = now() "
+        # slots that differ (as a set) from before, of products that existed before
+        f"UNION SELECT d.product_id FROM ((SELECT {_SLOT_LOOK} FROM {BEFORE_SLOTS} "
+        f"EXCEPT SELECT {_SLOT_LOOK} FROM {now_slots} n) UNION ALL "
+        f"(SELECT {_SLOT_LOOK} FROM {now_slots} n "
+        f"EXCEPT SELECT {_SLOT_LOOK} FROM {BEFORE_SLOTS})) d "
+        "JOIN briskk_before_products b ON b.product_id = d.product_id"
     )
     products = connection.execute(
         sa.text(
-            f"WITH after_slots AS ({_slots(f'({after_slots})')}), "
-            f"before_slots AS ({_slots(BEFORE_SLOTS)}) "
+            f"WITH changed AS ({changed}), "
+            f"after_slots AS ({_slot_images(now_slots, 'SELECT product_id FROM changed')}), "
+            f"before_slots AS ({_slot_images(BEFORE_SLOTS, 'SELECT product_id FROM changed')}) "
             "INSERT INTO catalog_history "
             "(tenant, change_set_id, entity, key, product_id, action, before, after, recorded_at) "
-            "SELECT t.tenant, :change_set, 'product', t.product_id, t.product_id, "
-            "CASE WHEN b.product_id IS NULL THEN 'inserted' ELSE 'updated' END, "
-            f"CASE WHEN b.product_id IS NULL THEN NULL ELSE jsonb_strip_nulls(to_jsonb(b) {_STRIP})"
-            " || jsonb_build_object('images', coalesce(bs.slots, '[]'::jsonb)) END, "
+            "SELECT t.tenant, :change_set, 'product', t.product_id, t.product_id, 'updated', "
+            f"jsonb_strip_nulls(to_jsonb(b) {_STRIP})"
+            " || jsonb_build_object('images', coalesce(bs.slots, '[]'::jsonb)), "
             f"jsonb_strip_nulls(to_jsonb(t) {_STRIP}) "
             "|| jsonb_build_object('images', coalesce(a.slots, '[]'::jsonb)), now() "
-            "FROM products t "
-            "LEFT JOIN briskk_before_products b ON b.tenant = t.tenant "
+            "FROM changed c JOIN products t ON t.tenant = :tenant AND t.product_id = c.product_id "
+            "JOIN briskk_before_products b ON b.tenant = t.tenant "
             "AND b.product_id = t.product_id "
             "LEFT JOIN before_slots bs ON bs.product_id = t.product_id "
             "LEFT JOIN after_slots a ON a.product_id = t.product_id "
-            "WHERE t.tenant = :tenant "
-            f"AND t.product_id IN (SELECT product_id FROM {stage_products})"
-            " AND (b.product_id IS NULL "
-            "OR (t.last_upload_id = :change_set AND t.updated_at = now()) "
-            "OR bs.look IS DISTINCT FROM a.look) "
-            "ORDER BY t.product_id"
+            # inserted products: the key only (docstring)
+            "UNION ALL SELECT t.tenant, :change_set, 'product', t.product_id, t.product_id, "
+            "'inserted', NULL, NULL, now() FROM products t "
+            "WHERE t.tenant = :tenant AND t.first_upload_id = :change_set "
+            "AND t.created_at = now() "
+            "ORDER BY 4"
         ),
         params,
     ).rowcount
@@ -124,7 +159,8 @@ def record_changes(
             "WHEN b.is_disabled AND NOT t.is_disabled THEN 'enabled' ELSE 'updated' END, "
             "CASE WHEN b.sku_id IS NULL THEN NULL "
             f"ELSE jsonb_strip_nulls(to_jsonb(b) {_STRIP}) END, "
-            f"jsonb_strip_nulls(to_jsonb(t) {_STRIP}), now() "
+            "CASE WHEN b.sku_id IS NULL THEN NULL "
+            f"ELSE jsonb_strip_nulls(to_jsonb(t) {_STRIP}) END, now() "
             "FROM skus t "
             "LEFT JOIN briskk_before_skus b ON b.tenant = t.tenant AND b.sku_id = t.sku_id "
             "WHERE t.tenant = :tenant AND t.last_upload_id = :change_set "

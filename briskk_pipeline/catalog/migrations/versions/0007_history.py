@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("product_id", sa.Text(), nullable=False),
         sa.Column("action", sa.Text(), nullable=False),
         sa.Column("before", JSONB()),
-        sa.Column("after", JSONB(), nullable=False),
+        sa.Column("after", JSONB()),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("change_id", name="catalog_history_pkey"),
         sa.CheckConstraint("entity IN ('product', 'sku')", name="catalog_history_entity_check"),
