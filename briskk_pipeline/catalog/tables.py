@@ -194,10 +194,24 @@ api_tokens = sa.Table(
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
 )
 
+
+class RowOf(sa.types.UserDefinedType[object]):
+    """A column holding a whole row of catalog table `table` (its PostgreSQL row type)."""
+
+    cache_ok = True
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def get_col_spec(self, **kw: object) -> str:
+        return self.table
+
+
 # What each change set (an upload's load, or a rollback) did to each product and SKU row it
-# changed: the row's data before (null: the change set inserted it) and after, as JSONB row
-# images (0007_history; written by history/record.py in the change set's own transaction).
-# `change_set_id` is an upload_id or a rollback_id; `change_id` orders the changes of a tenant.
+# changed: the row before (null: the change set inserted it) and after, as row images of the
+# catalog tables' own row types, plus a product's image slots as JSONB (0007_history; written by
+# history/record.py in the change set's own transaction, which says why row types).
+# `change_set_id` is an upload_id or a rollback_id; `change_id` orders the changes.
 catalog_history = sa.Table(
     "catalog_history",
     metadata,
@@ -208,13 +222,16 @@ catalog_history = sa.Table(
     sa.Column("key", sa.Text, nullable=False),  # product_id or sku_id
     sa.Column("product_id", sa.Text, nullable=False),  # the product (of the SKU, after)
     sa.Column("action", sa.Text, nullable=False),  # inserted | updated | disabled | enabled
-    sa.Column("before", JSONB),
-    sa.Column("after", JSONB),  # null for an inserted row (history/record.py)
+    sa.Column("product_before", RowOf("products")),
+    sa.Column("product_after", RowOf("products")),
+    sa.Column("sku_before", RowOf("skus")),
+    sa.Column("sku_after", RowOf("skus")),
+    sa.Column("images_before", JSONB),  # an updated product's slots, ordered by position
+    sa.Column("images_after", JSONB),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("entity IN ('product', 'sku')", name="catalog_history_entity_check"),
     sa.Index("catalog_history_change_set_idx", "change_set_id"),
-    sa.Index("catalog_history_row_idx", "tenant", "entity", "key"),
-    sa.Index("catalog_history_product_idx", "tenant", "product_id"),
+    sa.Index("catalog_history_row_idx", "tenant", "product_id", "entity", "key"),
 )
 
 # One row per `briskk rollback` that changed the catalog: itself a change set (its changes are

@@ -87,31 +87,7 @@ def _change_sets() -> sa.Subquery:
     ).subquery("change_sets")
 
 
-_h = catalog_history.alias("h")  # the name record.CURRENT_*_IMAGE refer to
-
-
-def _after_image() -> sa.ColumnElement[Any]:
-    """The change's after-image; for an inserted row (recorded without one, `record.py`) the
-    next change's before-image of the row, or the row as it is now."""
-    h = _h
-    later = sa.alias(catalog_history, "later")
-    next_before = (
-        sa.select(later.c.before)
-        .where(
-            later.c.tenant == h.c.tenant,
-            later.c.entity == h.c.entity,
-            later.c.key == h.c.key,
-            later.c.change_id > h.c.change_id,
-        )
-        .order_by(later.c.change_id)
-        .limit(1)
-        .scalar_subquery()
-    )
-    current = sa.case(
-        (h.c.entity == "sku", sa.literal_column(record.CURRENT_SKU_IMAGE)),
-        else_=sa.literal_column(record.CURRENT_PRODUCT_IMAGE),
-    )
-    return sa.func.coalesce(h.c.after, next_before, current)
+_h = catalog_history.alias("h")
 
 
 def list_history(
@@ -158,8 +134,8 @@ def list_history(
             h.c.key,
             h.c.product_id,
             h.c.action,
-            sa.cast(h.c.before, sa.Text).label("before"),
-            sa.cast(_after_image(), sa.Text).label("after"),
+            sa.literal_column(record.image_sql("h", "before")).label("before"),
+            sa.literal_column(record.image_sql("h", "after")).label("after"),
         )
         .select_from(h.outerjoin(sets, sets.c.id == h.c.change_set_id))
         .where(*conditions)

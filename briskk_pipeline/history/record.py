@@ -9,16 +9,20 @@ Both go through the same two calls, set-based (a few statements whatever the num
 2. `record_changes` — after the writes, one `INSERT … SELECT` per entity into
    `catalog_history`: every SKU row the change set rewrote (`last_upload_id` = the change set
    and `updated_at` = this transaction's `now()`: the merge skips unchanged rows, so a rewritten
-   row is a changed row) and every touched product whose row was rewritten or whose image slots
-   differ (position, URL, status, sha256). Unchanged rows record nothing.
+   row is a changed row), every product it rewrote or inserted, and every touched product whose
+   image slots differ as a set (position, URL, status, sha256). Unchanged rows record nothing.
 
-Row images are JSONB: the row's data columns (audit columns and the tenant left out, nulls
-stripped: a missing key is null); a product's image also holds `images`, its slots ordered by
-position, so rolling a product back restores its slots with it ("slots follow the rows").
+Row images are the catalog tables' own row types (`product_before products`, `sku_after skus`,
+…): a copy of the row as PostgreSQL stores it. Measured at 100k changed SKUs, building JSONB
+images cost about 1.2 s more than copying the row (`bench/history_bench.py`), which alone broke
+the issue's budget of +20 % on the load; readers turn them into JSON (`to_jsonb`) when they
+show them. The price: a migration may add or drop columns of `products`/`skus` (old images
+follow: a new column reads null) but cannot change a column's type while images exist.
+A product's slots are kept as JSONB beside its images (`images_before` / `images_after`, for
+updated products), so rolling a product back restores its slots too ("slots follow the rows").
 
-Recording can be turned off with `BRISKK_RECORD_HISTORY=0` for the benchmark only
-(`bench/history_bench.py` measures the load with and without it); a catalog loaded that way
-cannot roll those uploads back.
+Recording can be turned off with `BRISKK_RECORD_HISTORY=0` for the benchmark only (it
+measures the load with and without); uploads loaded that way cannot be rolled back.
 """
 
 from __future__ import annotations
@@ -28,29 +32,16 @@ from typing import Final
 
 import sqlalchemy as sa
 
-from briskk_pipeline import template
-
 RECORD_SETTING: Final = "BRISKK_RECORD_HISTORY"
-# Columns that say who wrote a row and when, not what it holds: never part of a row image.
-AUDIT_KEYS: Final[tuple[str, ...]] = (
-    "tenant",
-    "first_upload_id",
-    "last_upload_id",
-    "created_at",
-    "updated_at",
-)
 BEFORE_SLOTS: Final = "briskk_before_slots"
-
-PRODUCT_IMAGE_KEYS: Final[tuple[str, ...]] = template.PRODUCT_COLUMNS
-SKU_IMAGE_KEYS: Final[tuple[str, ...]] = ("product_id", *template.SKU_COLUMNS)
-
-
-def _image(alias: str, keys: tuple[str, ...]) -> str:
-    """SQL for the row image of `alias`: its data columns (no audit columns, no tenant), nulls
-    left out. Built in one `jsonb_build_object` (measured: removing the audit keys from
-    `to_jsonb(row)` copies the value once per key, about twice the cost)."""
-    pairs = ", ".join(f"'{k}', {alias}.\"{k}\"" for k in keys)
-    return f"jsonb_strip_nulls(jsonb_build_object({pairs}))"
+BEFORE_PRODUCTS: Final = "briskk_before_products"  # catalog/changes.py
+BEFORE_SKUS: Final = "briskk_before_skus"  # catalog/changes.py
+_SLOT_LOOK: Final = "product_id, position, source_url, status, sha256"
+_INSERT: Final = (
+    "INSERT INTO catalog_history (tenant, change_set_id, entity, key, product_id, action, "
+    "product_before, product_after, sku_before, sku_after, images_before, images_after, "
+    "recorded_at) "
+)
 
 
 def recording_enabled() -> bool:
@@ -75,22 +66,6 @@ def capture_before(connection: sa.Connection, *, tenant: str, stage_products: st
     )
 
 
-_SLOT_LOOK = "product_id, position, source_url, status, sha256"
-
-# The row image of the catalog row as it is now (`read.py`: an inserted row's after-image).
-CURRENT_SKU_IMAGE: Final = (
-    f"(SELECT {_image('c', SKU_IMAGE_KEYS)} FROM skus c "
-    "WHERE c.tenant = h.tenant AND c.sku_id = h.key)"
-)
-CURRENT_PRODUCT_IMAGE: Final = (
-    f"(SELECT {_image('c', PRODUCT_IMAGE_KEYS)} || jsonb_build_object('images', "
-    "coalesce((SELECT jsonb_agg(jsonb_strip_nulls(to_jsonb(s) - 'tenant' - 'product_id') "
-    "ORDER BY s.position) FROM product_images s WHERE s.tenant = c.tenant "
-    "AND s.product_id = c.product_id), '[]'::jsonb)) FROM products c "
-    "WHERE c.tenant = h.tenant AND c.product_id = h.key)"
-)
-
-
 def _slot_images(source: str, products: str) -> str:
     """Per product of `products` (a subquery of ids): its slots from `source` as JSON."""
     return (
@@ -107,19 +82,15 @@ def record_changes(
     """Write the change set's product and SKU changes to `catalog_history`; returns how many
     (products, SKUs). `stage_products` is the temporary table of the touched product ids given
     to `capture_before`. Call after every write of the change set, in its transaction.
-
-    An inserted row is recorded without images (`before` and `after` null): its after-image
-    is the next change's before-image, or the row as it is now (`read.py` reads it so). This
-    keeps a first load of 100k rows within its cost budget; every update, disabling and
-    re-enabling keeps both images.
+    Requires the before tables' columns in the catalog tables' order (checked by the tests).
     """
     params = {"tenant": tenant, "change_set": change_set_id}
     # Temporary tables have no statistics until analyzed: without them the planner joins them
-    # by nested loops (measured: 33 s instead of 0.3 s for 10k changed SKUs).
-    # Only the join keys: enough for row counts and key statistics, a third of a full ANALYZE.
+    # by nested loops (measured: 33 s instead of 0.3 s for 10k changed SKUs). The join keys
+    # are enough for row counts, at a third of the cost of a full ANALYZE.
     for table, keys in (
-        ("briskk_before_products", "tenant, product_id"),
-        ("briskk_before_skus", "tenant, sku_id"),
+        (BEFORE_PRODUCTS, "tenant, product_id"),
+        (BEFORE_SKUS, "tenant, sku_id"),
         (BEFORE_SLOTS, "product_id"),
         (stage_products, "product_id"),
     ):
@@ -130,7 +101,7 @@ def record_changes(
     )
     changed = (
         "SELECT t.product_id FROM products t "
-        "JOIN briskk_before_products b ON b.tenant = t.tenant AND b.product_id = t.product_id "
+        f"JOIN {BEFORE_PRODUCTS} b ON b.tenant = t.tenant AND b.product_id = t.product_id "
         f"WHERE t.tenant = :tenant AND t.product_id IN (SELECT product_id FROM {stage_products}) "
         "AND t.last_upload_id = :change_set AND t.updated_at = now() "
         # slots that differ (as a set) from before, of products that existed before
@@ -138,28 +109,25 @@ def record_changes(
         f"EXCEPT SELECT {_SLOT_LOOK} FROM {now_slots} n) UNION ALL "
         f"(SELECT {_SLOT_LOOK} FROM {now_slots} n "
         f"EXCEPT SELECT {_SLOT_LOOK} FROM {BEFORE_SLOTS})) d "
-        "JOIN briskk_before_products b ON b.product_id = d.product_id"
+        f"JOIN {BEFORE_PRODUCTS} b ON b.product_id = d.product_id"
     )
     products = connection.execute(
         sa.text(
             f"WITH changed AS ({changed}), "
             f"after_slots AS ({_slot_images(now_slots, 'SELECT product_id FROM changed')}), "
             f"before_slots AS ({_slot_images(BEFORE_SLOTS, 'SELECT product_id FROM changed')}) "
-            "INSERT INTO catalog_history "
-            "(tenant, change_set_id, entity, key, product_id, action, before, after, recorded_at) "
+            f"{_INSERT}"
             "SELECT t.tenant, :change_set, 'product', t.product_id, t.product_id, 'updated', "
-            f"{_image('b', PRODUCT_IMAGE_KEYS)}"
-            " || jsonb_build_object('images', coalesce(bs.slots, '[]'::jsonb)), "
-            f"{_image('t', PRODUCT_IMAGE_KEYS)} "
-            "|| jsonb_build_object('images', coalesce(a.slots, '[]'::jsonb)), now() "
+            "ROW(b.*)::products, t, NULL, NULL, coalesce(bs.slots, '[]'::jsonb), "
+            "coalesce(a.slots, '[]'::jsonb), now() "
             "FROM changed c JOIN products t ON t.tenant = :tenant AND t.product_id = c.product_id "
-            "JOIN briskk_before_products b ON b.tenant = t.tenant "
-            "AND b.product_id = t.product_id "
+            f"JOIN {BEFORE_PRODUCTS} b ON b.tenant = t.tenant AND b.product_id = t.product_id "
             "LEFT JOIN before_slots bs ON bs.product_id = t.product_id "
             "LEFT JOIN after_slots a ON a.product_id = t.product_id "
-            # inserted products: the key only (docstring)
+            # inserted products: their slots are their image columns, not copied again
             "UNION ALL SELECT t.tenant, :change_set, 'product', t.product_id, t.product_id, "
-            "'inserted', NULL, NULL, now() FROM products t "
+            "'inserted', NULL::products, t, NULL::skus, NULL::skus, NULL::jsonb, NULL::jsonb, "
+            "now() FROM products t "
             "WHERE t.tenant = :tenant AND t.first_upload_id = :change_set "
             "AND t.created_at = now() "
             "ORDER BY 4"
@@ -168,18 +136,14 @@ def record_changes(
     ).rowcount
     skus = connection.execute(
         sa.text(
-            "INSERT INTO catalog_history "
-            "(tenant, change_set_id, entity, key, product_id, action, before, after, recorded_at) "
+            f"{_INSERT}"
             "SELECT t.tenant, :change_set, 'sku', t.sku_id, t.product_id, "
             "CASE WHEN b.sku_id IS NULL THEN 'inserted' "
             "WHEN t.is_disabled AND NOT b.is_disabled THEN 'disabled' "
             "WHEN b.is_disabled AND NOT t.is_disabled THEN 'enabled' ELSE 'updated' END, "
-            "CASE WHEN b.sku_id IS NULL THEN NULL "
-            f"ELSE {_image('b', SKU_IMAGE_KEYS)} END, "
-            "CASE WHEN b.sku_id IS NULL THEN NULL "
-            f"ELSE {_image('t', SKU_IMAGE_KEYS)} END, now() "
-            "FROM skus t "
-            "LEFT JOIN briskk_before_skus b ON b.tenant = t.tenant AND b.sku_id = t.sku_id "
+            "NULL, NULL, CASE WHEN b.sku_id IS NULL THEN NULL ELSE ROW(b.*)::skus END, t, "
+            "NULL, NULL, now() "
+            f"FROM skus t LEFT JOIN {BEFORE_SKUS} b ON b.tenant = t.tenant AND b.sku_id = t.sku_id "
             "WHERE t.tenant = :tenant AND t.last_upload_id = :change_set "
             "AND t.updated_at = now() "
             "ORDER BY t.sku_id"
@@ -187,3 +151,14 @@ def record_changes(
         params,
     ).rowcount
     return products, skus
+
+
+def image_sql(alias: str, which: str) -> str:
+    """SQL for the JSON text of change `alias`'s row image `which` (`before` | `after`): the
+    row as JSON plus, for a product, `images` (its slots) when they were recorded."""
+    return (
+        f"CASE WHEN {alias}.entity = 'sku' THEN to_jsonb({alias}.sku_{which})::text "
+        f"ELSE (to_jsonb({alias}.product_{which}) || CASE WHEN {alias}.images_{which} IS NULL "
+        f"THEN '{{}}'::jsonb ELSE jsonb_build_object('images', {alias}.images_{which}) END)::text "
+        "END"
+    )

@@ -171,7 +171,8 @@ def rollback_change_set(
         connection.execute(
             sa.text(
                 f"CREATE TEMPORARY TABLE {ROWS} ON COMMIT DROP AS "
-                "SELECT DISTINCT ON (entity, key) entity, key, product_id, before, "
+                "SELECT DISTINCT ON (entity, key) entity, key, product_id, product_before, "
+                "sku_before, images_before, "
                 "max(change_id) OVER (PARTITION BY entity, key) AS last_change "
                 "FROM catalog_history WHERE tenant = :tenant AND change_set_id = :target "
                 "ORDER BY entity, key, change_id"
@@ -255,7 +256,8 @@ def _conflicts(connection: sa.Connection, tenant: str, target_id: str) -> list[d
     later = connection.execute(
         sa.text(
             "SELECT l.entity, l.key, l.product_id, l.change_set_id, "
-            "l.before::text AS before, l.after::text AS after "
+            f"{record.image_sql('l', 'before')} AS before, "
+            f"{record.image_sql('l', 'after')} AS after "
             f"FROM catalog_history l JOIN {ROWS} r ON l.entity = r.entity AND l.key = r.key "
             "WHERE l.tenant = :tenant AND l.change_id > r.last_change "
             "AND l.change_set_id <> :target ORDER BY l.change_id"
@@ -289,8 +291,8 @@ def _stage_rows(connection: sa.Connection, tenant: str) -> None:
             f"INSERT INTO {_products.name} (product_id) "
             f"SELECT key FROM {ROWS} WHERE entity = 'product' "
             f"UNION SELECT product_id FROM {ROWS} WHERE entity = 'sku' "
-            f"UNION SELECT before->>'product_id' FROM {ROWS} "
-            "WHERE entity = 'sku' AND before IS NOT NULL "
+            f"UNION SELECT (sku_before).product_id FROM {ROWS} "
+            "WHERE entity = 'sku' AND NOT (sku_before IS NULL) "
             f"UNION SELECT s.product_id FROM skus s JOIN {ROWS} r "
             "ON r.entity = 'sku' AND s.tenant = :tenant AND s.sku_id = r.key"
         ),
@@ -304,13 +306,16 @@ def _stage_rows(connection: sa.Connection, tenant: str) -> None:
 
 
 def _restore_rows(table: str, key: str, entity: str, data: tuple[str, ...]) -> str:
-    """`UPDATE` the rows whose before-image differs from them back to it (SQL text)."""
+    """`UPDATE` the rows whose before-image differs from them back to it (SQL text).
+
+    `NOT (image IS NULL)`, never `image IS NOT NULL`: for a row value PostgreSQL's IS NOT NULL
+    is true only when every field is non-null."""
     quoted = [f'"{c}"' for c in data]
     assign = ", ".join(f"{q} = r.{q}" for q in quoted)
     return (
         f"UPDATE {table} t SET {assign}, last_upload_id = :rollback, updated_at = now() "
-        f"FROM (SELECT (jsonb_populate_record(NULL::{table}, before)).* FROM {ROWS} "
-        f"WHERE entity = '{entity}' AND before IS NOT NULL) r "
+        f"FROM (SELECT ({entity}_before).* FROM {ROWS} "
+        f"WHERE entity = '{entity}' AND NOT ({entity}_before IS NULL)) r "
         f"WHERE t.tenant = :tenant AND t.{key} = r.{key} "
         f"AND ({', '.join('t.' + q for q in quoted)}) "
         f"IS DISTINCT FROM ({', '.join('r.' + q for q in quoted)})"
@@ -326,7 +331,7 @@ def _restore(connection: sa.Connection, tenant: str, rollback_id: str) -> None:
     connection.execute(
         sa.text(
             f"DELETE FROM product_images s USING {ROWS} r WHERE r.entity = 'product' "
-            "AND r.before IS NOT NULL AND s.tenant = :tenant AND s.product_id = r.key"
+            "AND r.images_before IS NOT NULL AND s.tenant = :tenant AND s.product_id = r.key"
         ),
         params,
     )
@@ -336,8 +341,8 @@ def _restore(connection: sa.Connection, tenant: str, rollback_id: str) -> None:
             "reason, sha256, attempts, last_attempt_at, gave_up) "
             "SELECT :tenant, r.key, x.position, x.source_url, x.status, x.reason, x.sha256, "
             "coalesce(x.attempts, 0), x.last_attempt_at, coalesce(x.gave_up, false) "
-            f"FROM {ROWS} r, jsonb_populate_recordset(NULL::product_images, r.before->'images') x "
-            "WHERE r.entity = 'product' AND r.before IS NOT NULL"
+            f"FROM {ROWS} r, jsonb_populate_recordset(NULL::product_images, r.images_before) x "
+            "WHERE r.entity = 'product' AND r.images_before IS NOT NULL"
         ),
         params,
     )
@@ -346,7 +351,7 @@ def _restore(connection: sa.Connection, tenant: str, rollback_id: str) -> None:
     connection.execute(
         sa.text(
             f"UPDATE skus t SET is_disabled = true, last_upload_id = :rollback, "
-            f"updated_at = now() FROM {ROWS} r WHERE r.entity = 'sku' AND r.before IS NULL "
+            f"updated_at = now() FROM {ROWS} r WHERE r.entity = 'sku' AND r.sku_before IS NULL "
             "AND t.tenant = :tenant AND t.sku_id = r.key AND NOT t.is_disabled"
         ),
         params,
@@ -357,9 +362,10 @@ def _recorded(connection: sa.Connection, change_set_id: str) -> list[dict[str, A
     """What `record_changes` just wrote for `change_set_id`, as changes with their fields."""
     rows = connection.execute(
         sa.text(
-            "SELECT entity, key, product_id, action, before::text AS before, "
-            "after::text AS after FROM catalog_history WHERE change_set_id = :id "
-            "ORDER BY entity, key"
+            "SELECT h.entity, h.key, h.product_id, h.action, "
+            f"{record.image_sql('h', 'before')} AS before, "
+            f"{record.image_sql('h', 'after')} AS after "
+            "FROM catalog_history h WHERE h.change_set_id = :id ORDER BY h.entity, h.key"
         ),
         {"id": change_set_id},
     ).mappings()

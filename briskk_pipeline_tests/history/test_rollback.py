@@ -356,3 +356,12 @@ def test_a_running_upload_cannot_be_rolled_back(engine: sa.Engine) -> None:
     register(engine, "r2", "BrandA")
     with pytest.raises(RollbackError, match="still running"):
         rollback_change_set(engine, "r2", requested_by="tester")
+
+
+@pytest.mark.parametrize("table", [tables.products, tables.skus])
+def test_catalog_columns_are_in_the_order_of_tables_py(engine: sa.Engine, table: sa.Table) -> None:
+    """The before tables (catalog/changes.py) follow tables.py; history/record.py casts their
+    rows to the catalog tables' row types, which follow the database's column order."""
+    with engine.connect() as connection:
+        stored = [c["name"] for c in sa.inspect(connection).get_columns(table.name)]
+    assert stored == [c.name for c in table.columns]

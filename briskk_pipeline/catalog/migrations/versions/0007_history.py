@@ -1,8 +1,9 @@
 """Catalog history and rollback: what each upload changed, and the rollbacks that undo it.
 
 History issue: `catalog_history` keeps, for every product and SKU row a change set (an
-upload's load or a rollback) inserted, updated, disabled or re-enabled, its data before and
-after as JSONB row images, written in the change set's own transaction. `rollbacks` records
+upload's load or a rollback) inserted, updated, disabled or re-enabled, the row before and
+after (row images of the `products`/`skus` row types; a product's slots as JSONB), written in
+the change set's own transaction. `rollbacks` records
 each `briskk rollback` (itself a change set, so it can be rolled back); `uploads` gains
 `rolled_back_at` / `rolled_back_by`.
 
@@ -25,6 +26,18 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+class _RowOf(sa.types.UserDefinedType[object]):
+    """A whole row of a catalog table (its PostgreSQL row type), as history/record.py keeps it."""
+
+    cache_ok = True
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def get_col_spec(self, **kw: object) -> str:
+        return self.table
+
+
 def upgrade() -> None:
     op.add_column("uploads", sa.Column("rolled_back_at", sa.DateTime(timezone=True)))
     op.add_column("uploads", sa.Column("rolled_back_by", sa.Text()))
@@ -37,15 +50,20 @@ def upgrade() -> None:
         sa.Column("key", sa.Text(), nullable=False),
         sa.Column("product_id", sa.Text(), nullable=False),
         sa.Column("action", sa.Text(), nullable=False),
-        sa.Column("before", JSONB()),
-        sa.Column("after", JSONB()),
+        sa.Column("product_before", _RowOf("products")),
+        sa.Column("product_after", _RowOf("products")),
+        sa.Column("sku_before", _RowOf("skus")),
+        sa.Column("sku_after", _RowOf("skus")),
+        sa.Column("images_before", JSONB()),
+        sa.Column("images_after", JSONB()),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("change_id", name="catalog_history_pkey"),
         sa.CheckConstraint("entity IN ('product', 'sku')", name="catalog_history_entity_check"),
     )
     op.create_index("catalog_history_change_set_idx", "catalog_history", ["change_set_id"])
-    op.create_index("catalog_history_row_idx", "catalog_history", ["tenant", "entity", "key"])
-    op.create_index("catalog_history_product_idx", "catalog_history", ["tenant", "product_id"])
+    op.create_index(
+        "catalog_history_row_idx", "catalog_history", ["tenant", "product_id", "entity", "key"]
+    )
     op.create_table(
         "rollbacks",
         sa.Column("rollback_id", sa.Text(), nullable=False),
@@ -65,7 +83,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("rollbacks_target_idx", table_name="rollbacks")
     op.drop_table("rollbacks")
-    op.drop_index("catalog_history_product_idx", table_name="catalog_history")
     op.drop_index("catalog_history_row_idx", table_name="catalog_history")
     op.drop_index("catalog_history_change_set_idx", table_name="catalog_history")
     op.drop_table("catalog_history")
