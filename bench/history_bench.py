@@ -32,18 +32,18 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import measure  # noqa: E402
-import pandas as pd  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
+import measure
+import pandas as pd
+import sqlalchemy as sa
 
-from briskk_pipeline.catalog import db, uploads  # noqa: E402
-from briskk_pipeline.catalog.load import load_upload  # noqa: E402
-from briskk_pipeline.history.record import RECORD_SETTING  # noqa: E402
-from briskk_pipeline.images.model import PRODUCT_IMAGE_COLUMNS  # noqa: E402
-from briskk_pipeline.images.pipeline import image_slots  # noqa: E402
-from briskk_pipeline.ingest.reader import read_upload  # noqa: E402
-from briskk_pipeline.validation.validate import ValidatedRows, validate_rows  # noqa: E402
-from briskk_pipeline_tests.workbooks import csv_bytes, template_rows  # noqa: E402
+from briskk_pipeline.catalog import db, uploads
+from briskk_pipeline.catalog.load import load_upload
+from briskk_pipeline.history.record import RECORD_SETTING
+from briskk_pipeline.images.model import PRODUCT_IMAGE_COLUMNS
+from briskk_pipeline.images.pipeline import image_slots
+from briskk_pipeline.ingest.reader import read_upload
+from briskk_pipeline.validation.validate import ValidatedRows, validate_rows
+from briskk_pipeline_tests.workbooks import csv_bytes, template_rows
 
 OUT = Path(__file__).resolve().parent / "out"
 TENANT = "BrandA"
@@ -154,9 +154,8 @@ def table(results: dict[int, dict[str, dict[str, float]]], repeats: int) -> str:
     for n_rows, modes in results.items():
         for kind, label in (("first", "first load (all inserted)"), ("update", "every price")):
             off, on = modes["off"][kind], modes["on"][kind]
-            lines.append(
-                f"| {n_rows:,} | {label} | {off:.2f} s | {on:.2f} s | {100 * (on - off) / off:+.0f} % |"
-            )
+            share = 100 * (on - off) / off
+            lines.append(f"| {n_rows:,} | {label} | {off:.2f} s | {on:.2f} s | {share:+.0f} % |")
     return "\n".join(lines)
 
 

@@ -99,6 +99,11 @@ def record_changes(
         "(SELECT * FROM product_images WHERE tenant = :tenant "
         f"AND product_id IN (SELECT product_id FROM {stage_products}))"
     )
+    # only products that existed before can have changed slots (inserted ones are recorded whole)
+    old_slots = (
+        "(SELECT * FROM product_images WHERE tenant = :tenant "
+        f"AND product_id IN (SELECT product_id FROM {BEFORE_PRODUCTS}))"
+    )
     changed = (
         "SELECT t.product_id FROM products t "
         f"JOIN {BEFORE_PRODUCTS} b ON b.tenant = t.tenant AND b.product_id = t.product_id "
@@ -106,8 +111,8 @@ def record_changes(
         "AND t.last_upload_id = :change_set AND t.updated_at = now() "
         # slots that differ (as a set) from before, of products that existed before
         f"UNION SELECT d.product_id FROM ((SELECT {_SLOT_LOOK} FROM {BEFORE_SLOTS} "
-        f"EXCEPT SELECT {_SLOT_LOOK} FROM {now_slots} n) UNION ALL "
-        f"(SELECT {_SLOT_LOOK} FROM {now_slots} n "
+        f"EXCEPT SELECT {_SLOT_LOOK} FROM {old_slots} n) UNION ALL "
+        f"(SELECT {_SLOT_LOOK} FROM {old_slots} n "
         f"EXCEPT SELECT {_SLOT_LOOK} FROM {BEFORE_SLOTS})) d "
         f"JOIN {BEFORE_PRODUCTS} b ON b.product_id = d.product_id"
     )
