@@ -223,12 +223,7 @@ def load_upload(
         if product_images is not None:
             _replace_image_slots(connection, tenant=tenant, has_products=products is not None)
         if record:  # what this upload changed, row by row, in this transaction
-            history.record_changes(
-                connection,
-                tenant=tenant,
-                change_set_id=upload_id,
-                stage_products=_stage_products.name,
-            )
+            history.record_changes(connection, tenant=tenant, change_set_id=upload_id)
 
         warnings: list[str] = []
         found: list[dict[str, Any]] | None = None

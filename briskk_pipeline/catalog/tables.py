@@ -211,13 +211,14 @@ class RowOf(sa.types.UserDefinedType[object]):
 # changed: the row before (null: the change set inserted it) and after, as row images of the
 # catalog tables' own row types, plus a product's image slots as JSONB (0007_history; written by
 # history/record.py in the change set's own transaction, which says why row types).
-# `change_set_id` is an upload_id or a rollback_id; `change_id` orders the changes.
+# `change_set_id` is an upload_id or a rollback_id (the key leads with it: `--upload` and
+# rollbacks read by it); `change_id` orders the changes.
 catalog_history = sa.Table(
     "catalog_history",
     metadata,
+    sa.Column("change_set_id", sa.Text, primary_key=True),
     sa.Column("change_id", sa.BigInteger, sa.Identity(always=False), primary_key=True),
     sa.Column("tenant", sa.Text, nullable=False),
-    sa.Column("change_set_id", sa.Text, nullable=False),
     sa.Column("entity", sa.Text, nullable=False),  # product | sku
     sa.Column("key", sa.Text, nullable=False),  # product_id or sku_id
     sa.Column("product_id", sa.Text, nullable=False),  # the product (of the SKU, after)
@@ -230,7 +231,6 @@ catalog_history = sa.Table(
     sa.Column("images_after", JSONB),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("entity IN ('product', 'sku')", name="catalog_history_entity_check"),
-    sa.Index("catalog_history_change_set_idx", "change_set_id"),
     sa.Index("catalog_history_row_idx", "tenant", "product_id", "entity", "key"),
 )
 

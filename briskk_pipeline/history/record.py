@@ -9,8 +9,8 @@ Both go through the same two calls, set-based (a few statements whatever the num
 2. `record_changes` — after the writes, one `INSERT … SELECT` per entity into
    `catalog_history`: every SKU row the change set rewrote (`last_upload_id` = the change set
    and `updated_at` = this transaction's `now()`: the merge skips unchanged rows, so a rewritten
-   row is a changed row), every product it rewrote or inserted, and every touched product whose
-   image slots differ as a set (position, URL, status, sha256). Unchanged rows record nothing.
+   row is a changed row) and every product it rewrote or inserted, with the product's image
+   slots before and after. Unchanged rows record nothing.
 
 Row images are the catalog tables' own row types (`product_before products`, `sku_after skus`,
 …): a copy of the row as PostgreSQL stores it. Measured at 100k changed SKUs, building JSONB
@@ -36,7 +36,6 @@ RECORD_SETTING: Final = "BRISKK_RECORD_HISTORY"
 BEFORE_SLOTS: Final = "briskk_before_slots"
 BEFORE_PRODUCTS: Final = "briskk_before_products"  # catalog/changes.py
 BEFORE_SKUS: Final = "briskk_before_skus"  # catalog/changes.py
-_SLOT_LOOK: Final = "product_id, position, source_url, status, sha256"
 _INSERT: Final = (
     "INSERT INTO catalog_history (tenant, change_set_id, entity, key, product_id, action, "
     "product_before, product_after, sku_before, sku_after, images_before, images_after, "
@@ -77,11 +76,11 @@ def _slot_images(source: str, products: str) -> str:
 
 
 def record_changes(
-    connection: sa.Connection, *, tenant: str, change_set_id: str, stage_products: str
+    connection: sa.Connection, *, tenant: str, change_set_id: str
 ) -> tuple[int, int]:
     """Write the change set's product and SKU changes to `catalog_history`; returns how many
-    (products, SKUs). `stage_products` is the temporary table of the touched product ids given
-    to `capture_before`. Call after every write of the change set, in its transaction.
+    (products, SKUs). Call after every write of the change set, in its transaction, after
+    `capture_before`.
     Requires the before tables' columns in the catalog tables' order (checked by the tests).
     """
     params = {"tenant": tenant, "change_set": change_set_id}
@@ -92,29 +91,16 @@ def record_changes(
         (BEFORE_PRODUCTS, "tenant, product_id"),
         (BEFORE_SKUS, "tenant, sku_id"),
         (BEFORE_SLOTS, "product_id"),
-        (stage_products, "product_id"),
     ):
         connection.execute(sa.text(f"ANALYZE {table} ({keys})"))
-    now_slots = (
-        "(SELECT * FROM product_images WHERE tenant = :tenant "
-        f"AND product_id IN (SELECT product_id FROM {stage_products}))"
-    )
-    # only products that existed before can have changed slots (inserted ones are recorded whole)
-    old_slots = (
-        "(SELECT * FROM product_images WHERE tenant = :tenant "
-        f"AND product_id IN (SELECT product_id FROM {BEFORE_PRODUCTS}))"
-    )
+    now_slots = "(SELECT * FROM product_images WHERE tenant = :tenant)"
+    # A product changed when the change set rewrote its row; its slots are recorded with it.
+    # Slots alone (an image now stored under the same URL) are the image pipeline's state, not
+    # the brand's data: they record nothing (and a rollback leaves them as they are).
     changed = (
         "SELECT t.product_id FROM products t "
         f"JOIN {BEFORE_PRODUCTS} b ON b.tenant = t.tenant AND b.product_id = t.product_id "
-        f"WHERE t.tenant = :tenant AND t.product_id IN (SELECT product_id FROM {stage_products}) "
-        "AND t.last_upload_id = :change_set AND t.updated_at = now() "
-        # slots that differ (as a set) from before, of products that existed before
-        f"UNION SELECT d.product_id FROM ((SELECT {_SLOT_LOOK} FROM {BEFORE_SLOTS} "
-        f"EXCEPT SELECT {_SLOT_LOOK} FROM {old_slots} n) UNION ALL "
-        f"(SELECT {_SLOT_LOOK} FROM {old_slots} n "
-        f"EXCEPT SELECT {_SLOT_LOOK} FROM {BEFORE_SLOTS})) d "
-        f"JOIN {BEFORE_PRODUCTS} b ON b.product_id = d.product_id"
+        "WHERE t.tenant = :tenant AND t.last_upload_id = :change_set AND t.updated_at = now()"
     )
     products = connection.execute(
         sa.text(

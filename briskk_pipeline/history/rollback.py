@@ -190,9 +190,7 @@ def rollback_change_set(
         _restore(connection, tenant, rollback_id)
         if after_restore is not None:
             after_restore(connection)
-        products, skus = record.record_changes(
-            connection, tenant=tenant, change_set_id=rollback_id, stage_products=_products.name
-        )
+        products, skus = record.record_changes(connection, tenant=tenant, change_set_id=rollback_id)
         done = _recorded(connection, rollback_id)
         if savepoint is not None:
             savepoint.rollback()

@@ -43,9 +43,9 @@ def upgrade() -> None:
     op.add_column("uploads", sa.Column("rolled_back_by", sa.Text()))
     op.create_table(
         "catalog_history",
+        sa.Column("change_set_id", sa.Text(), nullable=False),
         sa.Column("change_id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
         sa.Column("tenant", sa.Text(), nullable=False),
-        sa.Column("change_set_id", sa.Text(), nullable=False),
         sa.Column("entity", sa.Text(), nullable=False),
         sa.Column("key", sa.Text(), nullable=False),
         sa.Column("product_id", sa.Text(), nullable=False),
@@ -57,10 +57,9 @@ def upgrade() -> None:
         sa.Column("images_before", JSONB()),
         sa.Column("images_after", JSONB()),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("change_id", name="catalog_history_pkey"),
+        sa.PrimaryKeyConstraint("change_set_id", "change_id", name="catalog_history_pkey"),
         sa.CheckConstraint("entity IN ('product', 'sku')", name="catalog_history_entity_check"),
     )
-    op.create_index("catalog_history_change_set_idx", "catalog_history", ["change_set_id"])
     op.create_index(
         "catalog_history_row_idx", "catalog_history", ["tenant", "product_id", "entity", "key"]
     )
@@ -84,7 +83,6 @@ def downgrade() -> None:
     op.drop_index("rollbacks_target_idx", table_name="rollbacks")
     op.drop_table("rollbacks")
     op.drop_index("catalog_history_row_idx", table_name="catalog_history")
-    op.drop_index("catalog_history_change_set_idx", table_name="catalog_history")
     op.drop_table("catalog_history")
     op.drop_column("uploads", "rolled_back_by")
     op.drop_column("uploads", "rolled_back_at")
