@@ -231,7 +231,8 @@ catalog_history = sa.Table(
     sa.Column("images_after", JSONB),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("entity IN ('product', 'sku')", name="catalog_history_entity_check"),
-    sa.Index("catalog_history_row_idx", "tenant", "product_id", "entity", "key"),
+    # a product's and its SKUs' changes (a SKU never moves to another product: SPEC §2)
+    sa.Index("catalog_history_product_idx", "tenant", "product_id"),
 )
 
 # One row per `briskk rollback` that changed the catalog: itself a change set (its changes are

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from briskk_pipeline import template
 from briskk_pipeline.catalog.queries import json_number
-from briskk_pipeline.catalog.tables import catalog_history, rollbacks, uploads
+from briskk_pipeline.catalog.tables import catalog_history, rollbacks, skus, uploads
 from briskk_pipeline.catalog.tenants import same_tenant
 from briskk_pipeline.history import record
 
@@ -116,7 +116,11 @@ def list_history(
     if product_id is not None:
         conditions.append(h.c.product_id == product_id)
     if sku_id is not None:
-        conditions += [h.c.entity == "sku", h.c.key == sku_id]
+        # through the SKU's product: the history is indexed by (tenant, product_id)
+        owner = sa.select(skus.c.product_id).where(skus.c.sku_id == sku_id)
+        if tenant is not None:
+            owner = owner.where(same_tenant(skus.c.tenant, tenant))
+        conditions += [h.c.product_id.in_(owner), h.c.entity == "sku", h.c.key == sku_id]
     if change_set_id is not None:
         conditions.append(h.c.change_set_id == change_set_id)
     query = (

@@ -256,7 +256,8 @@ def _conflicts(connection: sa.Connection, tenant: str, target_id: str) -> list[d
             "SELECT l.entity, l.key, l.product_id, l.change_set_id, "
             f"{record.image_sql('l', 'before')} AS before, "
             f"{record.image_sql('l', 'after')} AS after "
-            f"FROM catalog_history l JOIN {ROWS} r ON l.entity = r.entity AND l.key = r.key "
+            f"FROM catalog_history l JOIN {ROWS} r ON l.product_id = r.product_id "
+            "AND l.entity = r.entity AND l.key = r.key "
             "WHERE l.tenant = :tenant AND l.change_id > r.last_change "
             "AND l.change_set_id <> :target ORDER BY l.change_id"
         ),

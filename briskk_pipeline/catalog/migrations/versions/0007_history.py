@@ -60,9 +60,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("change_set_id", "change_id", name="catalog_history_pkey"),
         sa.CheckConstraint("entity IN ('product', 'sku')", name="catalog_history_entity_check"),
     )
-    op.create_index(
-        "catalog_history_row_idx", "catalog_history", ["tenant", "product_id", "entity", "key"]
-    )
+    op.create_index("catalog_history_product_idx", "catalog_history", ["tenant", "product_id"])
     op.create_table(
         "rollbacks",
         sa.Column("rollback_id", sa.Text(), nullable=False),
@@ -82,7 +80,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("rollbacks_target_idx", table_name="rollbacks")
     op.drop_table("rollbacks")
-    op.drop_index("catalog_history_row_idx", table_name="catalog_history")
+    op.drop_index("catalog_history_product_idx", table_name="catalog_history")
     op.drop_table("catalog_history")
     op.drop_column("uploads", "rolled_back_by")
     op.drop_column("uploads", "rolled_back_at")
