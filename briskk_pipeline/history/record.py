@@ -10,7 +10,9 @@ Both go through the same two calls, set-based (a few statements whatever the num
    `catalog_history`: every SKU row the change set rewrote (`last_upload_id` = the change set
    and `updated_at` = this transaction's `now()`: the merge skips unchanged rows, so a rewritten
    row is a changed row) and every product it rewrote or inserted, with the product's image
-   slots before and after. Unchanged rows record nothing.
+   slots before and after. Unchanged rows record nothing. An inserted row is recorded by its
+   key only: its after-image is its next change's before-image, or the row as it is now
+   (`image_sql`), which keeps a first load of 100k rows near the budget.
 
 Row images are the catalog tables' own row types (`product_before products`, `sku_after skus`,
 …): a copy of the row as PostgreSQL stores it. Measured at 100k changed SKUs, building JSONB
@@ -117,8 +119,8 @@ def record_changes(
             "LEFT JOIN after_slots a ON a.product_id = t.product_id "
             # inserted products: their slots are their image columns, not copied again
             "UNION ALL SELECT t.tenant, :change_set, 'product', t.product_id, t.product_id, "
-            "'inserted', NULL::products, t, NULL::skus, NULL::skus, NULL::jsonb, NULL::jsonb, "
-            "now() FROM products t "
+            "'inserted', NULL::products, NULL::products, NULL::skus, NULL::skus, NULL::jsonb, "
+            "NULL::jsonb, now() FROM products t "
             "WHERE t.tenant = :tenant AND t.first_upload_id = :change_set "
             "AND t.created_at = now() "
             "ORDER BY 4"
@@ -132,8 +134,8 @@ def record_changes(
             "CASE WHEN b.sku_id IS NULL THEN 'inserted' "
             "WHEN t.is_disabled AND NOT b.is_disabled THEN 'disabled' "
             "WHEN b.is_disabled AND NOT t.is_disabled THEN 'enabled' ELSE 'updated' END, "
-            "NULL, NULL, CASE WHEN b.sku_id IS NULL THEN NULL ELSE ROW(b.*)::skus END, t, "
-            "NULL, NULL, now() "
+            "NULL, NULL, CASE WHEN b.sku_id IS NULL THEN NULL ELSE ROW(b.*)::skus END, "
+            "CASE WHEN b.sku_id IS NULL THEN NULL ELSE t END, NULL, NULL, now() "
             f"FROM skus t LEFT JOIN {BEFORE_SKUS} b ON b.tenant = t.tenant AND b.sku_id = t.sku_id "
             "WHERE t.tenant = :tenant AND t.last_upload_id = :change_set "
             "AND t.updated_at = now() "
@@ -144,12 +146,34 @@ def record_changes(
     return products, skus
 
 
+def _after(alias: str, entity: str, table: str, key: str) -> str:
+    """The after-image, also of an inserted row (recorded without one): the row's next
+    before-image, else the row as it is now."""
+    h = alias
+    return (
+        f"coalesce({h}.{entity}_after, (SELECT n.{entity}_before FROM catalog_history n "
+        f"WHERE n.tenant = {h}.tenant AND n.product_id = {h}.product_id "
+        f"AND n.entity = {h}.entity AND n.key = {h}.key AND n.change_id > {h}.change_id "
+        f"ORDER BY n.change_id LIMIT 1), (SELECT c FROM {table} c WHERE c.tenant = {h}.tenant "
+        f"AND c.{key} = {h}.key))"
+    )
+
+
 def image_sql(alias: str, which: str) -> str:
     """SQL for the JSON text of change `alias`'s row image `which` (`before` | `after`): the
-    row as JSON plus, for a product, `images` (its slots) when they were recorded."""
+    row as JSON plus, for a product, `images` (its slots) when they were recorded. An inserted
+    row's after-image is the row as the change set left it: its next change's before-image, or
+    the row as it is now (inserts record no image: the first load's budget)."""
+    if which == "after":
+        sku, product = (
+            _after(alias, "sku", "skus", "sku_id"),
+            _after(alias, "product", "products", "product_id"),
+        )
+    else:
+        sku, product = f"{alias}.sku_before", f"{alias}.product_before"
     return (
-        f"CASE WHEN {alias}.entity = 'sku' THEN to_jsonb({alias}.sku_{which})::text "
-        f"ELSE (to_jsonb({alias}.product_{which}) || CASE WHEN {alias}.images_{which} IS NULL "
+        f"CASE WHEN {alias}.entity = 'sku' THEN to_jsonb({sku})::text "
+        f"ELSE (to_jsonb({product}) || CASE WHEN {alias}.images_{which} IS NULL "
         f"THEN '{{}}'::jsonb ELSE jsonb_build_object('images', {alias}.images_{which}) END)::text "
         "END"
     )
