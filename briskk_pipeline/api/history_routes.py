@@ -16,8 +16,6 @@ from fastapi.responses import JSONResponse
 from briskk_pipeline.api.auth import Identity, tenant_scope
 from briskk_pipeline.api.state import api_state
 from briskk_pipeline.catalog import queries
-from briskk_pipeline.history.jobs import RollbackRunError, launch_rollback
-from briskk_pipeline.history.read import list_history
 
 history_router = APIRouter()
 MAX_CHANGES = 10_000
@@ -36,6 +34,8 @@ def product_history(
     tenant: Annotated[str | None, Query(description="admin tokens: the product's tenant")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_CHANGES, description="newest N only")] = 1000,
 ) -> list[dict[str, Any]]:
+    from briskk_pipeline.history.read import list_history
+
     engine = api_state(request).engine
     scope = tenant_scope(who, tenant)
     if not queries.list_products(engine, scope, product_id=product_id, limit=1):
@@ -65,6 +65,8 @@ async def rollback(
     force: Annotated[bool, Query(description="also restore rows later uploads changed")] = False,
     dry_run: Annotated[bool, Query(description="show what it would do only")] = False,
 ) -> JSONResponse:
+    from briskk_pipeline.history.jobs import RollbackRunError, launch_rollback
+
     if not who.admin:
         raise HTTPException(403, "rolling back an upload needs an admin token")
     state = api_state(request)
