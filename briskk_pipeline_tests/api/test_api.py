@@ -59,6 +59,10 @@ UPLOAD_KEYS = {
     "failure_reason",
     "finished_at",
     "seconds",
+    "image_failures",
+    "report_uri",
+    "rolled_back_at",  # History issue: undone by briskk rollback
+    "rolled_back_by",
 }
 
 
