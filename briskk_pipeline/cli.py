@@ -167,6 +167,9 @@ def _parser() -> argparse.ArgumentParser:
     from briskk_pipeline.api.cli import add_api_commands  # `serve`, `tokens`
 
     add_api_commands(commands)
+    from briskk_pipeline.history.cli import add_history_commands  # `history`, `rollback`
+
+    add_history_commands(commands)
     return parser
 
 

@@ -8,6 +8,7 @@ from briskk_pipeline.catalog.snapshot import (
     catalog_snapshot_job,
     catalog_snapshot_schedule,
 )
+from briskk_pipeline.history.jobs import rollback_upload_job
 from briskk_pipeline.images.assets import (
     product_images,
     retry_failed_images_job,
@@ -31,7 +32,13 @@ defs = Definitions(
         upload_report,
         catalog_snapshot,
     ],
-    jobs=[ingest_job, retry_failed_images_job, catalog_snapshot_job, prune_uploads_job],
+    jobs=[
+        ingest_job,
+        retry_failed_images_job,
+        catalog_snapshot_job,
+        prune_uploads_job,
+        rollback_upload_job,
+    ],
     sensors=[inbox_sensor, ingest_failure_sensor, stale_uploads_sensor],
     schedules=[retry_failed_images_schedule, catalog_snapshot_schedule, prune_uploads_schedule],
     resources=resources_from_env(),

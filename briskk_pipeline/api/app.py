@@ -29,6 +29,7 @@ from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from briskk_pipeline.api.history_routes import history_router
 from briskk_pipeline.api.routes import MAX_WAIT_SECONDS, router
 from briskk_pipeline.api.runs import (
     LocalRunner,
@@ -114,6 +115,7 @@ def create_app() -> FastAPI:
         static_url="/static/docs",
     )
     app.include_router(router)
+    app.include_router(history_router)  # History issue: product history, rollback
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
 

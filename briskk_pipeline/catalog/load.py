@@ -16,6 +16,8 @@ What the load changes is measured inside the same transaction (`changes.py`: the
 are copied before the merge and compared after it); its warnings go into the upload's record.
 A dry run (`dry_run=True`) runs this very load inside a savepoint, collects the changes, rolls
 the savepoint back and records the upload as `previewed`: the diff cannot drift from the load.
+Every product and SKU row the load changes is recorded with its before- and after-image in
+`catalog_history`, in the same transaction (`history/record.py`), so `briskk rollback` can undo it.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from briskk_pipeline import template
 from briskk_pipeline.catalog import changes, tables
 from briskk_pipeline.catalog.uploads import UploadOutcome, write_outcome
+from briskk_pipeline.history import record as history
 from briskk_pipeline.images.model import IMAGE_FRAME_COLUMNS, PRODUCT_IMAGE_COLUMNS
 
 PRODUCT_STAGE_COLUMNS: Final[tuple[str, ...]] = template.PRODUCT_COLUMNS
@@ -186,6 +189,9 @@ def load_upload(
             if products is not None
             else 0
         )
+        record = products is not None and history.recording_enabled()
+        if record:  # the touched products' image slots, for the history (history/record.py)
+            history.capture_before(connection, tenant=tenant, stage_products=_stage_products.name)
 
         if images is not None:
             _insert_new_images(connection)
@@ -221,6 +227,8 @@ def load_upload(
             )
         if product_images is not None:
             _replace_image_slots(connection, tenant=tenant, has_products=products is not None)
+        if record:  # what this upload changed, row by row, in this transaction
+            history.record_changes(connection, tenant=tenant, change_set_id=upload_id)
 
         warnings: list[str] = []
         found: list[dict[str, Any]] | None = None

@@ -80,6 +80,9 @@ uploads = sa.Table(
     sa.Column("worker_pid", sa.Integer),
     # when retention deleted its stored outputs and partition (0008_retention); None otherwise
     sa.Column("pruned_at", sa.DateTime(timezone=True)),
+    # undone by `briskk rollback` (0007_history): when, and who asked (history/rollback.py)
+    sa.Column("rolled_back_at", sa.DateTime(timezone=True)),
+    sa.Column("rolled_back_by", sa.Text),
     sa.CheckConstraint(
         "status IN ('running', 'succeeded', 'rejected', 'failed', 'previewed')",
         name="uploads_status_check",
@@ -191,4 +194,62 @@ api_tokens = sa.Table(
     sa.Column("secret_sha256", sa.Text, nullable=False),  # hex sha256 of the secret part
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)
+
+
+class RowOf(sa.types.UserDefinedType[object]):
+    """A column holding a whole row of catalog table `table` (its PostgreSQL row type)."""
+
+    cache_ok = True
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def get_col_spec(self, **kw: object) -> str:
+        return self.table
+
+
+# What each change set (an upload's load, or a rollback) did to each product and SKU row it
+# changed: the row before (null: the change set inserted it) and after, as row images of the
+# catalog tables' own row types, plus a product's image slots as JSONB (0007_history; written by
+# history/record.py in the change set's own transaction, which says why row types).
+# `change_set_id` is an upload_id or a rollback_id (the key leads with it: `--upload` and
+# rollbacks read by it); `change_id` orders the changes.
+catalog_history = sa.Table(
+    "catalog_history",
+    metadata,
+    sa.Column("change_set_id", sa.Text, primary_key=True),
+    sa.Column("change_id", sa.BigInteger, sa.Identity(always=False), primary_key=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("entity", sa.Text, nullable=False),  # product | sku
+    sa.Column("key", sa.Text, nullable=False),  # product_id or sku_id
+    sa.Column("product_id", sa.Text, nullable=False),  # the product (of the SKU, after)
+    sa.Column("action", sa.Text, nullable=False),  # inserted | updated | disabled | enabled
+    sa.Column("product_before", RowOf("products")),
+    sa.Column("product_after", RowOf("products")),
+    sa.Column("sku_before", RowOf("skus")),
+    sa.Column("sku_after", RowOf("skus")),
+    sa.Column("images_before", JSONB),  # an updated product's slots, ordered by position
+    sa.Column("images_after", JSONB),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("entity IN ('product', 'sku')", name="catalog_history_entity_check"),
+    # a product's and its SKUs' changes (a SKU never moves to another product: SPEC §2)
+    sa.Index("catalog_history_product_idx", "tenant", "product_id"),
+)
+
+# One row per `briskk rollback` that changed the catalog: itself a change set (its changes are
+# in catalog_history under its rollback_id), so it can be rolled back too (0007_history).
+rollbacks = sa.Table(
+    "rollbacks",
+    metadata,
+    sa.Column("rollback_id", sa.Text, primary_key=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("target_id", sa.Text, nullable=False),  # the upload_id or rollback_id undone
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("requested_by", sa.Text, nullable=False),
+    sa.Column("forced", sa.Boolean, nullable=False),
+    sa.Column("run_id", sa.Text),  # the Dagster run of rollback_upload_job
+    sa.Column("rolled_back_at", sa.DateTime(timezone=True)),
+    sa.Column("rolled_back_by", sa.Text),
+    sa.Index("rollbacks_target_idx", "target_id"),
 )

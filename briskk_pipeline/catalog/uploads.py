@@ -515,6 +515,9 @@ def _as_dict(record: sa.RowMapping, errors: list[dict[str, Any]]) -> dict[str, A
         "changes": record["changes"],  # what a dry run would change; None otherwise
         # when retention deleted its stored outputs and partition (`briskk rerun` undoes it)
         "pruned_at": _iso(record["pruned_at"]),
+        # undone by `briskk rollback` (history/rollback.py): when and who asked
+        "rolled_back_at": _iso(record["rolled_back_at"]),
+        "rolled_back_by": record["rolled_back_by"],
     }
 
 
@@ -543,6 +546,8 @@ _UPLOAD_EXTRAS: Final[tuple[str, ...]] = (
     "seconds",
     "report_uri",
     "pruned_at",
+    "rolled_back_at",
+    "rolled_back_by",
 )
 IMAGE_FAILURE_FIELDS: Final[tuple[str, ...]] = ("row", "column", "url", "status", "reason")
 

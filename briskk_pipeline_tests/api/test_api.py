@@ -63,6 +63,8 @@ UPLOAD_KEYS = {
     "seconds",
     "report_uri",
     "pruned_at",
+    "rolled_back_at",  # History issue: undone by briskk rollback
+    "rolled_back_by",
 }
 
 

@@ -83,6 +83,8 @@ def test_registered_upload_reads_back_in_the_spec_shape(engine: sa.Engine) -> No
         "dry_run": False,
         "changes": None,
         "pruned_at": None,  # not pruned by retention
+        "rolled_back_at": None,
+        "rolled_back_by": None,
     }
     assert json.loads(json.dumps(record)) == record  # JSON-ready as is
     assert uploads.upload_id_exists(engine, "20250301-branda-1") is True

@@ -5,7 +5,7 @@ partition of finished uploads older than `BRISKK_RETENTION_DAYS`; the record, it
 archived original and the report stay. `briskk rerun UPLOAD_ID` clears `pruned_at`.
 
 Revision ID: 0008_retention
-Revises: 0006_api_tokens
+Revises: 0007_history
 Create Date: 2026-12-01 00:00:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_retention"
-down_revision: str | Sequence[str] | None = "0006_api_tokens"
+down_revision: str | Sequence[str] | None = "0007_history"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
