@@ -8,8 +8,9 @@ HTTP issue, item 3. Either way every upload is a partition of `ingest_job` with 
   (`BRISKK_API_WORKERS`, default 2), one upload at a time per tenant in arrival order: a
   tenant's uploads wait in its own queue, so a busy tenant never holds more than one worker.
   The Dagster runs themselves take turns in the process (two in-process runs deadlock in
-  Python's logging: see `_IN_PROCESS_RUN`). The upload gets its run id before it is queued; when the
-  server starts it re-queues every `api` upload still `running` whose run never started
+  Python's logging: see `ingest.launch.IN_PROCESS_RUN`). The upload gets its run id before it
+  is queued; when the server starts it re-queues every `api` upload still `running` whose run
+  never started
   (the server stopped with it queued, or between registering and queueing).
 - `queue` (the deployed topology, `docker-compose.yml`): the API only registers the upload
   and adds its partition; `inbox_sensor` (every 5 s) requests the run of every `api` upload
@@ -91,28 +92,16 @@ class LocalRunner:
         self._pool.shutdown(wait=True, cancel_futures=False)
 
 
-# Dagster runs executed in process must not overlap in one process: each run's setup calls
-# `logging.config.dictConfig` (DagsterInstance.get_yaml_python_handlers, whenever the instance
-# has settings), which holds logging's module lock while taking every handler's lock, while a
-# running run holds its handler's lock and asks for the module lock (`getLogger`): seen as a
-# deadlock of `briskk serve` with two uploads at once (py-spy: logging._acquireLock in both).
-_IN_PROCESS_RUN = threading.Lock()
-
-
 def in_process_work(instance: DagsterInstance, engine: sa.Engine) -> Callable[[QueuedUpload], None]:
     """The work of `LocalRunner`: `run_upload` for the item, on `instance`, with its run id.
 
-    The runs themselves take turns (`_IN_PROCESS_RUN`): the pool keeps one tenant's uploads in
-    order and lets other tenants queue beside it, but two Dagster runs in one process deadlock
-    in Python's logging (see above). Deployed, `BRISKK_API_RUNS=queue` runs each upload in the
-    run queue instead, in parallel across tenants.
+    The runs themselves take turns (`ingest.launch.IN_PROCESS_RUN`): the pool keeps one
+    tenant's uploads in order and lets other tenants queue beside it, but two Dagster runs in
+    one process deadlock in Python's logging. Deployed, `BRISKK_API_RUNS=queue` runs each
+    upload in the run queue instead, in parallel across tenants.
     """
 
     def work(item: QueuedUpload) -> None:
-        with _IN_PROCESS_RUN:
-            _run(item)
-
-    def _run(item: QueuedUpload) -> None:
         try:
             run_upload(
                 instance,

@@ -23,6 +23,7 @@ from dagster import (
 )
 
 from briskk_pipeline.history.rollback import RollbackError, RollbackOutcome, rollback_change_set
+from briskk_pipeline.ingest.launch import IN_PROCESS_RUN
 from briskk_pipeline.resources import CatalogDatabase
 
 OP_NAME: Final = "rollback_upload"
@@ -151,12 +152,13 @@ def launch_rollback(
         },
         "loggers": {"console": {"config": {"log_level": "WARNING"}}},
     }
-    result = defs.resolve_job_def("rollback_upload_job").execute_in_process(
-        run_config=run_config,
-        instance=instance,
-        raise_on_error=False,
-        tags={"briskk/upload": upload_id, **(tags or {})},
-    )
+    with IN_PROCESS_RUN:  # in-process runs take turns (ingest/launch.py)
+        result = defs.resolve_job_def("rollback_upload_job").execute_in_process(
+            run_config=run_config,
+            instance=instance,
+            raise_on_error=False,
+            tags={"briskk/upload": upload_id, **(tags or {})},
+        )
     if result.success:
         return result.output_for_node(OP_NAME), result.run_id
     for event in result.all_events:

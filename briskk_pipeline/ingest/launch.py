@@ -12,6 +12,7 @@ with the tags `briskk/tenant` and `briskk/source`.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
@@ -128,6 +129,15 @@ def raise_failed(engine: sa.Engine, upload_id: str, error: Exception) -> NoRetur
     raise UploadFailed(upload_id, fault, recorded=recorded) from error
 
 
+# Dagster runs executed in process must not overlap in one process: each run's setup calls
+# `logging.config.dictConfig` (DagsterInstance.get_yaml_python_handlers, whenever the instance
+# has settings), which holds logging's module lock while taking every handler's lock, while a
+# running run holds its handler's lock and asks for the module lock (`getLogger`). Seen as a
+# deadlock of `briskk serve` with two uploads at once (py-spy: logging._acquireLock in both).
+# Every in-process run of this package (`run_upload`, `history.jobs.launch_rollback`) holds it.
+IN_PROCESS_RUN = threading.Lock()
+
+
 def new_run_id() -> str:
     return str(uuid.uuid4())
 
@@ -153,14 +163,15 @@ def run_upload(
         uploads.set_run_id(engine, upload_id, run_id)
         record = uploads.get_upload(engine, upload_id)
         dry_run = bool(record and record.get("dry_run"))
-        result = defs.resolve_job_def("ingest_job").execute_in_process(
-            instance=instance,
-            partition_key=upload_id,
-            run_id=run_id,
-            raise_on_error=False,
-            tags=run_tags(tenant, source, dry_run=dry_run),
-            run_config=_QUIET,
-        )
+        with IN_PROCESS_RUN:  # see its comment: in-process runs take turns
+            result = defs.resolve_job_def("ingest_job").execute_in_process(
+                instance=instance,
+                partition_key=upload_id,
+                run_id=run_id,
+                raise_on_error=False,
+                tags=run_tags(tenant, source, dry_run=dry_run),
+                run_config=_QUIET,
+            )
         if not result.success:
             uploads.mark_upload_failed(engine, upload_id, failure_message(result))
             # as ingest_failure_sensor does for runs it watches: filterable in the UI
