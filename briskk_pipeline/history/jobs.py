@@ -23,7 +23,7 @@ from dagster import (
 )
 
 from briskk_pipeline.history.rollback import RollbackError, RollbackOutcome, rollback_change_set
-from briskk_pipeline.ingest.launch import IN_PROCESS_RUN
+from briskk_pipeline.ingest.launch import IN_PROCESS_RUN, QUIET_RUN
 from briskk_pipeline.resources import CatalogDatabase
 
 OP_NAME: Final = "rollback_upload"
@@ -140,6 +140,7 @@ def launch_rollback(
     from briskk_pipeline import defs
 
     run_config = {
+        **QUIET_RUN,  # the outcome is reported by the caller, in one line: no Dagster traces
         "ops": {
             OP_NAME: {
                 "config": {
@@ -150,7 +151,6 @@ def launch_rollback(
                 }
             }
         },
-        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
     }
     with IN_PROCESS_RUN:  # in-process runs take turns (ingest/launch.py)
         result = defs.resolve_job_def("rollback_upload_job").execute_in_process(

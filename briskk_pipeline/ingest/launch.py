@@ -35,7 +35,7 @@ DRY_RUN_TAG: Final = "briskk/dry_run"
 PARTITIONS: Final = "uploads"  # `uploads_partitions` (SPEC §5)
 # The job's own console logs stay quiet, errors too: the caller reports the outcome in one line
 # from the catalog; the run's event log (the Dagster UI) keeps every traceback.
-_QUIET: Final[dict[str, Any]] = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+QUIET_RUN: Final[dict[str, Any]] = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def run_tags(tenant: str, source: str, *, dry_run: bool = False) -> dict[str, str]:
@@ -170,7 +170,7 @@ def run_upload(
                 run_id=run_id,
                 raise_on_error=False,
                 tags=run_tags(tenant, source, dry_run=dry_run),
-                run_config=_QUIET,
+                run_config=QUIET_RUN,
             )
         if not result.success:
             uploads.mark_upload_failed(engine, upload_id, failure_message(result))
