@@ -484,14 +484,24 @@ def readme_section(results: dict[str, Any]) -> str:
 
 
 def update_readme(readme: Path, section: str) -> None:
-    """Replace README's `## Benchmarks` section (always the last one) or append it.
+    """Replace the generated head of README's `## Benchmarks` section, or append the section.
 
-    Read right before writing: others edit the sections above.
+    The generated head runs from `## Benchmarks` to its first `###` subsection (or the next
+    `##` section, or the end): the subsections that other benchmarks' write-ups add below it
+    (`### …`) and any later `##` section are kept as they are. Read right before writing:
+    others edit the sections around it.
     """
     text = readme.read_text()
     marker = "\n## Benchmarks\n"
-    head = text[: text.index(marker)] if marker in text else text.rstrip("\n")
-    readme.write_text(head.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n")
+    if marker not in text:
+        readme.write_text(text.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n")
+        return
+    start = text.index(marker)
+    body = start + len(marker)
+    ends = [i for i in (text.find("\n### ", body), text.find("\n## ", body)) if i != -1]
+    tail = text[min(ends) :] if ends else ""
+    head = text[:start].rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
+    readme.write_text(head + tail)
 
 
 # ------------------------------------------------------------------------------------- chart
