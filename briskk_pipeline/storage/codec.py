@@ -47,23 +47,53 @@ def encode(value: Any) -> tuple[bytes, list[pd.DataFrame]]:
     Raises `TypeError` naming the path of a value that is not a frame, dataclass, list,
     tuple, dict or JSON scalar.
     """
+    document, frames = encode_document(value)
+    return dump(document), frames
+
+
+def encode_document(value: Any) -> tuple[dict[str, Any], list[pd.DataFrame]]:
+    """`encode` before JSON: the manifest's document (plain lists, dicts and scalars, sharing
+    nothing with `value`) and the frames. Raises `TypeError` as `encode` does."""
     frames: list[pd.DataFrame] = []
     tree = _encode(value, frames, "value")
-    manifest = {"format": FORMAT, "value": tree, "frames": len(frames)}
-    return json.dumps(manifest, ensure_ascii=False).encode(), frames
+    return {"format": FORMAT, "value": tree, "frames": len(frames)}, frames
+
+
+def dump(document: dict[str, Any]) -> bytes:
+    """A manifest document as the UTF-8 JSON bytes that are stored."""
+    return json.dumps(document, ensure_ascii=False).encode()
 
 
 def decode(manifest: bytes, frames: list[pd.DataFrame]) -> Any:
     """The value `encode` was given, from its manifest and frames (same order)."""
-    document = json.loads(manifest)
+    return _decode(parse(manifest)["value"], frames)
+
+
+def parse(manifest: bytes) -> dict[str, Any]:
+    """A manifest's document (`format`, `value` tree, `frames` count), its format checked.
+
+    Raises `ValueError` when the manifest was written in another format.
+    """
+    document: dict[str, Any] = json.loads(manifest)
     if document.get("format") != FORMAT:
         raise ValueError(f"stored output has format {document.get('format')!r}, not {FORMAT}")
+    return document
+
+
+def decode_document(document: dict[str, Any], frames: list[pd.DataFrame]) -> Any:
+    """The value of a parsed manifest (`parse`), with its frames in order."""
     return _decode(document["value"], frames)
 
 
-def frame_count(manifest: bytes) -> int:
-    """How many frames a manifest refers to (`frame-0.parquet` ... in its folder)."""
-    return int(json.loads(manifest)["frames"])
+def rebuild(document: dict[str, Any], frames: list[pd.DataFrame]) -> Any:
+    """A fresh copy of the value `encode_document` turned into `document` and `frames`.
+
+    What decoding the stored bytes gives, without JSON or Parquet, for a process that still
+    holds them: new dataclasses, lists and dicts, and each frame as a shallow copy (pandas
+    copy-on-write keeps changes to it from reaching the original). `document` is only read.
+    The IO manager uses it to hand an output to a later step of the same run.
+    """
+    return _decode(document["value"], [f.copy(deep=False) for f in frames], in_memory=True)
 
 
 def _encode(value: Any, frames: list[pd.DataFrame], path: str) -> Any:
@@ -125,19 +155,22 @@ def _records(values: list[Any]) -> dict[str, Any] | None:
     return {"__records__": f"{cls.__module__}:{cls.__qualname__}", "columns": columns}
 
 
-def _decode(tree: Any, frames: list[pd.DataFrame]) -> Any:
+def _decode(tree: Any, frames: list[pd.DataFrame], in_memory: bool = False) -> Any:
     if isinstance(tree, list):
-        return [_decode(v, frames) for v in tree]
+        return [_decode(v, frames, in_memory) for v in tree]
     if not isinstance(tree, dict):
         return tree
     if "__frame__" in tree:
         frame = frames[tree["__frame__"]]
-        units = tree.get("datetimes") or {}
-        return frame.astype(units) if units else frame
+        units = tree.get("datetimes") or {}  # in memory, the units were never lost
+        return frame.astype(units) if units and not in_memory else frame
     if "__tuple__" in tree:
-        return tuple(_decode(v, frames) for v in tree["__tuple__"])
+        return tuple(_decode(v, frames, in_memory) for v in tree["__tuple__"])
     if "__dict__" in tree:
-        return {_decode(k, frames): _decode(v, frames) for k, v in tree["__dict__"]}
+        return {
+            _decode(k, frames, in_memory): _decode(v, frames, in_memory)
+            for k, v in tree["__dict__"]
+        }
     if "__records__" in tree:
         cls = _dataclass(tree["__records__"])
         names = list(tree["columns"])
@@ -145,7 +178,7 @@ def _decode(tree: Any, frames: list[pd.DataFrame]) -> Any:
         return [cls(**dict(zip(names, row, strict=True))) for row in rows]
     if "__dataclass__" in tree:
         cls = _dataclass(tree["__dataclass__"])
-        return cls(**{k: _decode(v, frames) for k, v in tree["fields"].items()})
+        return cls(**{k: _decode(v, frames, in_memory) for k, v in tree["fields"].items()})
     raise ValueError(f"stored output has an unknown node: {sorted(tree)}")
 
 

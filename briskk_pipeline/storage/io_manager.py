@@ -17,7 +17,9 @@ so a reader finds either the previous complete output or the new one's frames wi
 
 from typing import Any
 
+import pandas as pd
 from dagster import ConfigurableIOManager, InputContext, OutputContext, ResourceDependency
+from pydantic import PrivateAttr
 
 from briskk_pipeline.resources import ObjectStore
 from briskk_pipeline.storage import codec
@@ -38,16 +40,26 @@ def frame_key(prefix: str, index: int) -> str:
     return f"{prefix}frame-{index}.parquet"
 
 
+# An output this IO manager stored during the current run: its manifest document and frames.
+_Held = tuple[dict[str, Any], list[pd.DataFrame]]
+
+
 def store_output(store: ObjectStore, prefix: str, value: Any) -> tuple[str, int]:
     """Write `value` under `prefix` (frames, then the manifest); its URI and bytes written."""
-    manifest, frames = codec.encode(value)
+    uri, written, _ = _store(store, prefix, value)
+    return uri, written
+
+
+def _store(store: ObjectStore, prefix: str, value: Any) -> tuple[str, int, _Held]:
+    document, frames = codec.encode_document(value)
+    manifest = codec.dump(document)
     written = len(manifest)
     for index, frame in enumerate(frames):
         data = codec.frame_to_parquet(frame)
         store.put(frame_key(prefix, index), data, "application/vnd.apache.parquet")
         written += len(data)
     uri = store.put(prefix + MANIFEST, manifest, "application/json")
-    return uri, written
+    return uri, written, (document, frames)
 
 
 def load_output(store: ObjectStore, prefix: str, what: str) -> Any:
@@ -62,18 +74,28 @@ def load_output(store: ObjectStore, prefix: str, what: str) -> Any:
             f"no stored output of {what} at {store.uri(key)}: it was never materialized, or "
             "the retention schedule pruned it (`briskk rerun UPLOAD_ID` runs the upload again)"
         )
-    manifest = store.get(key)
+    document = codec.parse(store.get(key))
     frames = [
         codec.frame_from_parquet(store.get(frame_key(prefix, i)))
-        for i in range(codec.frame_count(manifest))
+        for i in range(int(document["frames"]))
     ]
-    return codec.decode(manifest, frames)
+    return codec.decode_document(document, frames)
 
 
 class ObjectStoreIOManager(ConfigurableIOManager):
-    """Stores each output in `object_store`: frames as Parquet, the rest as JSON (module doc)."""
+    """Stores each output in `object_store`: frames as Parquet, the rest as JSON (module doc).
+
+    Within one run executed in one process (`execute_in_process`, the in-process executor of
+    `briskk ingest`, the API and the tests), a step's input that an earlier step of the same
+    run stored is handed over from memory: a fresh copy rebuilt from what was stored
+    (`codec.rebuild`), equal to what loading it would give, without reading the Parquet back.
+    Dagster builds the IO manager anew for each run (resource initialisation), so what is held
+    lives as long as the run's resources. Steps in other processes (the multiprocess executor,
+    a re-materialization) load from the object store as before.
+    """
 
     object_store: ResourceDependency[ObjectStore]
+    _held: dict[str, _Held] = PrivateAttr(default_factory=dict)
 
     def _prefix(self, context: OutputContext) -> str:
         if context.has_asset_key:
@@ -81,7 +103,9 @@ class ObjectStoreIOManager(ConfigurableIOManager):
         return output_prefix(["runs", *context.get_identifier()])
 
     def handle_output(self, context: OutputContext, obj: Any) -> None:
-        uri, written = store_output(self.object_store, self._prefix(context), obj)
+        prefix = self._prefix(context)
+        uri, written, held = _store(self.object_store, prefix, obj)
+        self._held[prefix] = held
         context.add_output_metadata({"stored_at": uri, "stored_bytes": written})
 
     def load_input(self, context: InputContext) -> Any:
@@ -97,4 +121,7 @@ class ObjectStoreIOManager(ConfigurableIOManager):
                 raise ValueError("an op input without an upstream output cannot be loaded")
             prefix = self._prefix(upstream)
             what = f"step {upstream.step_key} output {upstream.name}"
+        held = self._held.get(prefix)
+        if held is not None:
+            return codec.rebuild(*held)
         return load_output(self.object_store, prefix, what)

@@ -8,8 +8,9 @@ is a warning for its cell (`cell_warnings`), never a rejection (SPEC §2).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 import pandas as pd
 import pandera.pandas as pa
@@ -25,6 +26,8 @@ SkuOwners = Callable[[list[str]], Mapping[str, str]]  # sku_id -> product_id in 
 BarcodeOwners = Callable[[list[str]], Mapping[str, str]]  # barcode -> sku_id in the catalog
 SkuLookalikes = Callable[[list[str]], Iterable[str]]  # lower-case ids -> catalog sku_ids
 Status = Literal["succeeded", "rejected"]
+K = TypeVar("K")
+R = TypeVar("R")
 
 
 @dataclass
@@ -89,17 +92,30 @@ def validate_rows(
     cleaned = clean(raw)
     typed = cleaned.typed
     sku_ids = typed["sku_id"].dropna().unique().tolist()
-    owners = sku_owners(sku_ids) if sku_owners is not None and sku_ids else {}
-    orphans, orphaned_products = rules.orphan_rows(typed, owners)
-    problems = [*read_problems, *cleaned.problems, *orphans]
-    problems.extend(_schema_problems(typed, raw))
-    problems.extend(rules.duplicate_skus(typed))
-    problems.extend(rules.conflicting_product_fields(typed, raw))
-    problems.extend(rules.foreign_skus(typed, owners))
-    problems.extend(rules.duplicate_barcodes(typed))
-    if barcode_owners is not None:
-        barcodes = typed["barcode"].dropna().unique().tolist()
-        problems.extend(rules.foreign_barcodes(typed, barcode_owners(barcodes) if barcodes else {}))
+    barcodes = typed["barcode"].dropna().unique().tolist()
+    lowered = typed["sku_id"].dropna().str.lower().unique().tolist()
+    # The catalog lookups wait on PostgreSQL: they run beside the file's own checks.
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="catalog-lookup") as pool:
+        no_owners: Mapping[str, str] = {}
+        no_lookalikes: Iterable[str] = ()
+        owners_asked = _ask(pool, sku_owners, sku_ids, no_owners)
+        barcodes_asked = _ask(pool, barcode_owners, barcodes, no_owners)
+        lookalikes_asked = _ask(pool, sku_lookalikes, lowered, no_lookalikes)
+        schema = _schema_problems(typed, raw)
+        in_file = [
+            *rules.duplicate_skus(typed),
+            *rules.conflicting_product_fields(typed, raw),
+        ]
+        barcodes_in_file = rules.duplicate_barcodes(typed)
+        image_warnings = image_url_warnings(typed, raw)
+        owners = owners_asked.result()
+        orphans, orphaned_products = rules.orphan_rows(typed, owners)
+        problems = [*read_problems, *cleaned.problems, *orphans, *schema, *in_file]
+        problems.extend(rules.foreign_skus(typed, owners))
+        problems.extend(barcodes_in_file)
+        if barcode_owners is not None:
+            problems.extend(rules.foreign_barcodes(typed, barcodes_asked.result()))
+        lookalikes = lookalikes_asked.result()
     # A row tied to its product only by its SKU gets the product's values once product_id is
     # filled: its blank product cells are not problems of their own.
     tied = {p.row for p in orphans}
@@ -108,12 +124,10 @@ def validate_rows(
         for p in dedupe(problems)
         if not (p.row in tied and p.column in PRODUCT_COLUMNS and p.column != "product_id")
     ]
-    lowered = typed["sku_id"].dropna().str.lower().unique().tolist()
-    lookalikes = sku_lookalikes(lowered) if sku_lookalikes is not None and lowered else ()
     cell_warnings = [
         *cleaned.warnings,
         *rules.case_only_sku_warnings(typed, lookalikes),
-        *image_url_warnings(typed, raw),
+        *image_warnings,
     ]
 
     bad_rows = {p.row for p in problems if p.row is not None}
@@ -143,6 +157,17 @@ def validate_rows(
             for row, product_id in zip(products.index, products["product_id"], strict=True)
         },
     )
+
+
+def _ask(
+    pool: ThreadPoolExecutor, lookup: Callable[[list[K]], R] | None, keys: list[K], nothing: R
+) -> Future[R]:
+    """`lookup(keys)` started in `pool`; `nothing` at once when there is no lookup or key."""
+    if lookup is None or not keys:
+        done: Future[R] = Future()
+        done.set_result(nothing)
+        return done
+    return pool.submit(lookup, keys)
 
 
 def _schema_problems(typed: pd.DataFrame, raw: pd.DataFrame) -> list[Problem]:

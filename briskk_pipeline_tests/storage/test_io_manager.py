@@ -1,0 +1,73 @@
+"""`ObjectStoreIOManager` hands a run's outputs to its later steps from memory, as copies, and
+loads them from the object store in any other run (storage/io_manager.py)."""
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from dagster import asset, materialize
+
+from briskk_pipeline.resources import LocalObjectStore, ObjectStore
+from briskk_pipeline.storage.io_manager import ObjectStoreIOManager, load_output, output_prefix
+
+
+@asset
+def first() -> dict[str, Any]:
+    frame = pd.DataFrame(
+        {"sku_id": ["A-1", "A-2"], "price": [1299.5, 17.0]},
+        index=pd.Index([2, 3], name="row"),
+    )
+    return {"frame": frame, "notes": ["typed once"]}
+
+
+@asset
+def second(first: dict[str, Any], object_store: ObjectStore) -> int:
+    """Changes its input in place, then deletes `first`'s stored output."""
+    first["frame"].loc[2, "price"] = 0.0
+    first["frame"]["extra"] = "x"
+    first["notes"].append("changed by second")
+    return object_store.delete_prefix(output_prefix(["first"]))
+
+
+@asset
+def third(first: dict[str, Any], second: int) -> dict[str, Any]:
+    """What a later step of the same run sees of `first`."""
+    return {
+        "prices": first["frame"]["price"].tolist(),
+        "columns": list(first["frame"].columns),
+        "index": first["frame"].index.tolist(),
+        "notes": first["notes"],
+        "deleted": second,
+    }
+
+
+def _resources(root: Path) -> dict[str, Any]:
+    store = LocalObjectStore(root=str(root))
+    return {"object_store": store, "io_manager": ObjectStoreIOManager(object_store=store)}
+
+
+def test_a_later_step_of_the_run_gets_an_unchanged_copy_from_memory(tmp_path: Path) -> None:
+    resources = _resources(tmp_path)
+    assert materialize([first, second, third], resources=resources).success
+
+    seen = load_output(resources["object_store"], output_prefix(["third"]), "third")
+    # `second` deleted first's frame and manifest (2 objects): `third` still had it, from memory
+    assert seen["deleted"] == 2
+    # and `second`'s changes to its own copy did not reach it
+    assert seen["prices"] == [1299.5, 17.0]
+    assert seen["columns"] == ["sku_id", "price"]
+    assert seen["index"] == [2, 3]
+    assert seen["notes"] == ["typed once"]
+
+
+def test_another_run_loads_from_the_object_store(tmp_path: Path) -> None:
+    resources = _resources(tmp_path)
+    assert materialize([first], resources=resources).success
+    # a new run (new IO manager) of `second` alone reads `first` back from the store
+    assert materialize([first, second], selection=[second], resources=resources).success
+    assert load_output(resources["object_store"], output_prefix(["second"]), "second") == 2
+
+    # `second` deleted it: nothing in memory of that run survives into the next one
+    with pytest.raises(FileNotFoundError, match="no stored output of first"):
+        materialize([first, second, third], selection=[third], resources=resources)
