@@ -57,31 +57,47 @@ def image_failures(
     `product_rows` maps product_id to its first Excel row (`ValidatedRows.product_rows`).
     Ordered by row, then column (main_image first).
     """
-    # status text and reason per distinct URL: an enum's `.value` costs microseconds each
-    not_stored = {
-        url: (outcome.status.value, outcome.reason or outcome.status.value)
-        for url, outcome in outcomes.items()
-        if outcome.status in _NOT_STORED
-    }
+    # status text and reason per distinct URL; outcomes are shared objects (one for every URL
+    # not fetched), so each is looked at once: an enum's `.value` costs microseconds each
+    seen: dict[int, tuple[str, str] | None] = {}
+    not_stored: dict[str, tuple[str, str]] = {}
+    for url, outcome in outcomes.items():
+        key = id(outcome)
+        if key in seen:
+            found = seen[key]
+        else:
+            found = seen[key] = (
+                (outcome.status.value, outcome.reason or outcome.status.value)
+                if outcome.status in _NOT_STORED
+                else None
+            )
+        if found is not None:
+            not_stored[url] = found
     if not not_stored:
         return [], 0
-    keyed: list[tuple[bool, int, int, str]] = []
-    for product_id, position, url in zip(
-        slots["product_id"].tolist(),
-        slots["position"].tolist(),
-        slots["source_url"].tolist(),
-        strict=True,
-    ):
-        found = not_stored.get(url)
-        if found is None:
-            continue
-        row = product_rows.get(product_id)
-        keyed.append((row is None, row or 0, position, url))
-    keyed.sort(key=lambda item: item[:3])
+    urls = slots["source_url"]
+    listed = urls.isin(not_stored.keys()).to_numpy()
+    total = int(listed.sum())
+    rows = slots["product_id"][listed].map(product_rows).astype("Int64")
+    frame = pd.DataFrame(
+        {
+            "unknown": rows.isna().to_numpy(),
+            "row": rows.fillna(0).to_numpy(dtype="int64"),
+            "position": slots["position"][listed].to_numpy(),
+            "url": urls[listed].to_numpy(),
+        }
+    )
+    first = frame.sort_values(["unknown", "row", "position"], kind="stable").head(limit)
     return [
-        ImageFailure(None if unknown else row, IMAGE_COLUMNS[position], url, *not_stored[url])
-        for unknown, row, position, url in keyed[:limit]
-    ], len(keyed)
+        ImageFailure(None if unknown else int(row), IMAGE_COLUMNS[position], url, *not_stored[url])
+        for unknown, row, position, url in zip(
+            first["unknown"].tolist(),
+            first["row"].tolist(),
+            first["position"].tolist(),
+            first["url"].tolist(),
+            strict=True,
+        )
+    ], total
 
 
 def omitted_warning(listed: int, total: int) -> str | None:

@@ -71,6 +71,8 @@ def image_url(cell: str) -> UsableUrl | UnusableUrl:
 
     Returns `UsableUrl` (the encoded URL to fetch) or `UnusableUrl` (why not); never raises.
     """
+    if _PLAIN.fullmatch(cell) and cell.count("://") == 1:  # most cells: nothing to change
+        return UsableUrl(cell, cell)
     source = cell.strip(_C0_AND_SPACE)
     if _two_addresses(source):
         return UnusableUrl(source, ONE_ADDRESS_PER_CELL)

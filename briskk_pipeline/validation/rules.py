@@ -200,23 +200,24 @@ def foreign_barcodes(typed: pd.DataFrame, owners: Mapping[str, str]) -> list[Pro
     `owners`: barcode -> sku_id in the catalog. The owner SKU being in this upload too means
     the upload gives it another barcode (or the in-file rule reports both), so it is no clash.
     """
-    problems: list[Problem] = []
     if not owners:
-        return problems
-    in_file = set(typed["sku_id"].dropna())
-    for row, barcode, sku_id in zip(typed.index, typed["barcode"], typed["sku_id"], strict=True):
-        owner = owners.get(barcode) if isinstance(barcode, str) else None
-        if owner is not None and owner != sku_id and owner not in in_file:
-            problems.append(
-                Problem(
-                    row=int(row),
-                    column="barcode",
-                    value=barcode,
-                    message=f"barcode already belongs to SKU '{owner}' in your catalog; "
-                    "each barcode must belong to one SKU",
-                )
-            )
-    return problems
+        return []
+    owner = typed["barcode"].map(owners)
+    clash = owner.notna() & (owner != typed["sku_id"]).fillna(True)
+    clash &= ~owner.isin(typed["sku_id"].dropna().unique())
+    hits = typed.loc[clash.to_numpy(), ["barcode"]].assign(owner=owner[clash.to_numpy()])
+    return [
+        Problem(
+            row=int(row),
+            column="barcode",
+            value=str(barcode),
+            message=f"barcode already belongs to SKU '{who}' in your catalog; "
+            "each barcode must belong to one SKU",
+        )
+        for row, barcode, who in zip(
+            hits.index.tolist(), hits["barcode"].tolist(), hits["owner"].tolist(), strict=True
+        )
+    ]
 
 
 def case_only_sku_warnings(typed: pd.DataFrame, catalog_ids: Iterable[str] = ()) -> list[Problem]:
@@ -237,8 +238,14 @@ def case_only_sku_warnings(typed: pd.DataFrame, catalog_ids: Iterable[str] = ())
     for sku_id in catalog_ids:
         if sku_id not in in_file:
             known.setdefault(sku_id.lower(), set()).add(sku_id)
-    folded_ids = keyed.groupby("_folded", sort=False)["sku_id"]
-    variants = folded_ids.transform("nunique") > 1
+    # Only a lower-case form met more than once can have two spellings in the file.
+    repeated = keyed["_folded"].duplicated(keep=False).to_numpy()
+    variants = pd.Series(False, index=keyed.index)
+    if repeated.any():
+        twice = keyed[repeated]
+        variants[repeated] = (
+            twice.groupby("_folded", sort=False)["sku_id"].transform("nunique") > 1
+        ).to_numpy()
     variants |= keyed["_folded"].isin(list(known))
     problems: list[Problem] = []
     for folded, group in keyed[variants.to_numpy()].groupby("_folded", sort=False):
