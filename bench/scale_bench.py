@@ -158,6 +158,7 @@ def webserver(env: dict[str, str]) -> Iterator[str]:
                     break
             except (httpx.HTTPError, RuntimeError):
                 time.sleep(1)
+        time.sleep(10)  # let its code server finish starting: the first size is timed next
         yield url
     finally:
         os.killpg(process.pid, signal.SIGTERM)

@@ -101,6 +101,11 @@ uploads = sa.Table(
     ),
     sa.Index("uploads_sha256_idx", "sha256"),
     sa.Index(
+        "uploads_upload_id_pattern_idx",
+        "upload_id",
+        postgresql_ops={"upload_id": "text_pattern_ops"},
+    ),
+    sa.Index(
         "uploads_unpruned_idx",
         sa.text("coalesce(finished_at, received_at)"),
         "upload_id",

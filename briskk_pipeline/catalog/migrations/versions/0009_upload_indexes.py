@@ -13,6 +13,9 @@ below read the whole `uploads` table, so the inbox and stale-upload sensors' tic
   `lower(tenant)`), newest first (`briskk uploads --tenant`, the API's tenant scope).
 - `uploads_sha256_idx`: earlier uploads of the same bytes (`find_upload_by_sha256`, the inbox's
   re-drop check for every file it takes in).
+- `uploads_upload_id_pattern_idx`: ids that start with a given id (`free_upload_id`, each
+  registration: `upload_id LIKE '<base>-%'`); the primary key's index serves LIKE only under
+  the C collation, `text_pattern_ops` under any.
 - `uploads_unpruned_idx`: finished uploads not yet pruned, oldest finish first (retention's
   `prunable_uploads`, daily).
 
@@ -49,6 +52,12 @@ def upgrade() -> None:
     )
     op.create_index("uploads_sha256_idx", "uploads", ["sha256"])
     op.create_index(
+        "uploads_upload_id_pattern_idx",
+        "uploads",
+        ["upload_id"],
+        postgresql_ops={"upload_id": "text_pattern_ops"},
+    )
+    op.create_index(
         "uploads_unpruned_idx",
         "uploads",
         [sa.text("coalesce(finished_at, received_at)"), "upload_id"],
@@ -59,6 +68,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name in (
         "uploads_unpruned_idx",
+        "uploads_upload_id_pattern_idx",
         "uploads_sha256_idx",
         "uploads_tenant_key_received_idx",
         "uploads_received_idx",
