@@ -93,6 +93,24 @@ uploads = sa.Table(
         "heartbeat_at",
         postgresql_where=sa.text("status = 'running' AND heartbeat_at IS NOT NULL"),
     ),
+    # per-upload work stays flat however many uploads there are (0009_upload_indexes)
+    sa.Index("uploads_running_idx", "received_at", postgresql_where=sa.text("status = 'running'")),
+    sa.Index("uploads_received_idx", "received_at", "upload_id"),
+    sa.Index(
+        "uploads_tenant_key_received_idx", sa.text("lower(tenant)"), "received_at", "upload_id"
+    ),
+    sa.Index("uploads_sha256_idx", "sha256"),
+    sa.Index(
+        "uploads_upload_id_pattern_idx",
+        "upload_id",
+        postgresql_ops={"upload_id": "text_pattern_ops"},
+    ),
+    sa.Index(
+        "uploads_unpruned_idx",
+        sa.text("coalesce(finished_at, received_at)"),
+        "upload_id",
+        postgresql_where=sa.text("pruned_at IS NULL"),
+    ),
 )
 
 upload_errors = sa.Table(
