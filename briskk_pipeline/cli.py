@@ -573,8 +573,8 @@ def _json_default(value: object) -> object:
 
 
 def _print_json(value: object) -> None:
-    json.dump(value, sys.stdout, default=_json_default, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+    # one write: `json.dump` to a stream writes each token on its own (0.4 s for 3 MB)
+    sys.stdout.write(json.dumps(value, default=_json_default, ensure_ascii=False, indent=2) + "\n")
 
 
 def _clip(value: object, width: int = 40) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from briskk_pipeline.images.model import ImageOutcome, ImageStatus
@@ -54,7 +55,9 @@ def image_failures(
     """The slots (`image_slots` frame) whose outcome is failed, blocked or not fetched, at
     most `limit` of them, and how many there are in all.
 
-    `product_rows` maps product_id to its first Excel row (`ValidatedRows.product_rows`).
+    `outcomes` has an outcome for every slot's URL (what `process_images` gives for the URLs
+    of `slots`); raises `KeyError` naming a URL that has none. `product_rows` maps product_id
+    to its first Excel row (`ValidatedRows.product_rows`).
     Ordered by row, then column (main_image first).
     """
     # status text and reason per distinct URL; outcomes are shared objects (one for every URL
@@ -76,15 +79,23 @@ def image_failures(
     if not not_stored:
         return [], 0
     urls = slots["source_url"]
-    listed = urls.isin(not_stored.keys()).to_numpy()
-    total = int(listed.sum())
-    rows = slots["product_id"][listed].map(product_rows).astype("Int64")
+    if len(not_stored) == len(outcomes):  # nothing stored (fetching off): every slot
+        listed = np.ones(len(slots), dtype=bool)
+    else:  # `map` with a dict is a hash join; `isin` with 125k arrow strings a Python loop
+        status = urls.map({url: outcome.status for url, outcome in outcomes.items()})
+        if status.isna().any():
+            raise KeyError(f"no outcome for the image URL {urls[status.isna()].iloc[0]!r}")
+        listed = urls.map(not_stored).notna().to_numpy()
+    # each product's row looked up once, then spread over its slots
+    codes, products = pd.factorize(slots["product_id"].to_numpy()[listed])
+    product_row = pd.Series(products).map(product_rows).to_numpy(dtype="float64")[codes]
+    unknown = np.isnan(product_row)
     frame = pd.DataFrame(
         {
-            "unknown": rows.isna().to_numpy(),
-            "row": rows.fillna(0).to_numpy(dtype="int64"),
-            "position": slots["position"][listed].to_numpy(),
-            "url": urls[listed].to_numpy(),
+            "unknown": unknown,
+            "row": np.where(unknown, 0, product_row).astype("int64"),
+            "position": slots["position"].to_numpy()[listed],
+            "url": urls.to_numpy()[listed],
         }
     )
     first = frame.sort_values(["unknown", "row", "position"], kind="stable").head(limit)
@@ -97,7 +108,7 @@ def image_failures(
             first["url"].tolist(),
             strict=True,
         )
-    ], total
+    ], len(frame)
 
 
 def omitted_warning(listed: int, total: int) -> str | None:
