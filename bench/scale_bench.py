@@ -108,7 +108,7 @@ def fresh_databases(server_url: str) -> dict[str, str]:
 
 def environment(catalog_url: str, dagster_url: str) -> dict[str, str]:
     """DATABASE_URL, BRISKK_*, DAGSTER_HOME and DAGSTER_PG_* (socket dir as PGHOST, as
-    `test_deployment._pg_env`) for this process and the children."""
+    `briskk_pipeline_tests.deployment.processes.pg_env`) for this process and the children."""
     parsed = sa.make_url(dagster_url)
     socket_dir = parsed.query.get("host")
     home = OUT / "dagster_home"

@@ -24,7 +24,8 @@ import httpx
 import pytest
 
 from briskk_pipeline.catalog.db import stop_embedded_database
-from briskk_pipeline_tests.test_deployment import GraphQL, free_port, processes, wait_for
+from briskk_pipeline_tests.deployment.graphql import GraphQL
+from briskk_pipeline_tests.deployment.processes import free_port, processes, wait_for
 from briskk_pipeline_tests.workbooks import template_rows, write_xlsx
 
 pytestmark = pytest.mark.e2e

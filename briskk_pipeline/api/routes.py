@@ -32,6 +32,7 @@ router = APIRouter()
 MAX_WAIT_SECONDS = 60.0
 POLL_SECONDS = 0.25
 DEFAULT_PAGE = 100
+DEFAULT_UPLOADS_PAGE = 50  # `briskk uploads --limit 50`, the brand page's list
 MAX_PAGE = 1000
 
 
@@ -173,15 +174,49 @@ def _visible_upload(request: Request, who: Identity, upload_id: str) -> dict[str
     return record
 
 
-@router.get("/uploads", tags=["uploads"], summary="Every upload, newest first (`briskk uploads`)")
+@router.get(
+    "/uploads",
+    tags=["uploads"],
+    summary="Uploads, newest first (`briskk uploads --limit`), a page at a time",
+    description="A list of SPEC §4 uploads, newest first (received_at, then upload_id). When "
+    'more follow, the response has a `Link: </uploads?limit=…&before=…>; rel="next"` header '
+    "(RFC 8288); `before` is the upload_id of the page's last upload: the next page holds the "
+    "uploads received before it.",
+    responses={400: {"description": "`limit` outside 1..1000, or `before` not a visible upload"}},
+)
 def list_uploads(
     request: Request,
+    response: Response,
     who: Identity,
     tenant: Annotated[str | None, Query(description="admin tokens: only this tenant")] = None,
-    limit: Annotated[int | None, Query(ge=1, le=MAX_PAGE, description="newest N only")] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_PAGE, description="uploads per page")
+    ] = DEFAULT_UPLOADS_PAGE,
+    before: Annotated[
+        str | None,
+        Query(description="an upload_id (the last of the previous page): only older uploads"),
+    ] = None,
 ) -> list[dict[str, Any]]:
-    records = uploads.list_uploads(api_state(request).engine, tenant_scope(who, tenant))
-    return [uploads.spec_upload(r) for r in records[:limit]]
+    """A page of the token's uploads; the next page's address in `Link` (RFC 8288 `rel="next"`)
+    when more follow. The body stays a plain list (as before paging), so `Link` carries the
+    continuation. A `before` id that no upload has and another tenant's upload id answer the
+    same `400` (a brand cannot learn whether another brand's id exists)."""
+    engine = api_state(request).engine
+    scope = tenant_scope(who, tenant)
+    if before is not None:
+        owner = uploads.upload_tenant(engine, before)
+        if owner is None or not may_see(who, owner):
+            raise HTTPException(
+                400, f"before={before!r} is not one of your upload ids; start without it"
+            )
+    found = uploads.list_uploads(engine, scope, limit=limit + 1, before=before)
+    page = found[:limit]
+    if len(found) > limit:
+        params = {"limit": str(limit), "before": page[-1]["upload_id"]}
+        if tenant:
+            params["tenant"] = tenant
+        response.headers["Link"] = f'</uploads?{urlencode(params)}>; rel="next"'
+    return [uploads.spec_upload(r) for r in page]
 
 
 @router.get("/uploads/{upload_id}", tags=["uploads"], summary="One upload (`briskk uploads`)")

@@ -440,12 +440,39 @@ def get_upload(engine: sa.Engine, upload_id: str) -> dict[str, Any] | None:
 
 
 def list_uploads(
-    engine: sa.Engine, tenant: str | None = None, limit: int | None = None
+    engine: sa.Engine,
+    tenant: str | None = None,
+    limit: int | None = None,
+    before: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Every upload (of `tenant` in any letter case, or of all tenants), newest first; with
-    `limit`, only the `limit` newest (SQL LIMIT: older uploads are never read)."""
-    where = () if tenant is None else (same_tenant(uploads.c.tenant, tenant),)
+    """Every upload (of `tenant` in any letter case, or of all tenants), newest first
+    (`received_at`, then `upload_id`, both descending); with `limit`, only the `limit` newest
+    (SQL LIMIT: older uploads are never read).
+
+    `before` is a keyset cursor: only uploads after upload `before` in that order, i.e.
+    received strictly before it (or at the same instant with a smaller id), so pages never
+    overlap or skip one, whatever arrives meanwhile. An id no upload has gives `[]`: check it
+    first (`upload_tenant`). Served by the indexes `(received_at, upload_id)` and
+    `(lower(tenant), received_at, upload_id)` of migration 0009."""
+    where: list[sa.ColumnElement[bool]] = []
+    if tenant is not None:
+        where.append(same_tenant(uploads.c.tenant, tenant))
+    if before is not None:
+        mark = uploads.alias("mark")
+        position = (
+            sa.select(mark.c.received_at, mark.c.upload_id)
+            .where(mark.c.upload_id == before)
+            .scalar_subquery()
+        )
+        where.append(sa.tuple_(uploads.c.received_at, uploads.c.upload_id) < position)
     return _read(engine, where, limit=limit)
+
+
+def upload_tenant(engine: sa.Engine, upload_id: str) -> str | None:
+    """The tenant of upload `upload_id`, or None when no upload has that id."""
+    with engine.connect() as connection:
+        query = sa.select(uploads.c.tenant).where(uploads.c.upload_id == upload_id)
+        return connection.execute(query).scalar_one_or_none()
 
 
 def _iso(moment: datetime | None) -> str | None:
