@@ -30,6 +30,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from briskk_pipeline.api.history_routes import history_router
+from briskk_pipeline.api.product_routes import products_router
 from briskk_pipeline.api.routes import MAX_WAIT_SECONDS, router
 from briskk_pipeline.api.runs import (
     LocalRunner,
@@ -115,6 +116,7 @@ def create_app() -> FastAPI:
         static_url="/static/docs",
     )
     app.include_router(router)
+    app.include_router(products_router)
     app.include_router(history_router)  # History issue: product history, rollback
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")

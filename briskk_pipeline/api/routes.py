@@ -1,4 +1,6 @@
-"""The endpoints: `POST /ingest`, `/uploads…`, `/products…`, `/me`, `/healthz` (HTTP issue, item 2).
+"""The endpoints: `POST /ingest`, `/uploads…`, `/me`, `/healthz` (HTTP issue, item 2).
+
+`/products…` are in `product_routes.py`, product history and rollback in `history_routes.py`.
 
 Bodies are the SPEC §4 objects the CLI prints, built by the same functions
 (`catalog.uploads.ingest_summary` / `spec_upload`, `catalog.queries.list_products`).
@@ -7,11 +9,7 @@ Bodies are the SPEC §4 objects the CLI prints, built by the same functions
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import json
 import time
-from datetime import datetime
 from pathlib import PurePath
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -31,7 +29,6 @@ from briskk_pipeline.ingest.register import RegistrationError
 router = APIRouter()
 MAX_WAIT_SECONDS = 60.0
 POLL_SECONDS = 0.25
-DEFAULT_PAGE = 100
 DEFAULT_UPLOADS_PAGE = 50  # `briskk uploads --limit 50`, the brand page's list
 MAX_PAGE = 1000
 
@@ -267,87 +264,6 @@ def _media_type(file_name: str) -> str:
         ".ods": "application/vnd.oasis.opendocument.spreadsheet",
         ".csv": "text/csv",
     }.get(PurePath(file_name).suffix.lower(), "application/octet-stream")
-
-
-# ----------------------------------------------------------------------------- products
-
-
-def encode_cursor(tenant: str, product_id: str) -> str:
-    raw = json.dumps([tenant, product_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[str, str]:
-    """The (tenant, product_id) a cursor continues after; `400` for anything else."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        tenant, product_id = json.loads(raw)
-        if isinstance(tenant, str) and isinstance(product_id, str):
-            return tenant, product_id
-    except (binascii.Error, ValueError, TypeError):
-        pass
-    raise HTTPException(400, "the cursor is not one this API returned; start without it")
-
-
-@router.get(
-    "/products",
-    tags=["products"],
-    summary="The catalog (`briskk products`), a page at a time",
-    description="A list of SPEC §4 products ordered by tenant and product_id. When more "
-    'follow, the response has `X-Next-Cursor: <cursor>` and a `Link: <…>; rel="next"` '
-    "header; pass the cursor back as `?cursor=` for the next page.",
-)
-def list_products(
-    request: Request,
-    response: Response,
-    who: Identity,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
-    cursor: Annotated[str | None, Query(description="from the previous page")] = None,
-    updated_since: Annotated[
-        datetime | None,
-        Query(description="ISO 8601 with a timezone: products or SKUs changed since then"),
-    ] = None,
-    tenant: Annotated[str | None, Query(description="admin tokens: only this tenant")] = None,
-) -> list[dict[str, Any]]:
-    if updated_since is not None and updated_since.utcoffset() is None:
-        raise HTTPException(400, "updated_since needs a timezone, e.g. 2026-12-01T00:00:00Z")
-    scope = tenant_scope(who, tenant)
-    found = queries.list_products(
-        api_state(request).engine,
-        scope,
-        after=decode_cursor(cursor) if cursor else None,
-        limit=limit + 1,
-        updated_since=updated_since,
-    )
-    page = found[:limit]
-    if len(found) > limit:
-        last = page[-1]
-        token = encode_cursor(last["tenant"], last["product_id"])
-        params = {"limit": str(limit), "cursor": token}
-        if updated_since is not None:
-            params["updated_since"] = updated_since.isoformat()
-        if tenant:
-            params["tenant"] = tenant
-        response.headers["X-Next-Cursor"] = token
-        response.headers["Link"] = f'</products?{urlencode(params)}>; rel="next"'
-    return page
-
-
-@router.get("/products/{product_id}", tags=["products"], summary="One product with its SKUs")
-def get_product(
-    request: Request,
-    who: Identity,
-    product_id: str,
-    tenant: Annotated[str | None, Query(description="admin tokens: the product's tenant")] = None,
-) -> dict[str, Any]:
-    found = queries.list_products(
-        api_state(request).engine, tenant_scope(who, tenant), product_id=product_id, limit=2
-    )
-    if not found:
-        raise HTTPException(404, f"no product with id {product_id!r}")
-    if len(found) > 1:
-        raise HTTPException(409, f"several tenants have product {product_id!r}: add ?tenant=")
-    return found[0]
 
 
 # --------------------------------------------------------------------------- the rest

@@ -35,7 +35,9 @@ def upload_report(
 
     Made when the upload has errors or warnings, and for every dry run: a first sheet
     "Problems" (summary line, one linked row per problem), the data sheet as sent with bad
-    cells filled and commented, and for a dry run a last sheet "Changes". Stored at
+    cells filled and commented, and for a dry run a last sheet "Changes". The brand's sheets
+    are left out when no finding names a row (nothing to mark) or the file has more than
+    `COPIED_ROWS_LIMIT` rows. Stored at
     `reports/<upload_id>.xlsx`; its URI goes on the upload's record (`report_uri`).
     """
     started = time.perf_counter()
@@ -52,6 +54,9 @@ def upload_report(
     sheet_name = raw_sheet.sheet.sheet_name if raw_sheet.sheet is not None else None
     changes = record["changes"] if record["dry_run"] else None
     rows = raw_sheet.sheet.row_count if raw_sheet.sheet is not None else 0
+    # The brand's sheets are copied to carry the marks: with no finding on a row (only
+    # upload-level warnings, e.g. images not fetched) there is nothing to mark in them.
+    copy_sheets = rows <= COPIED_ROWS_LIMIT and any(f.row is not None for f in findings)
     content = build_report(
         object_store.get(record["archive_key"]),
         record["file_name"],
@@ -66,7 +71,7 @@ def upload_report(
         sheet_name=sheet_name,
         changes=changes,
         changes_summary=_changes_summary(changes or []),
-        copy_sheets=rows <= COPIED_ROWS_LIMIT,
+        copy_sheets=copy_sheets,
     )
     uri = object_store.put(report_key(upload_id), content, CONTENT_TYPE)
     uploads.set_report_uri(engine, upload_id, uri)

@@ -3,12 +3,15 @@ what the real load then does, and the load's warnings fire at their thresholds."
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 from briskk_pipeline.catalog.uploads import get_upload, list_uploads, mark_dry_run
+from briskk_pipeline.reports.workbook import report_key
 from briskk_pipeline_tests.harness import Harness, make_harness
 from briskk_pipeline_tests.workbooks import template_rows, write_xlsx
 
@@ -182,3 +185,22 @@ def test_blank_cell_over_a_stored_value_is_a_warning(harness, tmp_path):
     ]
     change = record["changes"][0]
     assert change["fields"] == {"material": ["Cotton", None]}
+
+
+def _report_sheets(harness: Harness, record: dict[str, Any]) -> list[str]:
+    assert record["report_uri"] is not None
+    data = harness.store.get(report_key(record["upload_id"]))
+    return openpyxl.load_workbook(io.BytesIO(data), read_only=True).sheetnames
+
+
+def test_report_copies_the_brands_sheet_only_when_a_cell_is_marked(harness, tmp_path):
+    rows = base_rows()
+    ignored = {"unknown_column": ["x"] * len(rows)}  # an upload-level warning only
+    record = dry_run(harness, write_xlsx(tmp_path / "note.xlsx", rows, extra_columns=ignored))
+    assert any("unknown_column" in w for w in record["warnings"])
+    assert _report_sheets(harness, record) == ["Problems", "Changes"]
+
+    rows[1]["stock"] = -1  # and a cell to mark: the brand's sheet comes back with it
+    record = dry_run(harness, write_xlsx(tmp_path / "cell.xlsx", rows, extra_columns=ignored))
+    sheets = _report_sheets(harness, record)
+    assert sheets[:2] == ["Problems", "BrandA_Briskk_SKU_Template"] and sheets[-1] == "Changes"
