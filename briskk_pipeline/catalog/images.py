@@ -184,4 +184,5 @@ def slot_attempts(
         product_images.c.product_id == sa.any_(sa.bindparam("ids", wanted, type_=ARRAY(sa.Text))),
     )
     with _connected(engine) as connection:
-        return {(r.product_id, r.position): r.attempts for r in connection.execute(query)}
+        rows = connection.execute(query).tuples()
+        return {(product_id, position): attempts for product_id, position, attempts in rows}

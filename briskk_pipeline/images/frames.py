@@ -90,19 +90,30 @@ def build_frames(
     shas: list[str | None] = []
     attempts: list[int] = []
     attempted_at: list[pd.Timestamp] = []
+    # Outcomes are shared (one object for every URL not fetched): what a slot takes from its
+    # outcome is worked out once per outcome; enum lookups cost microseconds each.
+    facts: dict[int, tuple[str, str | None, str | None, bool]] = {}
     for product_id, position, url in zip(product_ids, positions, urls, strict=True):
         outcome = outcomes.get(url)
         if outcome is None:
             raise KeyError(f"no outcome for image URL {url!r} of product {product_id!r}")
-        before = previous.get((product_id, position), 0)
-        tried = outcome.attempted and outcome.status is not ImageStatus.REUSED
-        if outcome.image is not None:
-            images.setdefault(outcome.image.sha256, outcome.image)
-        statuses.append(
-            ImageStatus.STORED.value if outcome.image else ImageStatus(outcome.status).slot_status
-        )
-        reasons.append(outcome.reason)
-        shas.append(outcome.sha256)
+        known = facts.get(id(outcome))
+        if known is None:
+            if outcome.image is not None:
+                images.setdefault(outcome.image.sha256, outcome.image)
+            known = facts[id(outcome)] = (
+                ImageStatus.STORED.value
+                if outcome.image
+                else ImageStatus(outcome.status).slot_status,
+                outcome.reason,
+                outcome.sha256,
+                outcome.attempted and outcome.status is not ImageStatus.REUSED,
+            )
+        status, reason, sha, tried = known
+        before = previous.get((product_id, position), 0) if previous else 0
+        statuses.append(status)
+        reasons.append(reason)
+        shas.append(sha)
         attempts.append(before + 1 if tried else before)
         attempted_at.append(stamp if tried else pd.NaT)
     rows = {

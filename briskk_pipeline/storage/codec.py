@@ -51,11 +51,17 @@ def encode(value: Any) -> tuple[bytes, list[pd.DataFrame]]:
     return dump(document), frames
 
 
-def encode_document(value: Any) -> tuple[dict[str, Any], list[pd.DataFrame]]:
+def encode_document(
+    value: Any, shared: dict[int, list[Any]] | None = None
+) -> tuple[dict[str, Any], list[pd.DataFrame]]:
     """`encode` before JSON: the manifest's document (plain lists, dicts and scalars, sharing
-    nothing with `value`) and the frames. Raises `TypeError` as `encode` does."""
+    nothing with `value`) and the frames. Raises `TypeError` as `encode` does.
+
+    `shared`, when given, collects the long lists of frozen dataclasses stored by column, by
+    the id of their node in the document: `rebuild` reuses their (immutable) elements.
+    """
     frames: list[pd.DataFrame] = []
-    tree = _encode(value, frames, "value")
+    tree = _encode(value, frames, "value", shared)
     return {"format": FORMAT, "value": tree, "frames": len(frames)}, frames
 
 
@@ -85,18 +91,27 @@ def decode_document(document: dict[str, Any], frames: list[pd.DataFrame]) -> Any
     return _decode(document["value"], frames)
 
 
-def rebuild(document: dict[str, Any], frames: list[pd.DataFrame]) -> Any:
+def rebuild(
+    document: dict[str, Any],
+    frames: list[pd.DataFrame],
+    shared: dict[int, list[Any]] | None = None,
+) -> Any:
     """A fresh copy of the value `encode_document` turned into `document` and `frames`.
 
     What decoding the stored bytes gives, without JSON or Parquet, for a process that still
     holds them: new dataclasses, lists and dicts, and each frame as a shallow copy (pandas
     copy-on-write keeps changes to it from reaching the original). `document` is only read.
-    The IO manager uses it to hand an output to a later step of the same run.
+    The IO manager uses it to hand an output to a later step of the same run. `shared` (from
+    `encode_document`): lists of frozen dataclasses come back as new lists of the same
+    elements instead of new elements.
     """
-    return _decode(document["value"], [f.copy(deep=False) for f in frames], in_memory=True)
+    copies = [f.copy(deep=False) for f in frames]
+    return _decode(document["value"], copies, in_memory=True, shared=shared or {})
 
 
-def _encode(value: Any, frames: list[pd.DataFrame], path: str) -> Any:
+def _encode(
+    value: Any, frames: list[pd.DataFrame], path: str, shared: dict[int, list[Any]] | None = None
+) -> Any:
     if value is None or isinstance(value, str | bool | int | float):
         return value
     if isinstance(value, pd.DataFrame):
@@ -115,7 +130,7 @@ def _encode(value: Any, frames: list[pd.DataFrame], path: str) -> Any:
         return {
             "__dataclass__": f"{cls.__module__}:{cls.__qualname__}",
             "fields": {
-                f.name: _encode(getattr(value, f.name), frames, f"{path}.{f.name}")
+                f.name: _encode(getattr(value, f.name), frames, f"{path}.{f.name}", shared)
                 for f in dataclasses.fields(value)
                 if f.init
             },
@@ -123,14 +138,21 @@ def _encode(value: Any, frames: list[pd.DataFrame], path: str) -> Any:
     if isinstance(value, list):
         records = _records(value)
         if records is not None:
+            if shared is not None and type(value[0]).__dataclass_params__.frozen:
+                shared[id(records)] = value  # immutable elements: a copy may reuse them
             return records
-        return [_encode(v, frames, f"{path}[{i}]") for i, v in enumerate(value)]
+        return [_encode(v, frames, f"{path}[{i}]", shared) for i, v in enumerate(value)]
     if isinstance(value, tuple):
-        return {"__tuple__": [_encode(v, frames, f"{path}[{i}]") for i, v in enumerate(value)]}
+        return {
+            "__tuple__": [_encode(v, frames, f"{path}[{i}]", shared) for i, v in enumerate(value)]
+        }
     if isinstance(value, dict):  # pairs: keeps non-string keys (and their types) as they were
         return {
             "__dict__": [
-                [_encode(k, frames, f"{path} key"), _encode(v, frames, f"{path}[{k!r}]")]
+                [
+                    _encode(k, frames, f"{path} key", shared),
+                    _encode(v, frames, f"{path}[{k!r}]", shared),
+                ]
                 for k, v in value.items()
             ]
         }
@@ -155,9 +177,14 @@ def _records(values: list[Any]) -> dict[str, Any] | None:
     return {"__records__": f"{cls.__module__}:{cls.__qualname__}", "columns": columns}
 
 
-def _decode(tree: Any, frames: list[pd.DataFrame], in_memory: bool = False) -> Any:
+def _decode(
+    tree: Any,
+    frames: list[pd.DataFrame],
+    in_memory: bool = False,
+    shared: dict[int, list[Any]] | None = None,
+) -> Any:
     if isinstance(tree, list):
-        return [_decode(v, frames, in_memory) for v in tree]
+        return [_decode(v, frames, in_memory, shared) for v in tree]
     if not isinstance(tree, dict):
         return tree
     if "__frame__" in tree:
@@ -165,20 +192,22 @@ def _decode(tree: Any, frames: list[pd.DataFrame], in_memory: bool = False) -> A
         units = tree.get("datetimes") or {}  # in memory, the units were never lost
         return frame.astype(units) if units and not in_memory else frame
     if "__tuple__" in tree:
-        return tuple(_decode(v, frames, in_memory) for v in tree["__tuple__"])
+        return tuple(_decode(v, frames, in_memory, shared) for v in tree["__tuple__"])
     if "__dict__" in tree:
         return {
-            _decode(k, frames, in_memory): _decode(v, frames, in_memory)
+            _decode(k, frames, in_memory, shared): _decode(v, frames, in_memory, shared)
             for k, v in tree["__dict__"]
         }
     if "__records__" in tree:
+        if shared and id(tree) in shared:
+            return list(shared[id(tree)])
         cls = _dataclass(tree["__records__"])
         names = list(tree["columns"])
         rows = zip(*tree["columns"].values(), strict=True)
         return [cls(**dict(zip(names, row, strict=True))) for row in rows]
     if "__dataclass__" in tree:
         cls = _dataclass(tree["__dataclass__"])
-        return cls(**{k: _decode(v, frames, in_memory) for k, v in tree["fields"].items()})
+        return cls(**{k: _decode(v, frames, in_memory, shared) for k, v in tree["fields"].items()})
     raise ValueError(f"stored output has an unknown node: {sorted(tree)}")
 
 

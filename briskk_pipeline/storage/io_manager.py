@@ -41,7 +41,7 @@ def frame_key(prefix: str, index: int) -> str:
 
 
 # An output this IO manager stored during the current run: its manifest document and frames.
-_Held = tuple[dict[str, Any], list[pd.DataFrame]]
+_Held = tuple[dict[str, Any], list[pd.DataFrame], dict[int, list[Any]]]
 
 
 def store_output(store: ObjectStore, prefix: str, value: Any) -> tuple[str, int]:
@@ -51,7 +51,8 @@ def store_output(store: ObjectStore, prefix: str, value: Any) -> tuple[str, int]
 
 
 def _store(store: ObjectStore, prefix: str, value: Any) -> tuple[str, int, _Held]:
-    document, frames = codec.encode_document(value)
+    shared: dict[int, list[Any]] = {}
+    document, frames = codec.encode_document(value, shared)
     manifest = codec.dump(document)
     written = len(manifest)
     for index, frame in enumerate(frames):
@@ -59,7 +60,7 @@ def _store(store: ObjectStore, prefix: str, value: Any) -> tuple[str, int, _Held
         store.put(frame_key(prefix, index), data, "application/vnd.apache.parquet")
         written += len(data)
     uri = store.put(prefix + MANIFEST, manifest, "application/json")
-    return uri, written, (document, frames)
+    return uri, written, (document, frames, shared)
 
 
 def load_output(store: ObjectStore, prefix: str, what: str) -> Any:

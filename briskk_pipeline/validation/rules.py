@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from briskk_pipeline.template import PRODUCT_COLUMNS
+from briskk_pipeline.validation.membership import text_isin
 from briskk_pipeline.validation.report import Problem
 
 
@@ -204,7 +205,7 @@ def foreign_barcodes(typed: pd.DataFrame, owners: Mapping[str, str]) -> list[Pro
         return []
     owner = typed["barcode"].map(owners)
     clash = owner.notna() & (owner != typed["sku_id"]).fillna(True)
-    clash &= ~owner.isin(typed["sku_id"].dropna().unique())
+    clash &= ~text_isin(owner.astype("str"), typed["sku_id"].dropna().unique())
     hits = typed.loc[clash.to_numpy(), ["barcode"]].assign(owner=owner[clash.to_numpy()])
     return [
         Problem(
@@ -246,7 +247,7 @@ def case_only_sku_warnings(typed: pd.DataFrame, catalog_ids: Iterable[str] = ())
         variants[repeated] = (
             twice.groupby("_folded", sort=False)["sku_id"].transform("nunique") > 1
         ).to_numpy()
-    variants |= keyed["_folded"].isin(list(known))
+    variants |= text_isin(keyed["_folded"], known)
     problems: list[Problem] = []
     for folded, group in keyed[variants.to_numpy()].groupby("_folded", sort=False):
         for row, sku_id in zip(group.index, group["sku_id"], strict=True):

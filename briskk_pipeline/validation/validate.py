@@ -19,6 +19,7 @@ from briskk_pipeline.template import PRODUCT_COLUMNS, SKU_COLUMNS, Kind, columns
 from briskk_pipeline.validation import rules
 from briskk_pipeline.validation.cleaning import clean
 from briskk_pipeline.validation.image_urls import image_url_warnings
+from briskk_pipeline.validation.membership import text_isin
 from briskk_pipeline.validation.report import Problem, dedupe
 from briskk_pipeline.validation.schemas import OFFER_CHECK, TemplateRow, message_for
 
@@ -133,7 +134,7 @@ def validate_rows(
     bad_rows = {p.row for p in problems if p.row is not None}
     bad_products = set(typed.loc[typed.index.isin(bad_rows), "product_id"].dropna())
     bad_products |= orphaned_products & set(typed["product_id"].dropna())
-    rejected = typed.index.isin(bad_rows) | typed["product_id"].isin(bad_products)
+    rejected = typed.index.isin(bad_rows) | text_isin(typed["product_id"], bad_products)
     rejected |= typed["product_id"].isna().to_numpy()
     accepted = typed.loc[~rejected]
 

@@ -10,6 +10,7 @@ from dagster import asset, materialize
 
 from briskk_pipeline.resources import LocalObjectStore, ObjectStore
 from briskk_pipeline.storage.io_manager import ObjectStoreIOManager, load_output, output_prefix
+from briskk_pipeline.validation.report import Problem
 
 
 @asset
@@ -18,7 +19,8 @@ def first() -> dict[str, Any]:
         {"sku_id": ["A-1", "A-2"], "price": [1299.5, 17.0]},
         index=pd.Index([2, 3], name="row"),
     )
-    return {"frame": frame, "notes": ["typed once"]}
+    problems = [Problem(row=r, column="price", value=None, message="required") for r in range(40)]
+    return {"frame": frame, "notes": ["typed once"], "problems": problems}
 
 
 @asset
@@ -27,6 +29,7 @@ def second(first: dict[str, Any], object_store: ObjectStore) -> int:
     first["frame"].loc[2, "price"] = 0.0
     first["frame"]["extra"] = "x"
     first["notes"].append("changed by second")
+    first["problems"].append(Problem(row=99, column="x", value=None, message="added by second"))
     return object_store.delete_prefix(output_prefix(["first"]))
 
 
@@ -38,6 +41,7 @@ def third(first: dict[str, Any], second: int) -> dict[str, Any]:
         "columns": list(first["frame"].columns),
         "index": first["frame"].index.tolist(),
         "notes": first["notes"],
+        "problems": first["problems"],
         "deleted": second,
     }
 
@@ -59,6 +63,10 @@ def test_a_later_step_of_the_run_gets_an_unchanged_copy_from_memory(tmp_path: Pa
     assert seen["columns"] == ["sku_id", "price"]
     assert seen["index"] == [2, 3]
     assert seen["notes"] == ["typed once"]
+    # a long list of frozen records comes back as a new list (the same immutable elements)
+    assert seen["problems"] == [
+        Problem(row=r, column="price", value=None, message="required") for r in range(40)
+    ]
 
 
 def test_another_run_loads_from_the_object_store(tmp_path: Path) -> None:
