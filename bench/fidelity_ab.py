@@ -75,7 +75,8 @@ if image_failures is not None:
     image_failures(slots, outcomes, rows.product_rows)
 times["images"] = time.perf_counter() - t
 times["stages"] = times["read"] + times["validate"] + times["images"]
-print(json.dumps({"times": times, "skus": len(rows.skus), "problems": len(rows.problems)}))
+import briskk_pipeline
+print(json.dumps({"times": times, "skus": len(rows.skus), "tree": briskk_pipeline.__file__}))
 """
 
 
@@ -85,11 +86,14 @@ def run_once(tree: Path, workbook: Path) -> dict[str, float]:
         done = subprocess.run(
             [sys.executable, "-c", _CHILD, str(workbook), home],
             env=env,
+            cwd=home,  # `python -c` puts the working folder first on sys.path
             capture_output=True,
             text=True,
             check=True,
         )
     result = json.loads(done.stdout.strip().splitlines()[-1])
+    if not result["tree"].startswith(str(tree)):  # the tree asked for, not another on the path
+        raise RuntimeError(f"ran {result['tree']}, not the tree at {tree}")
     times: dict[str, float] = result["times"]
     return times
 
