@@ -148,7 +148,7 @@ def measure_size(
         log(f"  {again[-1]['wall']:.2f} s (first: {result['pipeline']['wall']:.2f} s)")
     result["reingest"] = {"first": result["pipeline"], "again": median_sample(again)}
     catalogs.drop(pipeline_db)
-    shutil.rmtree(home)  # archives and pickled outputs: hundreds of MB at 100k rows
+    shutil.rmtree(home)  # archives and stored outputs: hundreds of MB at 100k rows
     return result
 
 
