@@ -64,6 +64,7 @@ from briskk_pipeline.ingest.recovery import recover_dead_uploads, stale_uploads_
 from briskk_pipeline.ingest.retention import prunable_uploads
 from briskk_pipeline.ingest.sensor import inbox_sensor
 from briskk_pipeline.resources import resources_from_env
+from briskk_pipeline_tests.deployment.processes import pg_env
 from briskk_pipeline_tests.workbooks import csv_bytes, template_rows
 
 REPO = Path(__file__).resolve().parents[1]
@@ -107,29 +108,20 @@ def fresh_databases(server_url: str) -> dict[str, str]:
 
 
 def environment(catalog_url: str, dagster_url: str) -> dict[str, str]:
-    """DATABASE_URL, BRISKK_*, DAGSTER_HOME and DAGSTER_PG_* (socket dir as PGHOST, as
+    """DATABASE_URL, BRISKK_*, DAGSTER_HOME and DAGSTER_PG_* (socket dir as PGHOST, by
     `briskk_pipeline_tests.deployment.processes.pg_env`) for this process and the children."""
-    parsed = sa.make_url(dagster_url)
-    socket_dir = parsed.query.get("host")
     home = OUT / "dagster_home"
     shutil.rmtree(OUT / "briskk_home", ignore_errors=True)
     home.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
-    env = {
+    return {
         "DATABASE_URL": catalog_url,
         "BRISKK_HOME": str(OUT / "briskk_home"),
         "BRISKK_INBOX": str(OUT / "briskk_home" / "inbox"),
         "BRISKK_FETCH_IMAGES": "0",
         "DAGSTER_HOME": str(home),
-        "DAGSTER_PG_USERNAME": parsed.username or "postgres",
-        "DAGSTER_PG_PASSWORD": parsed.password or "",
-        "DAGSTER_PG_DB": parsed.database or "postgres",
-        "DAGSTER_PG_PORT": str(parsed.port or 5432),
-        "DAGSTER_PG_HOST": parsed.host or "",
+        **pg_env(dagster_url),
     }
-    if socket_dir:
-        env["PGHOST"] = socket_dir if isinstance(socket_dir, str) else socket_dir[0]
-    return env
 
 
 @contextmanager
