@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from briskk_pipeline.template import PRODUCT_COLUMNS
@@ -214,6 +215,39 @@ def foreign_barcodes(typed: pd.DataFrame, owners: Mapping[str, str]) -> list[Pro
             value=str(barcode),
             message=f"barcode already belongs to SKU '{who}' in your catalog; "
             "each barcode must belong to one SKU",
+        )
+        for row, barcode, who in zip(
+            hits.index.tolist(), hits["barcode"].tolist(), hits["owner"].tolist(), strict=True
+        )
+    ]
+
+
+def barcodes_kept_by_rejected(
+    typed: pd.DataFrame, rejected: npt.NDArray[np.bool_], owners: Mapping[str, str]
+) -> list[Problem]:
+    """Loading rows whose barcode a catalog SKU keeps because its product is rejected here.
+
+    `foreign_barcodes` lets a row take a barcode whose catalog owner is in the same upload
+    (the upload moves it). When the owner's product is rejected (`rejected`: a mask over
+    `typed`), the owner keeps its stored barcode, so the row would share it: a problem for the
+    row's barcode cell. `owners`: barcode -> sku_id in the catalog.
+    """
+    rejected_ids = typed.loc[rejected, "sku_id"].dropna().unique()
+    if not owners or len(rejected_ids) == 0:
+        return []
+    live = typed.loc[~rejected, ["barcode", "sku_id"]]
+    owner = live["barcode"].map(owners)
+    hit = owner.notna() & (owner != live["sku_id"]).fillna(True)
+    hit &= text_isin(owner.astype("str"), rejected_ids)
+    hits = live.loc[hit.to_numpy(), ["barcode"]].assign(owner=owner[hit.to_numpy()])
+    return [
+        Problem(
+            row=int(row),
+            column="barcode",
+            value=str(barcode),
+            message=f"barcode still belongs to SKU '{who}' in your catalog: that SKU's product "
+            "is rejected in this upload, so it keeps the barcode; fix that product, or give "
+            "this SKU another barcode",
         )
         for row, barcode, who in zip(
             hits.index.tolist(), hits["barcode"].tolist(), hits["owner"].tolist(), strict=True

@@ -114,8 +114,8 @@ def validate_rows(
         problems = [*read_problems, *cleaned.problems, *orphans, *schema, *in_file]
         problems.extend(rules.foreign_skus(typed, owners))
         problems.extend(barcodes_in_file)
-        if barcode_owners is not None:
-            problems.extend(rules.foreign_barcodes(typed, barcodes_asked.result()))
+        catalog_barcodes = barcodes_asked.result()
+        problems.extend(rules.foreign_barcodes(typed, catalog_barcodes))
         lookalikes = lookalikes_asked.result()
     # A row tied to its product only by its SKU gets the product's values once product_id is
     # filled: its blank product cells are not problems of their own.
@@ -132,10 +132,18 @@ def validate_rows(
     ]
 
     bad_rows = {p.row for p in problems if p.row is not None}
-    bad_products = set(typed.loc[typed.index.isin(bad_rows), "product_id"].dropna())
-    bad_products |= orphaned_products & set(typed["product_id"].dropna())
-    rejected = typed.index.isin(bad_rows) | text_isin(typed["product_id"], bad_products)
-    rejected |= typed["product_id"].isna().to_numpy()
+    bad_products = orphaned_products & set(typed["product_id"].dropna())
+    while True:
+        bad_products |= set(typed.loc[typed.index.isin(list(bad_rows)), "product_id"].dropna())
+        rejected = typed.index.isin(list(bad_rows)) | text_isin(typed["product_id"], bad_products)
+        rejected |= typed["product_id"].isna().to_numpy()
+        # A catalog SKU of a rejected product keeps its barcode: a loading row that takes it
+        # would share it. Each pass can reject more products; it ends when one adds nothing.
+        kept = rules.barcodes_kept_by_rejected(typed, rejected, catalog_barcodes)
+        if not kept:
+            break
+        problems.extend(kept)
+        bad_rows |= {p.row for p in kept if p.row is not None}
     accepted = typed.loc[~rejected]
 
     products = accepted.loc[~accepted["product_id"].duplicated(), list(PRODUCT_COLUMNS)]

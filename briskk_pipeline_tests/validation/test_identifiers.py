@@ -273,3 +273,32 @@ def test_a_sku_id_differing_only_in_case_from_the_catalog_is_warned_about(catalo
          "they are loaded as different SKUs"),
     ]  # fmt: skip
     assert [(p.row, p.column) for p in result.problems] == [(5, "sku_id")]
+
+
+@pytest.mark.parametrize(
+    ("old_product_rejected", "problems", "loaded"),
+    [
+        # OLD loads with OLD-1's new barcode: its old one is free for P000001
+        (False, [], ["OLD", "P000001"]),
+        # OLD is rejected, so OLD-1 keeps its barcode: P000001 would share it, and waits too
+        (True, [(3, "stock"), (4, "barcode")], []),
+    ],
+    ids=["owner loads", "owner's product rejected"],
+)
+def test_a_barcode_moving_away_from_a_rejected_product_stays_taken(
+    catalog, old_product_rejected, problems, loaded
+):
+    rows = template_rows(4)
+    for r in rows[:2]:
+        r["product_id"] = "OLD"
+    rows[0]["sku_id"], rows[0]["barcode"] = "OLD-1", "8900000000111"  # OLD-1: a new barcode
+    rows[1]["stock"] = -1 if old_product_rejected else 5  # row 3
+    rows[2]["product_id"] = rows[3]["product_id"] = "P000001"
+    rows[2]["barcode"] = "8900000000999"  # row 4 takes OLD-1's stored barcode
+    result = _validate(catalog, rows)
+    assert [(p.row, p.column) for p in result.problems] == problems
+    assert sorted(result.products["product_id"]) == loaded
+    if old_product_rejected:
+        assert result.problems[-1].message.startswith(
+            "barcode still belongs to SKU 'OLD-1' in your catalog: that SKU's product is rejected"
+        )
