@@ -7,7 +7,7 @@ Functions take the cleaned frame (`cleaning.clean(...).typed`, indexed by Excel 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -204,22 +204,13 @@ def foreign_barcodes(typed: pd.DataFrame, owners: Mapping[str, str]) -> list[Pro
     """
     if not owners:
         return []
-    owner = typed["barcode"].map(owners)
-    clash = owner.notna() & (owner != typed["sku_id"]).fillna(True)
-    clash &= ~text_isin(owner.astype("str"), typed["sku_id"].dropna().unique())
-    hits = typed.loc[clash.to_numpy(), ["barcode"]].assign(owner=owner[clash.to_numpy()])
-    return [
-        Problem(
-            row=int(row),
-            column="barcode",
-            value=str(barcode),
-            message=f"barcode already belongs to SKU '{who}' in your catalog; "
-            "each barcode must belong to one SKU",
-        )
-        for row, barcode, who in zip(
-            hits.index.tolist(), hits["barcode"].tolist(), hits["owner"].tolist(), strict=True
-        )
-    ]
+    return _taken_barcodes(
+        typed,
+        owners,
+        lambda owner: ~text_isin(owner, typed["sku_id"].dropna().unique()),
+        "barcode already belongs to SKU '{owner}' in your catalog; "
+        "each barcode must belong to one SKU",
+    )
 
 
 def barcodes_kept_by_rejected(
@@ -235,19 +226,30 @@ def barcodes_kept_by_rejected(
     rejected_ids = typed.loc[rejected, "sku_id"].dropna().unique()
     if not owners or len(rejected_ids) == 0:
         return []
-    live = typed.loc[~rejected, ["barcode", "sku_id"]]
-    owner = live["barcode"].map(owners)
-    hit = owner.notna() & (owner != live["sku_id"]).fillna(True)
-    hit &= text_isin(owner.astype("str"), rejected_ids)
-    hits = live.loc[hit.to_numpy(), ["barcode"]].assign(owner=owner[hit.to_numpy()])
+    return _taken_barcodes(
+        typed.loc[~rejected],
+        owners,
+        lambda owner: text_isin(owner, rejected_ids),
+        "barcode still belongs to SKU '{owner}' in your catalog: that SKU's product is "
+        "rejected in this upload, so it keeps the barcode; fix that product, or give this SKU "
+        "another barcode",
+    )
+
+
+def _taken_barcodes(
+    rows: pd.DataFrame,
+    owners: Mapping[str, str],
+    counts: Callable[[pd.Series], npt.NDArray[np.bool_]],
+    message: str,
+) -> list[Problem]:
+    """A problem for each row whose barcode another catalog SKU owns (`owners`: barcode ->
+    sku_id), where `counts(owner column)` says the clash counts; `message` names `{owner}`."""
+    owner = rows["barcode"].map(owners).astype("str")
+    hit = (owner.notna() & (owner != rows["sku_id"]).fillna(True)).to_numpy() & counts(owner)
+    hits = rows.loc[hit, ["barcode"]].assign(owner=owner[hit])
     return [
         Problem(
-            row=int(row),
-            column="barcode",
-            value=str(barcode),
-            message=f"barcode still belongs to SKU '{who}' in your catalog: that SKU's product "
-            "is rejected in this upload, so it keeps the barcode; fix that product, or give "
-            "this SKU another barcode",
+            row=int(row), column="barcode", value=str(barcode), message=message.format(owner=who)
         )
         for row, barcode, who in zip(
             hits.index.tolist(), hits["barcode"].tolist(), hits["owner"].tolist(), strict=True
