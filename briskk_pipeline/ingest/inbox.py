@@ -123,7 +123,12 @@ def _explicit_tenant(item: InboxFile) -> str | None:
 
 
 def _earlier_registration(
-    engine: sa.Engine, store: ObjectStore, item: InboxFile, data: bytes, digest: str
+    engine: sa.Engine,
+    store: ObjectStore,
+    item: InboxFile,
+    data: bytes,
+    digest: str,
+    settings: IngestSettings | None,
 ) -> str | None:
     """The upload this very file was already registered as, if any.
 
@@ -132,7 +137,8 @@ def _earlier_registration(
     again later has a newer mtime and is a new upload. The archive must still hold the bytes.
     """
     explicit = _explicit_tenant(item)
-    claim = None if explicit is not None else sheet_claim(data, item.path.name)
+    limits = settings.read_limits if settings is not None else None  # as `register` reads it
+    claim = None if explicit is not None else sheet_claim(data, item.path.name, limits)
     tenant = registered_tenant(explicit, claim)
     written = datetime.fromtimestamp(item.stat[1] / 1e9, UTC)
     for upload in uploads.find_upload_by_sha256(engine, tenant, digest):
@@ -198,7 +204,7 @@ def register_file(
         tick.state.pending[item.key] = _current_stat(item.path) or item.stat
         return None  # still being written after all
     digest = hashlib.sha256(data).hexdigest()
-    earlier = _earlier_registration(engine, store, item, data, digest)
+    earlier = _earlier_registration(engine, store, item, data, digest, settings)
     if earlier is not None:
         tick.already_registered.append(earlier)
         _remove(item, tick, earlier)
