@@ -55,9 +55,8 @@ def image_failures(
     """The slots (`image_slots` frame) whose outcome is failed, blocked or not fetched, at
     most `limit` of them, and how many there are in all.
 
-    `outcomes` has an outcome for every slot's URL (what `process_images` gives for the URLs
-    of `slots`); raises `KeyError` naming a URL that has none. `product_rows` maps product_id
-    to its first Excel row (`ValidatedRows.product_rows`).
+    `outcomes` maps a slot's URL to its outcome (a slot without one is not listed).
+    `product_rows` maps product_id to its first Excel row (`ValidatedRows.product_rows`).
     Ordered by row, then column (main_image first).
     """
     # status text and reason per distinct URL; outcomes are shared objects (one for every URL
@@ -79,13 +78,9 @@ def image_failures(
     if not not_stored:
         return [], 0
     urls = slots["source_url"]
-    if len(not_stored) == len(outcomes):  # nothing stored (fetching off): every slot
-        listed = np.ones(len(slots), dtype=bool)
-    else:  # `map` with a dict is a hash join; `isin` with 125k arrow strings a Python loop
-        status = urls.map({url: outcome.status for url, outcome in outcomes.items()})
-        if status.isna().any():
-            raise KeyError(f"no outcome for the image URL {urls[status.isna()].iloc[0]!r}")
-        listed = urls.map(not_stored).notna().to_numpy()
+    # plain dict lookups: pandas' `map` builds an index of the whole dict first (0.12 s for
+    # 125k URLs), and its `isin` on arrow strings makes a scalar per value
+    listed = np.fromiter((url in not_stored for url in urls.tolist()), bool, len(urls))
     # each product's row looked up once, then spread over its slots
     codes, products = pd.factorize(slots["product_id"].to_numpy()[listed])
     product_row = pd.Series(products).map(product_rows).to_numpy(dtype="float64")[codes]
