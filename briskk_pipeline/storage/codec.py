@@ -72,7 +72,7 @@ def dump(document: dict[str, Any]) -> bytes:
 
 def decode(manifest: bytes, frames: list[pd.DataFrame]) -> Any:
     """The value `encode` was given, from its manifest and frames (same order)."""
-    return _decode(parse(manifest)["value"], frames)
+    return decode_document(parse(manifest), frames)
 
 
 def parse(manifest: bytes) -> dict[str, Any]:
