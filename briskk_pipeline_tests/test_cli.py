@@ -173,9 +173,17 @@ def test_tenant_options_ignore_letter_case(env, tmp_path):
     assert [(p["tenant"], p["product_id"]) for p in products] == [("BrandA", "P000000")]
     uploads = briskk_json(env, "uploads", "--tenant", "BRANDA")
     assert [u["upload_id"] for u in uploads] == [again["upload_id"], result["upload_id"]]
-    assert briskk_json(env, "uploads", "--tenant", "BrandB") == []
-    human = briskk(env, "uploads", "--tenant", "BrandB")
-    assert human.returncode == 0 and "no uploads yet for tenant BrandB" in human.stdout
+    # a tenant that never uploaded is a usage error naming the tenants there are
+    for command in ("uploads", "products", "history"):
+        extra = ("--product", "P000000") if command == "history" else ()
+        for json_flag in ((), ("--json",)):
+            done = briskk(env, command, "--tenant", "BrandB", *extra, *json_flag)
+            assert done.returncode == 2, done.stderr
+            assert done.stderr.splitlines()[-1] == (
+                "briskk: no tenant 'BrandB': the tenants are BrandA"
+            )
+            assert "Traceback" not in done.stderr
+            assert done.stdout == ""
 
 
 def test_dry_run_json_then_report_then_real_ingest(env, tmp_path):

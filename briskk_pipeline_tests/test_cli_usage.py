@@ -47,8 +47,8 @@ def test_invalid_tenant_is_a_usage_error_before_any_import(tmp_path):
     assert "tenant 'a/b' is not valid" in done.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["ingest"], ["products"], ["uploads"], ["db"]])
-def test_help_lists_exit_codes_and_environment(command):
+def help_sections(*command: str) -> tuple[set[str], set[str]]:
+    """The exit codes and the environment variables `briskk COMMAND --help` lists."""
     done = subprocess.run(
         [sys.executable, "-m", "briskk_pipeline.cli", *command, "--help"],
         capture_output=True,
@@ -56,12 +56,62 @@ def test_help_lists_exit_codes_and_environment(command):
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
+    text = done.stdout
+    assert "exit codes:" in text, text
+    exits = text.split("exit codes:", 1)[1].split("environment:", 1)[0]
+    codes = {line.split()[0] for line in exits.splitlines() if line[:3].strip().isdigit()}
+    env = text.split("environment:", 1)[1] if "environment:" in text else ""
+    names = {
+        line.split()[0] for line in env.splitlines() if line.startswith("  ") and line[2] != " "
+    }
+    return codes, names
+
+
+CATALOG = {"BRISKK_HOME", "DATABASE_URL"}
+PIPELINE = {*CATALOG, "S3_BUCKET", "DAGSTER_HOME", "BRISKK_MAX_*", "BRISKK_*_IMAGES"}
+
+
+@pytest.mark.parametrize(
+    ("command", "codes", "names"),
+    [
+        ((), {"0", "1", "2", "3", "130"}, {*PIPELINE, "BRISKK_API_*"}),
+        (("ingest",), {"0", "1", "2", "3", "130"}, PIPELINE),
+        (("rerun",), {"0", "1", "2", "3", "130"}, PIPELINE),
+        (("report",), {"0", "2", "3"}, {*CATALOG, "S3_BUCKET"}),
+        (("products",), {"0", "2", "3"}, CATALOG),
+        (("uploads",), {"0", "2", "3"}, {*CATALOG, "DAGSTER_HOME"}),
+        (("db",), {"0", "2", "3"}, CATALOG),
+        (("db", "upgrade"), {"0", "3"}, CATALOG),
+        (("db", "stop"), {"0"}, {"BRISKK_HOME"}),
+        (("serve",), {"0", "2", "3"}, {*PIPELINE, "BRISKK_API_*"}),
+        (("tokens",), {"0", "2", "3"}, CATALOG),
+        (("tokens", "create"), {"0", "2", "3"}, CATALOG),
+        (("history",), {"0", "2", "3"}, CATALOG),
+        (("rollback",), {"0", "1", "2", "3", "130"}, {*CATALOG, "DAGSTER_HOME"}),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, tuple) else None,
+)
+def test_each_help_lists_its_own_exit_codes_and_environment(command, codes, names):
+    assert help_sections(*command) == (codes, names)
+
+
+def test_ingest_help_says_what_each_code_means():
+    done = subprocess.run(
+        [sys.executable, "-m", "briskk_pipeline.cli", "ingest", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     for words in (
-        "exit codes:",
-        "  3  the pipeline itself failed, or the object store or catalog database did",
-        "BRISKK_HOME",
-        "DATABASE_URL",
-        "DAGSTER_HOME",
-        "S3_BUCKET",
+        "  1    the upload was rejected (the file, or every product)",
+        "  3    the pipeline itself failed, or the object store or catalog database did",
+        "  130  interrupted (Ctrl-C)",
     ):
         assert words in done.stdout, (words, done.stdout)
+
+
+def test_token_usage_errors_are_instant():
+    """`tokens create` with a malformed tenant answers before Dagster or the database."""
+    done = probe("tokens", "create", "a/b")
+    assert done.stdout.strip() == "2 []", done.stderr
+    assert done.stderr.startswith("briskk: tenant 'a/b' is not valid"), done.stderr

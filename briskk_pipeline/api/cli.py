@@ -1,6 +1,8 @@
-"""`briskk serve` and `briskk tokens …`: the command bodies (registered by `briskk_pipeline.cli`).
+"""`briskk serve` and `briskk tokens …`: the command bodies (registered by
+`briskk_pipeline.cli.app`).
 
-Kept here so the HTTP parts stay in one folder; `cli.add_api_commands` adds the subcommands.
+Kept here so the HTTP parts stay in one folder; `add_api_commands` adds the subcommands.
+Nothing heavy (FastAPI, uvicorn, Dagster, SQLAlchemy) is imported before a command runs.
 """
 
 from __future__ import annotations
@@ -10,43 +12,94 @@ import json
 import sys
 from typing import Any
 
-from briskk_pipeline.cli import CliError, _print_table, _resources
+from briskk_pipeline.cli import usage
+from briskk_pipeline.cli.context import open_resources
+from briskk_pipeline.cli.ingest import check_tenant_arg
+from briskk_pipeline.cli.output import EXIT_OK, EXIT_USAGE, CliError, print_table
+
+SERVE_EXITS = (
+    (EXIT_OK, "stopped (Ctrl-C or SIGTERM)"),
+    (EXIT_USAGE, "a bad setting (BRISKK_API_RUNS, BRISKK_API_WORKERS, …)"),
+    usage.FAULT,
+)
+TOKENS_EXITS = (
+    usage.DONE,
+    (EXIT_USAGE, "usage error: an invalid tenant, no token with that id"),
+    usage.FAULT,
+)
 
 
 def add_api_commands(commands: Any) -> None:
     """Add `serve` and `tokens` to the `briskk` subcommand parser `commands`."""
-    serve = commands.add_parser("serve", help="the HTTP API and the brand upload page")
+    serve = usage.add_command(
+        commands,
+        "serve",
+        "the HTTP API and the brand upload page",
+        exits=SERVE_EXITS,
+        environment=(*usage.PIPELINE, "BRISKK_API_*"),
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
-    serve.set_defaults(handler=cmd_serve)
+    serve.set_defaults(handler=cmd_serve, own_signals=True)
 
-    tokens = commands.add_parser("tokens", help="API tokens: create, list, revoke")
+    tokens = usage.add_command(
+        commands,
+        "tokens",
+        "API tokens: create, list, revoke",
+        exits=TOKENS_EXITS,
+        environment=usage.CATALOG,
+    )
     token_commands = tokens.add_subparsers(title="tokens commands", metavar="COMMAND")
-    create = token_commands.add_parser("create", help="create a token and print it once")
+
+    def token_command(name: str, help: str) -> argparse.ArgumentParser:
+        return usage.add_command(
+            token_commands, name, help, exits=TOKENS_EXITS, environment=usage.CATALOG
+        )
+
+    create = token_command("create", "create a token and print it once")
     create.add_argument("tenant", help="the brand the token uploads and reads for")
     create.add_argument("--admin", action="store_true", help="may name and read any tenant")
     create.add_argument("--name", default="", help="who holds it (shown by `tokens list`)")
     create.add_argument("--json", action="store_true", help="print one JSON object")
-    create.set_defaults(handler=cmd_tokens_create)
-    listing = token_commands.add_parser("list", help="every token (never the secrets)")
+    create.set_defaults(handler=cmd_tokens_create, precheck=check_token_args)
+    listing = token_command("list", "every token (never the secrets)")
     listing.add_argument("--json", action="store_true", help="print a JSON list")
     listing.set_defaults(handler=cmd_tokens_list)
-    revoke = token_commands.add_parser("revoke", help="revoke a token by its id")
+    revoke = token_command("revoke", "revoke a token by its id")
     revoke.add_argument("token_id", help="the id `tokens list` shows")
     revoke.set_defaults(handler=cmd_tokens_revoke)
 
 
+def check_token_args(args: argparse.Namespace) -> None:
+    """`tokens create TENANT`: the tenant is well formed, before anything heavy starts."""
+    check_tenant_arg(args.tenant)
+
+
+def page_url(host: str, port: int) -> str:
+    """The brand page's address for a server listening on `host`:`port` (an address that
+    listens everywhere is reached on 127.0.0.1 from this machine)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the API and the brand page until stopped; first say where, and which state."""
     import uvicorn
 
     from briskk_pipeline.api.app import create_app, run_mode_from_env, workers_from_env
+    from briskk_pipeline.home import briskk_home
 
     try:
         run_mode_from_env()
         workers_from_env()
     except ValueError as error:
         raise CliError(str(error)) from error
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+    app = create_app()
+    print(f"briskk serve: the brand page at {page_url(args.host, args.port)}", file=sys.stderr)
+    print(f"briskk serve: state folder {briskk_home()}", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
 
@@ -54,7 +107,7 @@ def cmd_tokens_create(args: argparse.Namespace) -> int:
     from briskk_pipeline.api.tokens import create_token
     from briskk_pipeline.ingest.register import RegistrationError
 
-    with _resources() as resources:
+    with open_resources() as resources:
         try:
             new = create_token(
                 resources.catalog.get_engine(), args.tenant, admin=args.admin, name=args.name
@@ -76,7 +129,7 @@ def cmd_tokens_create(args: argparse.Namespace) -> int:
 def cmd_tokens_list(args: argparse.Namespace) -> int:
     from briskk_pipeline.api.tokens import list_tokens
 
-    with _resources() as resources:
+    with open_resources() as resources:
         rows = list_tokens(resources.catalog.get_engine())
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -84,7 +137,7 @@ def cmd_tokens_list(args: argparse.Namespace) -> int:
     if not rows:
         print("no tokens yet: briskk tokens create TENANT")
         return 0
-    _print_table(
+    print_table(
         ["id", "tenant", "admin", "name", "created (UTC)", "revoked (UTC)"],
         [
             [
@@ -104,7 +157,7 @@ def cmd_tokens_list(args: argparse.Namespace) -> int:
 def cmd_tokens_revoke(args: argparse.Namespace) -> int:
     from briskk_pipeline.api.tokens import revoke_token
 
-    with _resources() as resources:
+    with open_resources() as resources:
         if not revoke_token(resources.catalog.get_engine(), args.token_id):
             raise CliError(f"no token with id {args.token_id!r} (see briskk tokens list)")
     print(f"revoked {args.token_id}")

@@ -54,3 +54,10 @@ def known_tenant(engine: sa.Engine, name: str) -> str | None:
 def same_tenant(column: sa.ColumnElement[str], name: str) -> sa.ColumnElement[bool]:
     """`column` holds tenant `name`, in any letter case (SPEC §2)."""
     return sa.func.lower(column) == sa.func.lower(sa.literal(name, sa.Text))
+
+
+def list_tenants(engine: sa.Engine) -> list[str]:
+    """Every registered tenant, as first spelled, in case-insensitive alphabetical order."""
+    query = sa.select(tenants.c.name).order_by(tenants.c.tenant_key)
+    with engine.connect() as connection:
+        return [str(name) for name in connection.execute(query).scalars()]

@@ -1,4 +1,5 @@
-"""`briskk history` and `briskk rollback`: the command bodies (registered by `briskk_pipeline.cli`).
+"""`briskk history` and `briskk rollback`: the command bodies (registered by
+`briskk_pipeline.cli.app`).
 
 Nothing heavy is imported at module level: `briskk --help` stays instant.
 """
@@ -11,48 +12,65 @@ import socket
 import sys
 from typing import Any, Final, TextIO
 
-from briskk_pipeline.cli import (
+from briskk_pipeline.cli import usage
+from briskk_pipeline.cli.context import open_resources
+from briskk_pipeline.cli.output import (
     EXIT_OK,
     EXIT_REJECTED,
-    _clip,
-    _print_json,
-    _print_table,
-    _resources,
+    EXIT_USAGE,
+    CliError,
+    clip,
+    plural,
+    print_json,
+    print_table,
 )
+from briskk_pipeline.cli.tenants import require_tenant
 
 SHOWN: Final = 50  # rows of a human table before "… and N more"
 
-HISTORY_EPILOG = """\
+HISTORY_ABOUT = """\
 Each change: the upload (or rollback) that made it, when, its file, the row and the fields that
-changed (old → new). --json prints every change with all its fields.
+changed (old → new). --json prints every change with all its fields, values whole."""
+HISTORY_EXITS = (
+    (EXIT_OK, "done (also when nothing changed)"),
+    (
+        EXIT_USAGE,
+        "usage error (give one of --product, --sku, --upload), no such upload, or no such "
+        "tenant (the message names the tenants there are)",
+    ),
+    usage.FAULT,
+)
 
-exit codes:
-  0  done (also when nothing changed)
-  2  usage error (give one of --product, --sku, --upload)
-"""
-
-ROLLBACK_EPILOG = """\
+ROLLBACK_ABOUT = """\
 Restores every product and SKU row the upload changed to its state before the upload, in one
 transaction under the tenant's lock: inserted rows are disabled (nothing is deleted), updated
 rows get their old values, disabled SKUs come back. Runs rollback_upload_job on the Dagster
-instance (it appears in the UI) and is itself recorded, so it can be rolled back too.
-
-exit codes:
-  0  rolled back (or, with --dry-run, shown)
-  1  refused: later uploads changed the same rows (listed); --force restores them anyway
-  2  usage error: no such upload, nothing to roll back, already rolled back, still running
-  3  the rollback run failed (nothing was changed)
-"""
+instance (it appears in the UI) and is itself recorded, so it can be rolled back too."""
+ROLLBACK_EXITS = (
+    (EXIT_OK, "rolled back (or, with --dry-run, shown)"),
+    (
+        EXIT_REJECTED,
+        "refused: later uploads changed the same rows (listed); --force restores them anyway",
+    ),
+    (
+        EXIT_USAGE,
+        "usage error: no such upload, nothing to roll back, already rolled back, still running",
+    ),
+    (3, "the rollback run failed (nothing was changed), or the catalog database did"),
+    usage.INTERRUPTED,
+)
 
 
 def add_history_commands(commands: Any) -> None:
     """Add `history` and `rollback` to the `briskk` subcommand parser `commands`."""
-    history = commands.add_parser(
+    history = usage.add_command(
+        commands,
         "history",
-        help="what uploads changed in a product, a SKU, or by one upload",
+        "what uploads changed in a product, a SKU, or by one upload",
         description="What uploads changed in a product (and its SKUs), a SKU, or by one upload.",
-        epilog=HISTORY_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        exits=HISTORY_EXITS,
+        environment=usage.CATALOG,
+        before=HISTORY_ABOUT,
     )
     history.add_argument("--tenant", help="only this tenant (any letter case)")
     which = history.add_mutually_exclusive_group(required=True)
@@ -62,12 +80,14 @@ def add_history_commands(commands: Any) -> None:
     history.add_argument("--json", action="store_true", help="print a JSON list")
     history.set_defaults(handler=cmd_history, uses_dagster=False)
 
-    rollback = commands.add_parser(
+    rollback = usage.add_command(
+        commands,
         "rollback",
-        help="undo an upload: restore every row it changed",
+        "undo an upload: restore every row it changed",
         description="Undo an upload: restore every product and SKU row it changed.",
-        epilog=ROLLBACK_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        exits=ROLLBACK_EXITS,
+        environment=(*usage.CATALOG, "DAGSTER_HOME"),
+        before=ROLLBACK_ABOUT,
     )
     rollback.add_argument("upload_id", help="the upload (see `briskk uploads`) or a rollback id")
     rollback.add_argument(
@@ -84,22 +104,26 @@ def add_history_commands(commands: Any) -> None:
 def _shown(value: Any) -> str:
     if isinstance(value, list):
         return "; ".join(f"{p}: {u} ({s})" for p, u, s in value) if value else "(none)"
-    return "(blank)" if value is None else _clip(value, 40)
+    return "(blank)" if value is None else clip(value, 40)
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from briskk_pipeline.history.read import list_history
+    from briskk_pipeline.history.read import change_set_exists, list_history
 
-    with _resources() as resources:
+    with open_resources() as resources:
+        engine = resources.catalog.get_engine()
+        tenant = require_tenant(engine, args.tenant)
+        if args.upload is not None and not change_set_exists(engine, args.upload):
+            raise CliError(f"no upload or rollback with id {args.upload!r} (see briskk uploads)")
         changes = list_history(
-            resources.catalog.get_engine(),
-            tenant=args.tenant,
+            engine,
+            tenant=tenant,
             product_id=args.product,
             sku_id=args.sku,
             change_set_id=args.upload,
         )
     if args.json:
-        _print_json(changes)
+        print_json(changes)
         return EXIT_OK
     if not changes:
         print("no recorded changes")
@@ -109,22 +133,33 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def _print_history(changes: list[dict[str, Any]], out: TextIO) -> None:
-    rows: list[list[object]] = []
+    """One block per change set (id, time, file), then a table of its rows' changes: each
+    line fits 120 columns, long values wrapped."""
+    blocks: dict[str, list[dict[str, Any]]] = {}
     for c in changes:
-        source = c["file_name"] if c["kind"] == "upload" else f"rollback of {c['rolls_back']}"
-        head = [
-            str(c["time"])[:19],
-            c["change_set_id"],
-            _clip(source, 24),
-            f"{c['entity']} {c['key']}",
-            c["action"],
-        ]
-        if c["action"] == "inserted":
-            rows.append([*head, "", f"new, {len(c['fields'])} fields"])
-            continue
-        for name, (old, new) in c["fields"].items():
-            rows.append([*head, name, f"{_shown(old)} → {_shown(new)}"])
-    _print_table(["time (UTC)", "upload", "file", "row", "action", "field", "old → new"], rows, out)
+        blocks.setdefault(c["change_set_id"], []).append(c)
+    for number, (change_set, block) in enumerate(blocks.items()):
+        first = block[0]
+        source = (
+            first["file_name"]
+            if first["kind"] == "upload"
+            else f"rollback of {first['rolls_back']}"
+        )
+        when = str(first["time"])[:19].replace("T", " ")
+        print(
+            f"{'' if number == 0 else chr(10)}{change_set}  {when} UTC  {clip(source, 40)}"
+            f"  (tenant {first['tenant']})",
+            file=out,
+        )
+        rows: list[list[object]] = []
+        for c in block:
+            where = f"{c['entity']} {c['key']}"
+            if c["action"] == "inserted":
+                rows.append([where, c["action"], "", f"new, {plural(len(c['fields']), 'field')}"])
+                continue
+            for name, (old, new) in c["fields"].items():
+                rows.append([where, c["action"], name, f"{_shown(old)} → {_shown(new)}"])
+        print_table(["row", "action", "field", "old → new"], rows, out, wrap="old → new")
     tenants = {c["tenant"] for c in changes}
     if len(tenants) > 1:
         print(f"(tenants {', '.join(sorted(tenants))}: add --tenant to see one)", file=out)
@@ -146,7 +181,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
     from briskk_pipeline.history.jobs import RollbackRunError, launch_rollback
 
-    with _resources():  # the catalog's settings are checked before the run
+    with open_resources():  # the catalog's settings are checked before the run
         pass
     try:
         outcome, run_id = launch_rollback(
@@ -159,35 +194,33 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         )
     except RollbackRunError as error:
         if error.outcome is None:
-            # printed here, not raised as CliError: under `python -m briskk_pipeline.cli` that
-            # module is `__main__` and would not catch this module's CliError class
-            print(f"briskk: {error}", file=sys.stderr)
-            return error.code
+            raise CliError(str(error), error.code) from error
         if args.json:
-            _print_json(error.outcome)
+            print_json(error.outcome)
         else:
             _print_refusal(error.outcome, sys.stdout)
         return EXIT_REJECTED
     if args.json:
-        _print_json({**outcome, "run_id": run_id})
+        print_json({**outcome, "run_id": run_id})
         return EXIT_OK
     _print_outcome(outcome, run_id, sys.stdout)
     return EXIT_OK
 
 
 def _print_conflicts(conflicts: list[dict[str, Any]], out: TextIO) -> None:
-    _print_table(
-        ["row", "field", "old → new", "changed later by"],
+    print_table(
+        ["row", "field", "changed later by", "old → new"],
         [
             [
                 f"{c['entity']} {c['key']}",
                 c["field"],
-                f"{_shown(c['old'])} → {_shown(c['new'])}",
                 c["change_set_id"],
+                f"{_shown(c['old'])} → {_shown(c['new'])}",
             ]
             for c in conflicts[:SHOWN]
         ],
         out,
+        wrap="old → new",
     )
     if len(conflicts) > SHOWN:
         print(f"… and {len(conflicts) - SHOWN} more", file=out)
@@ -203,27 +236,46 @@ def _print_refusal(outcome: dict[str, Any], out: TextIO) -> None:
 
 
 def _print_outcome(outcome: dict[str, Any], run_id: str, out: TextIO) -> None:
+    """What a rollback did (or, dry run, would do): the counts, the rows restored, and the
+    later changes it overwrote (or would, or would refuse for)."""
     products, skus = outcome["products_changed"], outcome["skus_changed"]
-    counted = f"{products} product{'s' * (products != 1)} and {skus} SKU{'s' * (skus != 1)}"
-    if outcome["status"] == "dry_run":
-        print(f"dry run: rolling back {outcome['target_id']} would change {counted}:", file=out)
-    else:
-        print(
-            f"rolled back {outcome['target_id']}: {counted} restored "
-            f"(as {outcome['rollback_id']}, run {run_id})",
-            file=out,
-        )
+    dry_run = outcome["status"] == "dry_run"
+    refused = dry_run and outcome["conflicts"] and not outcome.get("forced")
+    counted = f"{plural(products, 'product')} and {plural(skus, 'SKU')}"
     rows: list[list[object]] = []
     for c in outcome["changes"]:
         for name, (old, new) in c["fields"].items():
             change = f"{_shown(old)} → {_shown(new)}"
             rows.append([f"{c['entity']} {c['key']}", c["action"], name, change])
-    _print_table(["row", "action", "field", "now → restored"], rows[:SHOWN], out)
-    if len(rows) > SHOWN:
-        print(f"… and {len(rows) - SHOWN} more", file=out)
+    target = outcome["target_id"]
+    if refused:
+        print(
+            f"dry run: {target} would not be rolled back: later uploads changed the same "
+            "rows (below); --force would restore them",
+            file=out,
+        )
+    if dry_run and not rows:
+        print(f"dry run: rolling back {target} would change no product and no SKU", file=out)
+    elif dry_run:
+        lead = "with --force, rolling back" if refused else "dry run: rolling back"
+        print(f"{lead} {target} would change {counted}:", file=out)
+    else:
+        print(
+            f"rolled back {target}: {counted} restored (as {outcome['rollback_id']}, run {run_id})",
+            file=out,
+        )
+    if rows:
+        print_table(
+            ["row", "action", "field", "now → restored"], rows[:SHOWN], out, wrap="now → restored"
+        )
+        if len(rows) > SHOWN:
+            print(f"… and {len(rows) - SHOWN} more", file=out)
     if outcome["conflicts"]:
-        verb = "would overwrite" if outcome["status"] == "dry_run" else "overwrote"
-        print(f"\n--force {verb} these later changes:", file=out)
+        if refused:
+            print("\nlater changes in the way:", file=out)
+        else:
+            verb = "would overwrite" if dry_run else "overwrote"
+            print(f"\n--force {verb} these later changes:", file=out)
         _print_conflicts(outcome["conflicts"], out)
-    elif outcome["status"] != "dry_run":
+    elif not dry_run:
         print(f"undo it with: briskk rollback {outcome['rollback_id']}", file=out)

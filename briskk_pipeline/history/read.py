@@ -169,3 +169,11 @@ def list_history(
         }
         for row in reversed(rows)
     ]
+
+
+def change_set_exists(engine: sa.Engine, change_set_id: str) -> bool:
+    """Whether `change_set_id` names an upload or a rollback (what `list_history` filters on)."""
+    sets = _change_sets()
+    query = sa.select(sa.literal(1)).select_from(sets).where(sets.c.id == change_set_id).limit(1)
+    with engine.connect() as connection:
+        return connection.execute(query).first() is not None

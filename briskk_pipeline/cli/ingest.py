@@ -1,0 +1,340 @@
+"""`briskk ingest PATH`: one upload through `ingest_job` on the configured Dagster instance,
+and the summary every run of an upload prints (`briskk rerun` prints the same).
+
+Usage errors (no such file, a folder, an invalid tenant) are found before Dagster, pandas or
+the database are imported or started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import stat
+import sys
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+from briskk_pipeline.cli import interrupts, usage
+from briskk_pipeline.cli.context import open_resources, process_seconds
+from briskk_pipeline.cli.output import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    CliError,
+    clip,
+    plural,
+    print_json,
+    print_table,
+)
+
+EXAMPLES_PER_REASON = 3  # image failures shown per reason before "… and N more"
+INTERRUPTED = "interrupted"  # the failure reason of an upload stopped by Ctrl-C
+
+INGEST_EXITS = (
+    (EXIT_OK, "the upload was processed, even with rejected products (a dry run: it would be)"),
+    usage.UPLOAD_REJECTED,
+    (
+        EXIT_USAGE,
+        "usage or input error (no such file, a folder, unreadable, invalid tenant, bad setting)",
+    ),
+    usage.PIPELINE_FAILED,
+    usage.INTERRUPTED,
+)
+
+
+def add_commands(commands: Any) -> None:
+    """Add `ingest` to the `briskk` subcommand parser `commands`."""
+    ingest = usage.add_command(
+        commands,
+        "ingest",
+        "run one upload through ingest_job on the configured Dagster instance",
+        exits=INGEST_EXITS,
+        environment=usage.PIPELINE,
+    )
+    ingest.add_argument("path", type=Path, help="an .xlsx/.xlsm/.xls/.ods or .csv file")
+    ingest.add_argument(
+        "--tenant",
+        help="the uploading tenant, any letter case (default: from the sheet name)",
+    )
+    ingest.add_argument("--json", action="store_true", help="print one JSON object")
+    ingest.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what the upload would change; change nothing (recorded as 'previewed')",
+    )
+    ingest.set_defaults(handler=cmd_ingest, precheck=check_ingest_args)
+
+
+def check_ingest_args(args: argparse.Namespace) -> None:
+    """The upload path is a readable regular file and the tenant well formed (SPEC §2), or a
+    `CliError` saying exactly what is wrong. Imports nothing heavy."""
+    path: Path = args.path
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise CliError(f"no such file: {path}") from None
+    except NotADirectoryError:
+        raise CliError(f"no such file: {path} (a part of the path is not a folder)") from None
+    except PermissionError:
+        raise CliError(f"not readable: {path} (permission denied)") from None
+    if stat.S_ISDIR(mode):
+        raise CliError(f"is a folder: {path} (give one .xlsx or .csv file)")
+    if not stat.S_ISREG(mode):
+        raise CliError(f"not a regular file: {path}")
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as error:
+        raise CliError(f"not readable: {path} ({error.strerror or error})") from None
+    check_tenant_arg(args.tenant)
+
+
+def check_tenant_arg(tenant: str | None) -> None:
+    """A tenant given on the command line is well formed (1 to 63 letters, digits, `_`, `-`),
+    or a `CliError` in the words registration uses (ingest/register.py: check_tenant)."""
+    from briskk_pipeline.template import is_valid_tenant
+
+    if tenant is not None and not is_valid_tenant(tenant.strip()):
+        raise CliError(
+            f"tenant {tenant.strip()!r} is not valid: use 1 to 63 letters, digits, '_' or "
+            "'-', starting with a letter or digit"
+        )
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Register the file, run `ingest_job` in this process, print the summary."""
+    from dagster import DagsterInstance
+
+    from briskk_pipeline.catalog import uploads
+    from briskk_pipeline.ingest.heartbeat import this_worker
+    from briskk_pipeline.ingest.launch import (
+        UploadFailed,
+        new_run_id,
+        raise_failed,
+        run_upload,
+        start_upload,
+    )
+    from briskk_pipeline.ingest.register import RegistrationError, UploadTooLarge, check_size
+    from briskk_pipeline.ingest.sandbox import warm_up
+
+    path: Path = args.path  # checked by check_ingest_args
+    with open_resources() as resources:
+        settings = resources.settings
+        try:  # before reading it: a file over the cap is refused whole, never recorded
+            check_size(path.stat().st_size, settings.max_upload_bytes)
+        except UploadTooLarge as error:
+            raise CliError(str(error), EXIT_REJECTED) from error
+        interrupts.start_process_helpers()  # before the sandbox: Ctrl-C stays out of it
+        warm_up()  # the reading sandbox starts while Dagster sets up
+        data = path.read_bytes()
+        engine = resources.catalog.get_engine()
+        instance = DagsterInstance.get()
+        registration = None
+        try:
+            # a store or database fault here registers nothing (main prints it, exit 3);
+            # Ctrl-C waits until the upload is registered, to be recorded as interrupted
+            with interrupts.deferred():
+                registration = start_upload(
+                    data,
+                    path.name,
+                    explicit_tenant=args.tenant,
+                    source="cli",
+                    store=resources.object_store,
+                    engine=engine,
+                    instance=instance,
+                    worker=this_worker(),  # claimed by this process until the run ends
+                    dry_run=args.dry_run,
+                    settings=settings,
+                )
+            upload_id = registration.upload_id
+            run_id = new_run_id()
+            show_progress = not args.json and sys.stderr.isatty()
+            with progress(instance, run_id, enabled=show_progress, label=path.name):
+                run_upload(
+                    instance,
+                    engine,
+                    upload_id=upload_id,
+                    tenant=registration.tenant,
+                    source="cli",
+                    run_id=run_id,
+                )
+            if interrupts.was_interrupted():  # Dagster failed the run for it
+                raise KeyboardInterrupt
+            try:
+                record = uploads.get_upload(engine, upload_id)
+            except Exception as error:
+                raise_failed(engine, upload_id, error)
+        except RegistrationError as error:
+            raise CliError(str(error)) from error
+        except UploadFailed as error:
+            raise CliError(str(error), EXIT_FAILED) from error
+        except KeyboardInterrupt:
+            if registration is not None:
+                record_interrupted(engine, registration.upload_id)
+            raise
+    if record is None:  # registered above: only a catalog reset in between gets here
+        raise CliError(f"upload {upload_id} vanished from the catalog", EXIT_FAILED)
+    return report_run(record, as_json=args.json)
+
+
+def record_interrupted(engine: Any, upload_id: str) -> None:
+    """Record upload `upload_id` `failed` with reason `INTERRUPTED` unless it already ended
+    otherwise (an outcome written before Ctrl-C stands). Best effort: a database that does
+    not answer leaves it to the recovery check (the process is gone by then)."""
+    import sqlalchemy as sa
+
+    from briskk_pipeline.catalog import uploads
+
+    try:
+        record = uploads.get_upload(engine, upload_id)
+        if record is not None and record["status"] in ("running", "failed"):
+            uploads.mark_upload_failed(engine, upload_id, INTERRUPTED)
+    except sa.exc.SQLAlchemyError:
+        pass
+
+
+def report_run(record: Mapping[str, Any], *, as_json: bool) -> int:
+    """Print the summary of a finished run of upload `record` (SPEC §4 JSON, or the human
+    summary; a `failed` upload is one line on stderr) and return the command's exit code.
+    The summary's seconds are the whole command's (`process_seconds`)."""
+    from briskk_pipeline.catalog.uploads import ingest_summary
+
+    summary = ingest_summary(record, seconds=process_seconds())
+    if as_json:
+        print_json(summary)
+    elif record["status"] != "failed":
+        print_ingest(summary, record, sys.stdout)
+    if record["status"] == "failed":  # one line, whatever broke (the reason is recorded)
+        print(
+            f"briskk: upload {record['upload_id']} failed: {record.get('failure_reason')}",
+            file=sys.stderr,
+        )
+    return exit_code(record)
+
+
+def exit_code(record: Mapping[str, Any]) -> int:
+    """The exit code of a finished upload: 0 processed, 1 rejected (a preview of a file that
+    would be rejected says so as the real ingest would), 3 anything else (failed)."""
+    previewed = EXIT_OK if record["products_loaded"] else EXIT_REJECTED
+    exits = {"succeeded": EXIT_OK, "rejected": EXIT_REJECTED, "previewed": previewed}
+    return exits.get(record["status"], EXIT_FAILED)
+
+
+def print_ingest(summary: Mapping[str, Any], record: Mapping[str, Any], out: TextIO) -> None:
+    """The human summary: header (id, tenant, status, seconds), counts, warnings, images not
+    stored, the problems to fix, and where the annotated workbook is."""
+    status = summary["status"]
+    print(
+        f"{summary['upload_id']}  tenant {summary['tenant']}  {status.upper()}"
+        f"  ({summary['seconds']:.1f} s)",
+        file=out,
+    )
+    if status == "previewed":
+        from briskk_pipeline.reports.preview import print_preview
+
+        print_preview(summary["changes"], out)
+        print("\nwhat the upload would load:", file=out)
+    images = summary["images"]
+    print_table(
+        ["products loaded", "SKUs loaded", "products rejected", "rows rejected", "images"],
+        [
+            [
+                summary["products_loaded"],
+                summary["skus_loaded"],
+                summary["products_rejected"],
+                summary["rows_rejected"],
+                ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in images.items()),
+            ]
+        ],
+        out,
+    )
+    for warning in summary["warnings"]:
+        print(f"warning: {warning}", file=out)
+    print_image_failures(summary["image_failures"], out)
+    errors = summary["errors"]
+    if errors:
+        print(f"\n{plural(len(errors), 'problem')} to fix:", file=out)
+        print_table(
+            ["row", "column", "value", "problem"],
+            [
+                [
+                    e["row"] if e["row"] is not None else "-",
+                    e["column"] or "-",
+                    clip(e["value"]),
+                    e["message"],
+                ]
+                for e in errors
+            ],
+            out,
+            wrap="problem",
+        )
+    if record.get("report_uri"):
+        print(
+            f"\nyour file with every problem marked: briskk report {summary['upload_id']}",
+            file=out,
+        )
+
+
+def print_image_failures(failures: Sequence[Mapping[str, Any]], out: TextIO) -> None:
+    """Images not stored, grouped by reason (most frequent first): count, then a few cells."""
+    if not failures:
+        return
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for failure in failures:
+        groups.setdefault(failure["reason"], []).append(failure)
+    print(f"\n{plural(len(failures), 'image')} not stored:", file=out)
+    for reason, group in sorted(groups.items(), key=lambda item: -len(item[1])):
+        print(f"  {len(group)} × {reason}", file=out)
+        for failure in group[:EXAMPLES_PER_REASON]:
+            where = f"row {failure['row']}" if failure["row"] is not None else "row ?"
+            print(f"      {where}, {failure['column']}: {clip(failure['url'], 90)}", file=out)
+        if len(group) > EXAMPLES_PER_REASON:
+            print(f"      … and {len(group) - EXAMPLES_PER_REASON} more", file=out)
+
+
+@contextmanager
+def progress(instance: Any, run_id: str, *, enabled: bool, label: str) -> Iterator[None]:
+    """A one-line progress display on stderr while the block runs, fed by the run's own
+    event log (the step running, the image counts); nothing when not `enabled`."""
+    if not enabled:
+        yield
+        return
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=_follow_run, args=(instance, run_id, stop, label, sys.stderr), daemon=True
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
+def _follow_run(instance: Any, run_id: str, stop: threading.Event, label: str, err: TextIO) -> None:
+    from dagster import DagsterEventType
+
+    spinner = "|/-\\"
+    stage, detail, tick, cursor = "starting", "", 0, None
+    while not stop.wait(0.2):
+        try:
+            connection = instance.get_records_for_run(run_id, cursor=cursor)
+        except Exception:  # the run may not exist yet; the display is best effort
+            connection = None
+        if connection is not None:
+            cursor = connection.cursor
+            for record in connection.records:
+                entry = record.event_log_entry
+                event = entry.dagster_event
+                if event is not None and event.event_type == DagsterEventType.STEP_START:
+                    stage, detail = event.step_key or stage, ""
+                elif event is None and entry.user_message.startswith("images "):
+                    detail = entry.user_message
+        tick += 1
+        err.write(f"\r\033[K{spinner[tick % 4]} {label}: {stage} {detail}")
+        err.flush()

@@ -1,0 +1,85 @@
+"""`briskk report UPLOAD_ID [-o PATH]`: save an upload's annotated workbook (.xlsx)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from briskk_pipeline.cli import usage
+from briskk_pipeline.cli.context import open_resources
+from briskk_pipeline.cli.output import EXIT_OK, EXIT_USAGE, CliError
+
+REPORT_EXITS = (
+    (EXIT_OK, "saved (the path is printed)"),
+    (
+        EXIT_USAGE,
+        "no such upload, the upload has no report, or -o names a missing folder, a folder, or "
+        "a place that cannot be written",
+    ),
+    usage.FAULT,
+)
+
+
+def add_commands(commands: Any) -> None:
+    """Add `report` to the `briskk` subcommand parser `commands`."""
+    report = usage.add_command(
+        commands,
+        "report",
+        "save an upload's annotated workbook (.xlsx)",
+        exits=REPORT_EXITS,
+        environment=usage.STORE,
+    )
+    report.add_argument("upload_id", help="the upload (see `briskk uploads`)")
+    report.add_argument("-o", "--output", type=Path, help="where to save (default ./<id>.xlsx)")
+    report.set_defaults(handler=cmd_report, precheck=check_report_args)
+
+
+def output_path(args: argparse.Namespace) -> Path:
+    """Where `report` saves: `-o`, else `./<upload id>.xlsx`."""
+    return args.output or Path(f"{args.upload_id}.xlsx")
+
+
+def check_report_args(args: argparse.Namespace) -> None:
+    """The output path can be written: its folder exists, it is not a folder itself, and this
+    user may write there; else a `CliError` (exit 2) saying which."""
+    check_writable(output_path(args))
+
+
+def check_writable(path: Path) -> None:
+    """`path` names a file this process can create or replace, or a one-line `CliError`."""
+    folder = path.parent
+    if path.is_dir():
+        raise CliError(f"is a folder: {path} (give a file name, like {path / 'report.xlsx'})")
+    if not folder.is_dir():
+        raise CliError(f"no such folder: {folder} (for {path})")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise CliError(f"not writable: {path} (permission denied)")
+    if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        raise CliError(f"not writable: {folder} (permission denied, for {path})")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Fetch the report from the object store and write it to the output path."""
+    from briskk_pipeline.catalog.uploads import get_upload
+    from briskk_pipeline.reports.workbook import report_key
+
+    with open_resources() as resources:
+        record = get_upload(resources.catalog.get_engine(), args.upload_id)
+        if record is None:
+            raise CliError(f"no upload {args.upload_id!r} (see `briskk uploads`)")
+        if not record.get("report_uri"):
+            raise CliError(
+                f"upload {args.upload_id} has no report: it had no problems or warnings"
+                if record["status"] in ("succeeded", "rejected", "previewed")
+                else f"upload {args.upload_id} has no report (status {record['status']})"
+            )
+        data = resources.object_store.get(report_key(args.upload_id))
+    output = output_path(args)
+    try:
+        output.write_bytes(data)
+    except OSError as error:  # changed since the check (or a full disk): one line
+        raise CliError(f"could not write {output}: {error.strerror or error}") from None
+    print(output)
+    return EXIT_OK
