@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # (~/.local/share/briskk on Linux; briskk_pipeline/home.py). Nothing is set here.
 DEV_PORT ?= 3000
 
-.PHONY: install demo test lint format dev bench stop-db clean
+.PHONY: install chromium demo test lint format dev bench stop-db clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,13 @@ install: $(BIN)/.installed
 demo: install
 	$(BIN)/python -m briskk_pipeline_tests.demo
 
-## test: install, lint, run every test
-test: install
+## chromium: /usr/bin/chromium for the brand page tests: installed with apt-get when run as
+## root (or with password-less sudo), else one line saying the command to run
+chromium:
+	@scripts/ensure-chromium
+
+## test: install, lint, run every test (needs Chromium: see `chromium`)
+test: install chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy briskk_pipeline

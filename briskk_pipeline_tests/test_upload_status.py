@@ -112,3 +112,22 @@ def test_status_shows_in_checks_and_tags(harness, tmp_path, make, status, checks
         assert event is not None and event.asset_materialization is not None
         assert event.asset_materialization.partition == upload_id
         assert event.asset_materialization.tags[STATUS_TAG] == status
+
+
+@pytest.mark.parametrize("make", [_good, _every_product_bad], ids=["good", "every-product-bad"])
+def test_a_dry_run_is_tagged_previewed(harness, tmp_path, make):
+    """A dry run changed nothing: its run and materializations say `previewed`, never
+    `succeeded` (nor `rejected`, which the upload record and the checks still tell)."""
+    from briskk_pipeline.catalog import uploads
+
+    path, tenant = make(tmp_path)
+    upload_id = harness.register(path, tenant)
+    uploads.mark_dry_run(harness.engine, upload_id)
+    result = harness.run(upload_id)
+    assert result.success
+    run = harness.instance.get_run_by_id(result.run_id)
+    assert run is not None and run.tags[STATUS_TAG] == "previewed"
+    for key in ("products", "skus"):
+        event = harness.instance.get_latest_materialization_event(AssetKey(key))
+        assert event is not None and event.asset_materialization is not None
+        assert event.asset_materialization.tags[STATUS_TAG] == "previewed"

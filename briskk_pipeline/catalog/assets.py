@@ -116,7 +116,9 @@ def catalog_load(
     # The outcome where an operator filters: the run (Runs: `briskk/status:rejected`) and
     # both materializations (the partition's events) carry it.
     status = validated_rows.status
-    status_tags = {STATUS_TAG: status}
+    # a dry run is `previewed` (its upload's status), whatever it would have been: it changed
+    # nothing, and must not read `succeeded` in the Runs list
+    status_tags = {STATUS_TAG: "previewed" if dry_run else status}
     context.instance.add_run_tags(context.run_id, status_tags)
     yield MaterializeResult(
         asset_key="products",

@@ -31,6 +31,7 @@ GIVE_UP_SECONDS: Final = 300.0
 
 _log = logging.getLogger(__name__)
 _beating: dict[str, threading.Thread] = {}
+_stopping: dict[str, threading.Event] = {}
 _beating_lock = threading.Lock()
 
 
@@ -68,11 +69,12 @@ def process_alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def _beat_until_done(engine: sa.Engine, upload_id: str, worker: Worker, every: float) -> None:
+def _beat_until_done(
+    engine: sa.Engine, upload_id: str, worker: Worker, every: float, stop: threading.Event
+) -> None:
     last_ok = time.monotonic()
     try:
-        while True:
-            time.sleep(every)
+        while not stop.wait(every):
             try:
                 if not uploads.beat(engine, upload_id, worker):
                     return  # ended (succeeded, rejected, failed) or claimed by a re-run
@@ -83,7 +85,9 @@ def _beat_until_done(engine: sa.Engine, upload_id: str, worker: Worker, every: f
                     return
     finally:
         with _beating_lock:
-            _beating.pop(upload_id, None)
+            if _beating.get(upload_id) is threading.current_thread():
+                _beating.pop(upload_id, None)
+                _stopping.pop(upload_id, None)
 
 
 def keep_alive(
@@ -95,14 +99,31 @@ def keep_alive(
     with _beating_lock:
         if upload_id in _beating and _beating[upload_id].is_alive():
             return
+        stop = threading.Event()
         thread = threading.Thread(
             target=_beat_until_done,
-            args=(engine, upload_id, worker, every),
+            args=(engine, upload_id, worker, every, stop),
             name=f"briskk-heartbeat-{upload_id}",
             daemon=True,
         )
         _beating[upload_id] = thread
+        _stopping[upload_id] = stop
         thread.start()
+
+
+def stop_heartbeats(timeout: float = 5.0) -> int:
+    """Stop every heartbeat thread of this process and wait for them (up to `timeout`
+    seconds in all); returns how many were running. For a process about to close the
+    database its uploads live in (the tests' per-test databases): a thread beating into a
+    dropped database would retry for `GIVE_UP_SECONDS`, then log that it gave up."""
+    with _beating_lock:
+        threads = list(_beating.values())
+        for stop in _stopping.values():
+            stop.set()
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(deadline - time.monotonic(), 0.0))
+    return len(threads)
 
 
 def claim_for_run(engine: sa.Engine, upload_id: str, run_id: str) -> None:
