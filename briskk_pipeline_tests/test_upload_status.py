@@ -112,6 +112,20 @@ def test_status_shows_in_checks_and_tags(harness, tmp_path, make, status, checks
         assert event is not None and event.asset_materialization is not None
         assert event.asset_materialization.partition == upload_id
         assert event.asset_materialization.tags[STATUS_TAG] == status
+        verdict = event.asset_materialization.metadata["upload"].value
+        assert (
+            verdict
+            == {
+                "succeeded": "succeeded (1 product rejected)"
+                if "partly" in path.name
+                else "succeeded",
+                "rejected": "REJECTED: nothing loaded (the file itself was refused)"
+                if tenant
+                else "REJECTED: nothing loaded (1 product rejected)",
+            }[status]
+        )
+        # the verdict comes first on the partition's page
+        assert next(iter(event.asset_materialization.metadata)) == "upload"
 
 
 @pytest.mark.parametrize("make", [_good, _every_product_bad], ids=["good", "every-product-bad"])

@@ -123,6 +123,8 @@ def catalog_load(
     yield MaterializeResult(
         asset_key="products",
         metadata={
+            # first, so the partition's page opens on the verdict (the run itself succeeds)
+            "upload": upload_verdict(status_tags[STATUS_TAG], validated_rows.products_rejected),
             "dagster/row_count": counts.products_loaded,
             "tenant": tenant,
             "dry_run": dry_run,
@@ -156,6 +158,7 @@ def catalog_load(
     yield MaterializeResult(
         asset_key="skus",
         metadata={
+            "upload": upload_verdict(status_tags[STATUS_TAG], validated_rows.products_rejected),
             "dagster/row_count": counts.skus_loaded,
             "tenant": tenant,
             "inserted": counts.skus_inserted,
@@ -179,6 +182,19 @@ def catalog_load(
         passed=present == expected,
         metadata={"expected_rows": expected, "found_rows": present, "dry_run": dry_run},
     )
+
+
+def upload_verdict(status: str, products_rejected: int) -> str:
+    """The upload's outcome in words for the partition's metadata: `REJECTED: nothing loaded
+    (N products rejected)` (or `(the file itself was refused)`), `previewed: dry run, nothing
+    changed`, `succeeded` (with how many products were rejected, if any)."""
+    rejected = f"{products_rejected} product{'s' * (products_rejected != 1)} rejected"
+    if status == "rejected":
+        why = rejected if products_rejected else "the file itself was refused"
+        return f"REJECTED: nothing loaded ({why})"
+    if status == "previewed":
+        return "previewed: dry run, nothing changed"
+    return f"succeeded ({rejected})" if products_rejected else "succeeded"
 
 
 def _present_in_catalog(engine: sa.Engine, tenant: str, rows: ValidatedRows) -> int:
