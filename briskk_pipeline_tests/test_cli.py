@@ -148,12 +148,19 @@ def test_rejected_file_exits_one_and_is_listed(env, tmp_path):
     [
         (["ingest", "/no/such/file.xlsx"], "no such file"),
         (["ingest", "{real}", "--tenant", "bad/tenant"], "tenant 'bad/tenant' is not valid"),
+        # an unknown upload id is exit 2 for every command that takes one
+        (["report", "nosuch"], "no upload 'nosuch'"),
+        (["rerun", "nosuch"], "no upload 'nosuch'"),
+        (["rollback", "nosuch"], "no upload or rollback with id 'nosuch'"),
+        (["history", "--upload", "nosuch"], "no upload or rollback with id 'nosuch'"),
+        (["history", "--upload", "nosuch", "--json"], "no upload or rollback with id 'nosuch'"),
     ],
 )
 def test_expected_errors_are_one_line_without_traceback(env, args, message):
     done = briskk(env, *[a.replace("{real}", str(REAL_TEMPLATE)) for a in args])
-    assert done.returncode == 2
+    assert done.returncode == 2, done.stderr
     assert message in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""
 
 
 def test_db_upgrade(env):

@@ -70,6 +70,9 @@ def test_three_uploads_history_and_rollback_through_the_cli(
     assert briskk_json(env, "products", "--tenant", "BrandA") == state2
     record = next(u for u in briskk_json(env, "uploads") if u["upload_id"] == u3)
     assert record["rolled_back_at"] and "(briskk rollback)" in record["rolled_back_by"]
+    listed = briskk(env, "uploads", "--tenant", "BrandA").stdout.splitlines()
+    assert "rolled back" in next(line for line in listed if line.startswith(u3))
+    assert "succeeded" in next(line for line in listed if line.startswith(u2))
 
     # the second is refused: the third touched its rows; the refusal lists them
     refused = briskk(env, "rollback", u2)
