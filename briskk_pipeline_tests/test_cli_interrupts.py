@@ -187,3 +187,34 @@ def test_ctrl_c_is_one_line_exit_130_and_the_upload_failed_interrupted(
     assert (record["status"], record["failure_reason"]) == ("failed", "interrupted")
     assert record["products_loaded"] == 0
     assert briskk_json(env, "products") == []
+
+
+def test_ctrl_c_during_a_rollback_is_one_line_and_changes_nothing(
+    env: dict[str, str], engine: sa.Engine, tmp_path: Path
+) -> None:
+    path = write_xlsx(tmp_path / "BrandA_Briskk_SKU_Template.xlsx", template_rows(8))
+    upload_id = briskk_json(env, "ingest", str(path))["upload_id"]
+    before = briskk_json(env, "products")
+    with held(engine, LOAD_LOCK):  # the rollback waits for the tenant's lock
+        process = subprocess.Popen(
+            [*COMMAND, "rollback", upload_id],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            wait_for(lambda: _waiting_for_advisory_lock(engine), "the rollback to wait")
+            os.killpg(process.pid, signal.SIGINT)
+        except BaseException:
+            process.kill()
+            raise
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    lines = [line for line in stderr.splitlines() if not line.startswith("briskk: catalog")]
+    assert lines == ["briskk: interrupted"], stderr  # not also "the rollback run failed"
+    assert stdout == ""
+    assert briskk_json(env, "products") == before
+    [record] = uploads.list_uploads(engine)
+    assert record["rolled_back_at"] is None

@@ -98,10 +98,15 @@ def _run(argv: Sequence[str] | None) -> int:
             print(f"briskk: {note}", file=sys.stderr)
         return int(args.handler(args))
     except CliError as error:
+        if interrupts.was_interrupted():  # e.g. "the rollback run failed": Ctrl-C did it
+            return EXIT_INTERRUPTED
         print(f"briskk: {error}", file=sys.stderr)
         return error.code
     except Exception as error:
         from briskk_pipeline.faults import describe_fault
+
+        if interrupts.was_interrupted():  # what Ctrl-C broke on its way: not a fault
+            return EXIT_INTERRUPTED
 
         fault = describe_fault(error)
         if fault is None:
