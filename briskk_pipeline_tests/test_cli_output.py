@@ -168,3 +168,25 @@ def test_the_command_time_counts_from_the_process_start():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert float(done.stdout) >= 0.5
+
+
+def test_stdout_survives_its_reader_leaving(monkeypatch):
+    """The guard over stdout (`guard_stdout`) takes the first BrokenPipeError quietly, sends
+    the rest to /dev/null, and `flush_stdout` puts the real stream back."""
+    import os
+
+    from briskk_pipeline.cli import output
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader left before anything was written
+    stream = os.fdopen(write_end, "w", buffering=1)
+    monkeypatch.setattr(sys, "stdout", stream)
+    output.guard_stdout()
+    guarded = sys.stdout
+    assert guarded is not stream
+    print("a line nobody reads")  # raises BrokenPipeError without the guard
+    output.print_json({"many": ["values"] * 10_000})
+    assert guarded.reader_left  # type: ignore[attr-defined]
+    output.flush_stdout()
+    assert sys.stdout is stream
+    stream.close()

@@ -137,6 +137,11 @@ class _GuardedStdout:
         self._stream = stream
         self.reader_left = False
 
+    @property
+    def stream(self) -> TextIO:
+        """The stream guarded."""
+        return self._stream
+
     def _to_devnull(self) -> None:
         self.reader_left = True
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -170,9 +175,12 @@ def guard_stdout() -> None:
 
 def flush_stdout() -> None:
     """Flush stdout now, so a reader that left is noticed here (quietly) and not by the
-    interpreter at exit ("Exception ignored … BrokenPipeError", exit 120)."""
+    interpreter at exit ("Exception ignored … BrokenPipeError", exit 120); then put the
+    unguarded stream back (`main` may be called again in one process)."""
     with contextlib.suppress(BrokenPipeError):  # not guarded (a test's stream): nothing to do
         sys.stdout.flush()
+    if isinstance(sys.stdout, _GuardedStdout):
+        sys.stdout = sys.stdout.stream
 
 
 def _has_fd(stream: TextIO) -> bool:
