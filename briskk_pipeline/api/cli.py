@@ -150,6 +150,7 @@ def cmd_tokens_list(args: argparse.Namespace) -> int:
             ]
             for r in rows
         ],
+        keep=["id"],  # what `tokens revoke` needs, whole
     )
     return 0
 

@@ -82,7 +82,11 @@ def cmd_products(args: argparse.Namespace) -> int:
                 f"{stored}/{len(p['images'])}",
             ]
         )
-    print_table(["tenant", "product_id", "name", "brand", "active SKUs", "images"], rows)
+    print_table(
+        ["tenant", "product_id", "name", "brand", "active SKUs", "images"],
+        rows,
+        keep=["product_id"],  # what `history --product` needs, whole
+    )
     print(plural(len(products), "product"))
     return EXIT_OK
 
