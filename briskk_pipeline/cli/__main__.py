@@ -1,5 +1,5 @@
 """`python -m briskk_pipeline.cli`: the `briskk` command."""
 
-from briskk_pipeline.cli.app import main
+from briskk_pipeline.cli import main
 
 raise SystemExit(main())
