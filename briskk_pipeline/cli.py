@@ -332,7 +332,7 @@ def _print_ingest(summary: dict[str, Any], record: dict[str, Any], out: TextIO) 
     if status == "previewed":
         from briskk_pipeline.reports.preview import print_preview
 
-        print_preview(summary["changes"], out)
+        print_preview(summary["preview"], out)
         print("\nwhat the upload would load:", file=out)
     images = summary["images"]
     _print_table(

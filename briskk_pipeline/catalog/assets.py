@@ -47,8 +47,8 @@ _DEPS = ["validated_rows", "product_images"]
             group_name="ingest",
             partitions_def=uploads_partitions,
             deps=_DEPS,
-            description="The upload's SKUs, upserted into `skus`; SKUs of these products that "
-            "the upload leaves out are disabled, never deleted.",
+            description="The upload's SKUs, upserted into `skus`; SKUs the upload leaves out "
+            "are kept as they are (disabled, never deleted, only by a `replace` upload).",
         ),
     ],
     ins={"validated_rows": AssetIn(), "product_images": AssetIn()},
@@ -108,8 +108,11 @@ def catalog_load(
         product_images=product_images.product_images,
         keep_enabled=validated_rows.file_sku_ids,
         product_rows=validated_rows.product_rows,
+        sku_rows=validated_rows.sku_rows,
         dry_run=dry_run,
         rejected_products=validated_rows.rejected_products,
+        columns=validated_rows.columns,
+        mode=upload.get("mode") or "merge",
     )
     # time spent in this body up to the committed load (both assets are one transaction)
     seconds = round(time.perf_counter() - body_started, 4)
@@ -160,6 +163,7 @@ def catalog_load(
             "updated": counts.skus_updated,
             "unchanged": counts.skus_unchanged,
             "disabled_absent": counts.skus_disabled,
+            "mode": upload.get("mode") or "merge",
             "rows_rejected": validated_rows.rows_rejected,
             "dry_run": dry_run,
             "load_warnings": "\n".join(counts.warnings),

@@ -29,7 +29,9 @@ from briskk_pipeline.catalog.tenants import same_tenant
 
 # SPEC §4's four, plus `not_fetched` (fetching was off: not a failure of the URL)
 IMAGE_COUNT_KEYS: Final[tuple[str, ...]] = ("stored", "reused", "failed", "blocked", "not_fetched")
-OUTCOME_STATUSES: Final[frozenset[str]] = frozenset({"succeeded", "rejected", "previewed"})
+OUTCOME_STATUSES: Final[frozenset[str]] = frozenset(
+    {"succeeded", "rejected", "previewed", "needs_review"}
+)
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ class UploadOutcome:
     defaults to the database's transaction time.
     """
 
-    status: Literal["succeeded", "rejected", "previewed"]
+    status: Literal["succeeded", "rejected", "previewed", "needs_review"]
     products_rejected: int = 0
     rows_rejected: int = 0
     errors: Sequence[object] = ()
@@ -98,6 +100,10 @@ class UploadOutcome:
     seconds: float | None = None
     finished_at: datetime | None = None
     changes: Sequence[Mapping[str, Any]] | None = None
+    # the `changes` object of `catalog/summary.py`: what the load changed (or would change)
+    change_summary: Mapping[str, Any] | None = None
+    # why a `needs_review` upload is held (review/limits.py), one line each
+    review_reasons: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         if self.status not in OUTCOME_STATUSES:
@@ -419,6 +425,10 @@ def write_outcome(
             image_failures=[dict(f) for f in outcome.image_failures],
             seconds=outcome.seconds,
             changes=sa.null() if outcome.changes is None else list(outcome.changes),
+            change_summary=(
+                sa.null() if outcome.change_summary is None else dict(outcome.change_summary)
+            ),
+            review_reasons=list(outcome.review_reasons),
             failure_reason=None,
             finished_at=outcome.finished_at or sa.func.now(),
         )
@@ -545,6 +555,14 @@ def _as_dict(record: sa.RowMapping, errors: list[dict[str, Any]]) -> dict[str, A
         # undone by `briskk rollback` (history/rollback.py): when and who asked
         "rolled_back_at": _iso(record["rolled_back_at"]),
         "rolled_back_by": record["rolled_back_by"],
+        # what the upload may change and what it changed (issue 19; catalog/summary.py)
+        "mode": record["mode"],
+        "change_summary": record["change_summary"],
+        # a `needs_review` upload: why it is held; the operator's decision (review/)
+        "review_reasons": list(record["review_reasons"]),
+        "review_decision": record["review_decision"],
+        "reviewed_at": _iso(record["reviewed_at"]),
+        "reviewed_by": record["reviewed_by"],
     }
 
 
@@ -575,19 +593,29 @@ _UPLOAD_EXTRAS: Final[tuple[str, ...]] = (
     "pruned_at",
     "rolled_back_at",
     "rolled_back_by",
+    "mode",
+    "review_reasons",
+    "review_decision",
 )
 IMAGE_FAILURE_FIELDS: Final[tuple[str, ...]] = ("row", "column", "url", "status", "reason")
 
 
 def spec_upload(record: Mapping[str, Any]) -> dict[str, Any]:
-    """One upload as `briskk uploads --json` and `GET /uploads/{id}` print it (SPEC §4)."""
-    return {k: record.get(k) for k in (*UPLOAD_FIELDS, *_UPLOAD_EXTRAS)}
+    """One upload as `briskk uploads --json` and `GET /uploads/{id}` print it (SPEC §4);
+    `changes` is the upload's change summary (`catalog/summary.py`), null when nothing was
+    merged (a rejected or failed upload)."""
+    return {
+        **{k: record.get(k) for k in (*UPLOAD_FIELDS, *_UPLOAD_EXTRAS)},
+        "changes": record.get("change_summary"),
+    }
 
 
 def ingest_summary(record: Mapping[str, Any], seconds: float) -> dict[str, Any]:
     """The SPEC §4 `briskk ingest --json` object of an upload record; `seconds` is the caller's
-    wall time (command or request). A `failed` upload also carries `failure_reason`, a
-    `previewed` one (dry run) `changes`."""
+    wall time (command or request). `changes` is what the load changed, or would change
+    (`catalog/summary.py`; null when nothing was merged). A `failed` upload also carries
+    `failure_reason`, a `previewed` one (dry run) `preview` (per product, `changes.py`), a
+    `needs_review` one `review_reasons`; the mode is `mode`."""
     images = record["images"]  # the catalog fills in every count
     status = record["status"]
     return {
@@ -606,5 +634,12 @@ def ingest_summary(record: Mapping[str, Any], seconds: float) -> dict[str, Any]:
         ],
         "seconds": round(seconds, 3),
         **({"failure_reason": record.get("failure_reason")} if status == "failed" else {}),
-        **({"changes": record.get("changes") or []} if status == "previewed" else {}),
+        "mode": record.get("mode") or "merge",
+        "changes": record.get("change_summary"),
+        **({"preview": record.get("changes") or []} if status == "previewed" else {}),
+        **(
+            {"review_reasons": record.get("review_reasons") or []}
+            if status == "needs_review"
+            else {}
+        ),
     }

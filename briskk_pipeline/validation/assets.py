@@ -55,6 +55,7 @@ def validated_rows(
             barcode_owners=lambda codes: barcode_owners(engine, raw_sheet.tenant, codes),
             sku_lookalikes=lambda ids: sku_ids_by_lower_case(engine, raw_sheet.tenant, ids),
         )
+        result.columns = list(raw_sheet.sheet.columns)
         result.warnings = [
             *raw_sheet.sheet.warnings,
             *(str(w) for w in result.cell_warnings),
