@@ -130,6 +130,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show what the upload would change; change nothing (recorded as 'previewed')",
     )
+    ingest.add_argument(
+        "--replace",
+        action="store_true",
+        help="the file replaces each product it contains: that product's SKUs it leaves out "
+        "are disabled (default: they are kept as they are)",
+    )
     ingest.set_defaults(handler=cmd_ingest, precheck=_check_ingest_args)
 
     report = command("report", "save an upload's annotated workbook (.xlsx)")
@@ -272,6 +278,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 worker=this_worker(),  # claimed by this process until the run ends
                 dry_run=args.dry_run,
                 settings=settings,
+                mode="replace" if args.replace else "merge",
             )
             upload_id = registration.upload_id
             run_id = new_run_id()

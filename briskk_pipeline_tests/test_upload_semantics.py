@@ -1,0 +1,133 @@
+"""What an upload may change (issue 19), through `briskk ingest --json` on PostgreSQL.
+
+Nothing changes by omission: a one-SKU price update keeps the product's other SKUs on sale, a
+product split over two files ends with every SKU active, renamed or deleted optional columns
+keep their stored values; `--replace` keeps the old per-product behaviour and lists every SKU
+it disables; every change is announced in `changes`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from briskk_pipeline.template import COLUMN_NAMES
+from briskk_pipeline_tests.fixtures.cli import briskk_json
+from briskk_pipeline_tests.workbooks import REAL_HEADER, template_rows, write_xlsx
+
+pytestmark = pytest.mark.e2e
+
+
+def catalog_skus(env: dict[str, str]) -> dict[str, dict[str, Any]]:
+    return {s["sku_id"]: s for p in briskk_json(env, "products") for s in p["skus"]}
+
+
+def base(env: dict[str, str], tmp_path: Path) -> list[dict[str, Any]]:
+    """Two products of four SKUs each (P000000-0..3, P000001-0..3), loaded."""
+    rows = template_rows(8)
+    result = briskk_json(env, "ingest", str(write_xlsx(tmp_path / "base.xlsx", rows)))
+    assert result["status"] == "succeeded" and result["skus_loaded"] == 8
+    assert result["changes"]["skus"]["inserted"] == 8
+    return rows
+
+
+def test_a_one_sku_price_update_keeps_the_other_skus_on_sale(env, tmp_path):
+    rows = base(env, tmp_path)
+    update = [dict(rows[1], price=849, offer_price=None)]  # P000000-1 only, row 2
+    result = briskk_json(env, "ingest", str(write_xlsx(tmp_path / "one.xlsx", update)))
+    assert result["status"] == "succeeded" and result["mode"] == "merge"
+    skus = catalog_skus(env)
+    assert [s for s, v in skus.items() if v["is_disabled"]] == []
+    assert skus["P000000-1"]["price"] == 849
+    assert skus["P000000-1"]["offer_price"] is None  # a blank in a present column clears…
+    changes = result["changes"]
+    assert changes["skus"] == {"inserted": 0, "updated": 1, "unchanged": 0, "disabled": 0}
+    assert changes["products"] == {"inserted": 0, "updated": 0, "unchanged": 1}
+    assert changes["updated"] == [
+        {
+            "row": 2,
+            "product_id": "P000000",
+            "sku_id": "P000000-1",
+            "column": "price",
+            "old": rows[1]["price"],
+            "new": 849,
+        }
+    ]
+    # …and is announced
+    assert changes["values_cleared"] == 1
+    assert [(c["row"], c["sku_id"], c["column"], c["new"]) for c in changes["cleared"]] == [
+        (2, "P000000-1", "offer_price", None)
+    ]
+    assert changes["not_listed"] == {
+        "skus": 3,
+        "products": [{"product_id": "P000000", "sku_ids": ["P000000-0", "P000000-2", "P000000-3"]}],
+    }
+    assert (
+        "product P000000: catalog SKUs P000000-0, P000000-2, P000000-3 not in this file, kept "
+        "as they are; to take one off sale send it with is_disabled TRUE"
+    ) in result["warnings"]
+    # GET-style record: `briskk uploads --json` carries the same object
+    assert briskk_json(env, "uploads")[0]["changes"] == changes
+
+
+def test_a_product_split_over_two_files_at_the_row_limit_ends_with_every_sku_active(env, tmp_path):
+    env = {**env, "BRISKK_MAX_ROWS": "4"}
+    rows = template_rows(8, skus_per_product=8)  # one product, eight SKUs: two files of four
+    first = briskk_json(env, "ingest", str(write_xlsx(tmp_path / "a.xlsx", rows[:4])))
+    second = briskk_json(env, "ingest", str(write_xlsx(tmp_path / "b.xlsx", rows[4:])))
+    assert (first["skus_loaded"], second["skus_loaded"]) == (4, 4)
+    skus = catalog_skus(env)
+    assert sorted(skus) == [f"P000000-{i}" for i in range(8)]
+    assert not any(s["is_disabled"] for s in skus.values())
+    assert second["changes"]["skus"]["disabled"] == 0
+    assert second["changes"]["not_listed"]["skus"] == 4
+
+
+@pytest.mark.parametrize("how", ["renamed", "deleted"])
+def test_optional_columns_renamed_or_deleted_keep_their_stored_values(env, tmp_path, how):
+    rows = base(env, tmp_path)
+    before = catalog_skus(env)
+    changed = [dict(r, stock=7) for r in rows]
+    path = tmp_path / f"{how}.xlsx"
+    if how == "renamed":
+        header = {**REAL_HEADER, "barcode": "EAN", "offer_price": "Selling Price"}
+        write_xlsx(path, changed, header=header)
+    else:
+        kept = [c for c in COLUMN_NAMES if c not in ("barcode", "offer_price")]
+        write_xlsx(path, changed, columns=kept)
+    result = briskk_json(env, "ingest", str(path))
+    assert result["status"] == "succeeded"
+    after = catalog_skus(env)
+    for sku_id, sku in after.items():
+        assert sku["barcode"] == before[sku_id]["barcode"] is not None
+        assert sku["offer_price"] == before[sku_id]["offer_price"] is not None
+        assert sku["stock"] == 7
+    changes = result["changes"]
+    assert changes["values_cleared"] == 0 and changes["cleared"] == []
+    assert {c["column"] for c in changes["updated"]} == {"stock"}
+    assert not any("blank" in w for w in result["warnings"])
+
+
+def test_replace_disables_the_skus_a_file_leaves_out_and_lists_every_one(env, tmp_path):
+    rows = base(env, tmp_path)
+    update = [rows[0], rows[4]]  # one SKU of each product
+    path = write_xlsx(tmp_path / "replace.xlsx", update)
+    result = briskk_json(env, "ingest", str(path), "--replace")
+    assert result["status"] == "succeeded" and result["mode"] == "replace"
+    gone = [f"P000000-{i}" for i in (1, 2, 3)] + [f"P000001-{i}" for i in (1, 2, 3)]
+    skus = catalog_skus(env)
+    assert sorted(s for s, v in skus.items() if v["is_disabled"]) == gone
+    changes = result["changes"]
+    assert changes["skus"]["disabled"] == 6
+    assert changes["disabled_absent"] == [
+        {"product_id": s.split("-")[0], "sku_id": s} for s in gone
+    ]
+    assert [(d["sku_id"], d["row"], d["reason"]) for d in changes["disabled"]] == [
+        (s, None, "absent") for s in gone
+    ]
+    assert (
+        "product P000000: SKUs P000000-1, P000000-2, P000000-3 disabled (replace: not in "
+        "this file)" in result["warnings"]
+    )
