@@ -355,6 +355,12 @@ def _print_ingest(summary: dict[str, Any], record: dict[str, Any], out: TextIO) 
         ],
         out,
     )
+    if summary.get("changes"):
+        from briskk_pipeline.catalog.summary import table
+
+        verb = {"previewed": "would change", "needs_review": "would change"}.get(status, "changed")
+        print(f"\nwhat the upload {verb} ({summary['changes']['mode']}):", file=out)
+        _print_table(*table(summary["changes"]), out)
     for warning in summary["warnings"]:
         print(f"warning: {warning}", file=out)
     _print_image_failures(summary["image_failures"], out)

@@ -131,3 +131,56 @@ def test_replace_disables_the_skus_a_file_leaves_out_and_lists_every_one(env, tm
         "product P000000: SKUs P000000-1, P000000-2, P000000-3 disabled (replace: not in "
         "this file)" in result["warnings"]
     )
+
+
+def test_an_update_file_changes_only_its_columns_of_known_skus(env, tmp_path):
+    rows = base(env, tmp_path)
+    before = catalog_skus(env)
+    products_before = briskk_json(env, "products")
+    update = [
+        # row 2: a new price and stock; offer_price blank: kept
+        {"sku_id": "P000000-0", "price": 1999, "offer_price": None, "stock": 3},
+        # row 3: not in the catalog
+        {"sku_id": "NOPE-1", "price": 100, "offer_price": None, "stock": 1},
+        # row 4: offer_price above the stored price (the file has no price for it)
+        {"sku_id": "P000001-0", "price": None, "offer_price": 99999, "stock": None},
+        # row 5: stock only
+        {"sku_id": "P000000-2", "price": None, "offer_price": None, "stock": 0},
+    ]
+    path = write_xlsx(
+        tmp_path / "prices.xlsx", update, columns=["sku_id", "price", "offer_price", "stock"]
+    )
+    result = briskk_json(env, "ingest", str(path))
+    assert result["status"] == "succeeded" and result["mode"] == "update"
+    assert result["warnings"][0].startswith("read as an update file")
+    assert [(e["row"], e["column"], e["value"]) for e in result["errors"]] == [
+        (3, "sku_id", "NOPE-1"),
+        (4, "offer_price", "99999"),
+    ]
+    assert "not in your catalog" in result["errors"][0]["message"]
+    assert result["errors"][1]["message"] == "must not be more than price"
+    after = catalog_skus(env)
+    assert "NOPE-1" not in after
+    assert (after["P000000-0"]["price"], after["P000000-0"]["stock"]) == (1999, 3)
+    assert after["P000000-0"]["offer_price"] == before["P000000-0"]["offer_price"]  # blank
+    assert after["P000000-2"]["stock"] == 0
+    assert after["P000000-2"]["price"] == before["P000000-2"]["price"]
+    assert after["P000001-0"] == before["P000001-0"]  # its row was rejected
+    for sku_id in ("P000000-1", "P000000-3", "P000001-1"):
+        assert after[sku_id] == before[sku_id]
+    assert not any(s["is_disabled"] for s in after.values())
+    products_after = briskk_json(env, "products")
+    strip = ("skus", "images", "updated_at", "last_upload_id")
+    assert [{k: v for k, v in p.items() if k not in strip} for p in products_after] == [
+        {k: v for k, v in p.items() if k not in strip} for p in products_before
+    ]
+    changes = result["changes"]
+    assert changes["mode"] == "update"
+    assert changes["skus"] == {"inserted": 0, "updated": 2, "unchanged": 0, "disabled": 0}
+    assert changes["values_cleared"] == 0 and changes["not_listed"]["skus"] == 0
+    assert [(c["row"], c["sku_id"], c["column"]) for c in changes["updated"]] == [
+        (2, "P000000-0", "price"),
+        (2, "P000000-0", "stock"),
+        (5, "P000000-2", "stock"),
+    ]
+    del rows

@@ -28,6 +28,7 @@ from briskk_pipeline.ingest.assets import registered_upload
 from briskk_pipeline.ingest.partitions import STATUS_TAG, uploads_partitions
 from briskk_pipeline.metadata import frame_preview, problems_summary
 from briskk_pipeline.resources import CatalogDatabase
+from briskk_pipeline.template import is_update_header
 from briskk_pipeline.validation.validate import ValidatedRows
 
 _DEPS = ["validated_rows", "product_images"]
@@ -85,6 +86,8 @@ def catalog_load(
     upload_id = context.partition_key
     upload = registered_upload(engine, upload_id)
     tenant, dry_run = upload["tenant"], bool(upload["dry_run"])
+    # an update file (sku_id and SKU columns only) is read as one whatever it was sent as
+    mode = "update" if is_update_header(validated_rows.columns) else upload["mode"]
     started = _run_start(context)
     outcome = UploadOutcome(
         status=validated_rows.status,
@@ -112,7 +115,7 @@ def catalog_load(
         dry_run=dry_run,
         rejected_products=validated_rows.rejected_products,
         columns=validated_rows.columns,
-        mode=upload.get("mode") or "merge",
+        mode=mode,
     )
     # time spent in this body up to the committed load (both assets are one transaction)
     seconds = round(time.perf_counter() - body_started, 4)
@@ -163,7 +166,7 @@ def catalog_load(
             "updated": counts.skus_updated,
             "unchanged": counts.skus_unchanged,
             "disabled_absent": counts.skus_disabled,
-            "mode": upload.get("mode") or "merge",
+            "mode": mode,
             "rows_rejected": validated_rows.rows_rejected,
             "dry_run": dry_run,
             "load_warnings": "\n".join(counts.warnings),

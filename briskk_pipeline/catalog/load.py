@@ -96,7 +96,7 @@ def load_upload(
     dry_run: bool = False,
     rejected_products: Iterable[str] = (),
     columns: Collection[str] | None = None,
-    mode: Mode = "merge",
+    mode: str = "merge",
     hold: Hold | None = None,
 ) -> LoadCounts:
     """Load one upload's products, SKUs and image slots, and finish its record, atomically.

@@ -634,7 +634,8 @@ def ingest_summary(record: Mapping[str, Any], seconds: float) -> dict[str, Any]:
         ],
         "seconds": round(seconds, 3),
         **({"failure_reason": record.get("failure_reason")} if status == "failed" else {}),
-        "mode": record.get("mode") or "merge",
+        # the mode the load used: `update` for an update file, else as sent
+        "mode": (record.get("change_summary") or {}).get("mode") or record.get("mode"),
         "changes": record.get("change_summary"),
         **({"preview": record.get("changes") or []} if status == "previewed" else {}),
         **(
