@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from briskk_pipeline.template import COLUMN_NAMES
-from briskk_pipeline_tests.fixtures.cli import briskk_json
+from briskk_pipeline_tests.fixtures.cli import briskk, briskk_json
 from briskk_pipeline_tests.workbooks import REAL_HEADER, template_rows, write_xlsx
 
 pytestmark = pytest.mark.e2e
@@ -184,3 +184,33 @@ def test_an_update_file_changes_only_its_columns_of_known_skus(env, tmp_path):
         (5, "P000000-2", "stock"),
     ]
     del rows
+
+
+def test_rerun_of_an_older_upload_is_refused_then_forced(env, tmp_path):
+    rows = base(env, tmp_path)
+    first = briskk_json(env, "uploads")[0]["upload_id"]
+    old_price = rows[0]["price"]
+    update = [{"sku_id": "P000000-0", "price": 4321, "stock": 5}]
+    path = write_xlsx(tmp_path / "later.xlsx", update, columns=["sku_id", "price", "stock"])
+    later = briskk_json(env, "ingest", str(path))["upload_id"]
+
+    refused = briskk(env, "rerun", first, "--json")
+    assert refused.returncode == 2, refused.stderr
+    assert f"refused: later uploads ({later}) changed SKUs P000000-0 since upload {first}" in (
+        refused.stderr
+    )
+    assert catalog_skus(env)["P000000-0"]["price"] == 4321  # the newer value stays
+    record = next(u for u in briskk_json(env, "uploads") if u["upload_id"] == first)
+    assert record["status"] == "succeeded"  # the refusal changed nothing, not even the record
+
+    forced = briskk_json(env, "rerun", first, "--force")
+    assert forced["status"] == "succeeded"
+    assert forced["changes"]["updated"][0]["sku_id"] == "P000000-0"
+    skus = catalog_skus(env)
+    assert (skus["P000000-0"]["price"], skus["P000000-0"]["stock"]) == (old_price, rows[0]["stock"])
+    history = briskk_json(env, "history", "--sku", "P000000-0", "--tenant", "BrandA")
+    assert [(h["change_set_id"], h["action"]) for h in history] == [
+        (first, "inserted"),
+        (later, "updated"),
+        (first, "updated"),  # the forced re-run, recorded like any upload
+    ]

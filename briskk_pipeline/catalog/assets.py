@@ -16,6 +16,8 @@ from dagster import (
     AssetExecutionContext,
     AssetIn,
     AssetSpec,
+    Config,
+    Failure,
     MaterializeResult,
     multi_asset,
 )
@@ -23,6 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from briskk_pipeline.catalog import tables
 from briskk_pipeline.catalog.load import UploadOutcome, load_upload
+from briskk_pipeline.catalog.newer import FORCE_TAG, NewerDataRefused
 from briskk_pipeline.images.assets import ProductImages
 from briskk_pipeline.ingest.assets import registered_upload
 from briskk_pipeline.ingest.partitions import STATUS_TAG, uploads_partitions
@@ -32,6 +35,13 @@ from briskk_pipeline.template import is_update_header
 from briskk_pipeline.validation.validate import ValidatedRows
 
 _DEPS = ["validated_rows", "product_images"]
+
+
+class CatalogLoadConfig(Config):
+    """Launchpad config of `catalog_load` (`ops: {catalog_load: {config: {force: true}}}`)."""
+
+    # load even if later uploads changed the same products or SKUs (catalog/newer.py)
+    force: bool = False
 
 
 @multi_asset(
@@ -70,6 +80,7 @@ _DEPS = ["validated_rows", "product_images"]
 )
 def catalog_load(
     context: AssetExecutionContext,
+    config: CatalogLoadConfig,
     validated_rows: ValidatedRows,
     product_images: ProductImages,
     catalog: CatalogDatabase,
@@ -80,6 +91,10 @@ def catalog_load(
     value changed, under a per-tenant advisory lock, in one transaction. An upload registered
     as a dry run (`briskk ingest --dry-run`; its runs are tagged `briskk/dry_run`) runs the
     same load and rolls it back: the record becomes `previewed` with what it would change.
+    A load that would overwrite what a later upload wrote (a re-run of an old upload, from
+    `briskk rerun`, the UI or `dagster job execute`) fails with the products and SKUs named,
+    the catalog untouched, unless forced: config `force: true` or the run tag
+    `briskk/force=true` (catalog/newer.py).
     """
     body_started = time.perf_counter()
     engine = catalog.get_engine()
@@ -100,23 +115,28 @@ def catalog_load(
         seconds=round(time.time() - started, 3) if started is not None else None,
         finished_at=datetime.now(UTC),
     )
-    counts = load_upload(
-        engine,
-        upload_id=upload_id,
-        tenant=tenant,
-        products=validated_rows.products,
-        skus=validated_rows.skus,
-        outcome=outcome,
-        images=product_images.images,
-        product_images=product_images.product_images,
-        keep_enabled=validated_rows.file_sku_ids,
-        product_rows=validated_rows.product_rows,
-        sku_rows=validated_rows.sku_rows,
-        dry_run=dry_run,
-        rejected_products=validated_rows.rejected_products,
-        columns=validated_rows.columns,
-        mode=mode,
-    )
+    force = config.force or context.run.tags.get(FORCE_TAG, "").lower() == "true"
+    try:
+        counts = load_upload(
+            engine,
+            upload_id=upload_id,
+            tenant=tenant,
+            products=validated_rows.products,
+            skus=validated_rows.skus,
+            outcome=outcome,
+            images=product_images.images,
+            product_images=product_images.product_images,
+            keep_enabled=validated_rows.file_sku_ids,
+            product_rows=validated_rows.product_rows,
+            sku_rows=validated_rows.sku_rows,
+            dry_run=dry_run,
+            rejected_products=validated_rows.rejected_products,
+            columns=validated_rows.columns,
+            mode=mode,
+            force=force,
+        )
+    except NewerDataRefused as refused:
+        raise Failure(description=str(refused)) from refused
     # time spent in this body up to the committed load (both assets are one transaction)
     seconds = round(time.perf_counter() - body_started, 4)
     # The outcome where an operator filters: the run (Runs: `briskk/status:rejected`) and

@@ -31,7 +31,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from briskk_pipeline import template
-from briskk_pipeline.catalog import changes, merge, staging, summary, tables
+from briskk_pipeline.catalog import changes, merge, newer, staging, summary, tables
 from briskk_pipeline.catalog.staging import (
     PRODUCT_STAGE_COLUMNS,
     SKU_STAGE_COLUMNS,
@@ -98,6 +98,7 @@ def load_upload(
     columns: Collection[str] | None = None,
     mode: str = "merge",
     hold: Hold | None = None,
+    force: bool = False,
 ) -> LoadCounts:
     """Load one upload's products, SKUs and image slots, and finish its record, atomically.
 
@@ -120,7 +121,9 @@ def load_upload(
     appear as `rejected`). `hold(connection, summary, active_before)` returns the reasons to
     hold the upload for review (`review/limits.py`): if any, the catalog part is rolled back
     too and the record is `needs_review` with its summary (a dry run records them as what
-    would happen). Raises `ValueError` for an unknown `mode` or malformed frames.
+    would happen). Raises `ValueError` for an unknown `mode` or malformed frames, and
+    `newer.NewerDataRefused` (nothing written) when a product or SKU it would write was last
+    written by an upload received after this one, unless `force` (a dry run only warns).
     """
     if mode not in MODES:
         raise ValueError(f"mode is one of {MODES}, not {mode!r}")
@@ -158,6 +161,19 @@ def load_upload(
             outcome = merge.reject_moved_skus(
                 connection, tenant, outcome, product_rows or {}, staged=list(staged)
             )
+        refusal: list[str] = []
+        if products is not None and not force:
+            later = newer.newer_writes(
+                connection,
+                tenant=tenant,
+                upload_id=upload_id,
+                stage_products=stage_products,
+                stage_skus=stage_skus if skus is not None else None,
+            )
+            if later and not dry_run:
+                raise newer.NewerDataRefused(upload_id, later)
+            if later:
+                refusal = [f"a real load would be {newer.describe(upload_id, later)}"]
         active_before = (
             changes.snapshot_before(
                 connection,
@@ -230,6 +246,7 @@ def load_upload(
             warnings = changes.load_warnings(connection, tenant=tenant, active_before=active_before)
             warnings += summary.not_listed_warnings(not_listed)
             warnings += summary.disabled_absent_warnings(disabled_absent)
+            warnings += refusal
             summary_found = summary.summarize(
                 connection,
                 tenant=tenant,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 import sqlalchemy as sa
@@ -154,9 +155,11 @@ def run_upload(
     tenant: str,
     source: str,
     run_id: str | None = None,
+    extra_tags: Mapping[str, str] | None = None,
 ) -> ExecuteInProcessResult:
     """Run `ingest_job` for the registered upload `upload_id`, in this process; returns the
-    result. The upload gets `run_id` first; a run that fails marks it `failed` with the
+    result (`extra_tags` added to the run's, e.g. `briskk/force` for a forced re-run). The
+    upload gets `run_id` first; a run that fails marks it `failed` with the
     first step failure's message (the brand's data never fails a run: it is `rejected`).
     A fault outside the run (the database gone before, or while, recording it) raises
     `UploadFailed`, the upload recorded `failed` when the database still answers."""
@@ -173,7 +176,7 @@ def run_upload(
                 partition_key=upload_id,
                 run_id=run_id,
                 raise_on_error=False,
-                tags=run_tags(tenant, source, dry_run=dry_run),
+                tags={**run_tags(tenant, source, dry_run=dry_run), **(extra_tags or {})},
                 run_config=QUIET_RUN,
             )
         if not result.success:

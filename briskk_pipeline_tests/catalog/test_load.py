@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from briskk_pipeline.catalog import tables, uploads
 from briskk_pipeline.catalog.load import LoadCounts, load_upload
+from briskk_pipeline.catalog.newer import NewerDataRefused
 from briskk_pipeline.catalog.uploads import UploadError, UploadOutcome
 from briskk_pipeline.template import COLUMN_NAMES
 from briskk_pipeline_tests.catalog.builders import (
@@ -748,3 +749,28 @@ def test_a_sku_moved_by_a_concurrent_upload_rejects_the_later_product(engine: sa
     )
     assert [(e["row"], e["column"], e["value"]) for e in record["errors"]] == [(5, "sku_id", "S9")]
     assert "already belongs to product 'P1'" in record["errors"][0]["message"]
+
+
+def test_loading_an_older_upload_again_is_refused_unless_forced(engine: sa.Engine) -> None:
+    """What a UI re-materialization or `dagster job execute` of an old partition runs."""
+    products, skus = _two_products()
+    _load(engine, "u1", products, skus)
+    time.sleep(0.01)
+    _load(engine, "u2", products_frame([product("P2")]), skus_frame([sku("S3", "P2", price="5")]))
+    with pytest.raises(NewerDataRefused) as refused:
+        load_upload(
+            engine, upload_id="u1", tenant="BrandA", products=products, skus=skus,
+            outcome=SUCCEEDED,
+        )  # fmt: skip
+    assert [(f.entity, f.key, f.upload_id) for f in refused.value.found] == [
+        ("product", "P2", "u2"),
+        ("sku", "S3", "u2"),
+    ]
+    assert str(refused.value).startswith("refused: later uploads (u2) changed products P2; SKUs S3")
+    assert rows(engine, tables.skus, sku_id="S3")[0]["price"] == Decimal("5")  # untouched
+    forced = load_upload(
+        engine, upload_id="u1", tenant="BrandA", products=products, skus=skus,
+        outcome=SUCCEEDED, force=True,
+    )  # fmt: skip
+    assert forced.skus_updated == 1
+    assert rows(engine, tables.skus, sku_id="S3")[0]["price"] == Decimal("1299.00")
