@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from briskk_pipeline.catalog import changes, tables
 
@@ -220,6 +221,7 @@ def summarize(
 
     return {
         "mode": mode,
+        "catalog_fingerprint": fingerprint(connection),
         "products": dict(counts["products"]),
         "skus": {**counts["skus"], "disabled": int(disabled_count)},
         "values_cleared": values_cleared,
@@ -236,6 +238,21 @@ def summarize(
             ],
         },
     }
+
+
+def fingerprint(connection: sa.Connection) -> str:
+    """md5 of the catalog rows the load touches as they were before it (the "before" tables
+    of `changes.snapshot_before`, ordered by key): equal fingerprints, same starting rows, so
+    the same diff. An approval compares it with the held upload's (`review/decide.py`)."""
+    before_p, before_s = changes.before_products, changes.before_skus
+    parts = []
+    for table, key in ((before_p, "product_id"), (before_s, "sku_id")):
+        row_text = sa.cast(sa.literal_column(table.name), sa.Text)
+        # string_agg(row, separator ORDER BY key): the ORDER BY goes with the separator
+        separator = aggregate_order_by(sa.literal("\n", sa.Text), table.c[key])
+        digest = sa.func.md5(sa.func.string_agg(row_text, separator))
+        parts.append(sa.select(sa.func.coalesce(digest, "")).select_from(table).scalar_subquery())
+    return str(connection.execute(sa.select(sa.func.md5(parts[0] + parts[1]))).scalar_one())
 
 
 def _count_cleared(
