@@ -182,6 +182,9 @@ def _parser() -> argparse.ArgumentParser:
     from briskk_pipeline.history.cli import add_history_commands  # `history`, `rollback`
 
     add_history_commands(commands)
+    from briskk_pipeline.review.cli import add_review_command  # `review`
+
+    add_review_command(commands)
     return parser
 
 
@@ -320,6 +323,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         "rejected": EXIT_REJECTED,
         # a preview of a file that would be rejected says so as the real ingest would
         "previewed": EXIT_OK if record["products_loaded"] else EXIT_REJECTED,
+        "needs_review": EXIT_REJECTED,  # not loaded: held for review (review/)
     }.get(record["status"], EXIT_FAILED)
 
 
@@ -342,6 +346,10 @@ def _print_ingest(summary: dict[str, Any], record: dict[str, Any], out: TextIO) 
         f"  ({summary['seconds']:.1f} s)",
         file=out,
     )
+    if status == "needs_review":
+        print("HELD FOR REVIEW: nothing was loaded; an operator approves or declines it", file=out)
+        for reason in summary.get("review_reasons", []):
+            print(f"  why: {reason}", file=out)
     if status == "previewed":
         from briskk_pipeline.reports.preview import print_preview
 
@@ -571,7 +579,12 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     else:
         _print_ingest(summary, record, sys.stdout)
     previewed = EXIT_OK if record["products_loaded"] else EXIT_REJECTED
-    exits = {"succeeded": EXIT_OK, "rejected": EXIT_REJECTED, "previewed": previewed}
+    exits = {
+        "succeeded": EXIT_OK,
+        "rejected": EXIT_REJECTED,
+        "previewed": previewed,
+        "needs_review": EXIT_REJECTED,
+    }
     return exits.get(record["status"], EXIT_FAILED)
 
 

@@ -31,6 +31,8 @@ from briskk_pipeline.ingest.assets import registered_upload
 from briskk_pipeline.ingest.partitions import STATUS_TAG, uploads_partitions
 from briskk_pipeline.metadata import frame_preview, problems_summary
 from briskk_pipeline.resources import CatalogDatabase
+from briskk_pipeline.review.decide import APPROVED, REVIEW_TAG, CatalogChangedSinceReview
+from briskk_pipeline.review.hold import approval_check, tenant_hold
 from briskk_pipeline.template import is_update_header
 from briskk_pipeline.validation.validate import ValidatedRows
 
@@ -116,6 +118,13 @@ def catalog_load(
         finished_at=datetime.now(UTC),
     )
     force = config.force or context.run.tags.get(FORCE_TAG, "").lower() == "true"
+    # a held upload approved (review/decide.py) loads the diff shown; any other is held when
+    # it crosses the tenant's limits (review/limits.py)
+    if context.run.tags.get(REVIEW_TAG) == APPROVED:
+        shown = (upload.get("change_summary") or {}).get("catalog_fingerprint")
+        hold = approval_check(upload_id, shown, force=force)
+    else:
+        hold = tenant_hold(tenant)
     try:
         counts = load_upload(
             engine,
@@ -134,14 +143,15 @@ def catalog_load(
             columns=validated_rows.columns,
             mode=mode,
             force=force,
+            hold=hold,
         )
-    except NewerDataRefused as refused:
+    except (NewerDataRefused, CatalogChangedSinceReview) as refused:
         raise Failure(description=str(refused)) from refused
     # time spent in this body up to the committed load (both assets are one transaction)
     seconds = round(time.perf_counter() - body_started, 4)
     # The outcome where an operator filters: the run (Runs: `briskk/status:rejected`) and
     # both materializations (the partition's events) carry it.
-    status = validated_rows.status
+    status = "needs_review" if counts.held else validated_rows.status
     status_tags = {STATUS_TAG: status}
     context.instance.add_run_tags(context.run_id, status_tags)
     yield MaterializeResult(
@@ -187,6 +197,8 @@ def catalog_load(
             "unchanged": counts.skus_unchanged,
             "disabled_absent": counts.skus_disabled,
             "mode": mode,
+            "held_for_review": counts.held,
+            "review_reasons": "\n".join(counts.review_reasons),
             "rows_rejected": validated_rows.rows_rejected,
             "dry_run": dry_run,
             "load_warnings": "\n".join(counts.warnings),
@@ -196,7 +208,7 @@ def catalog_load(
     )
     present = _present_in_catalog(engine, tenant, validated_rows)
     expected = len(validated_rows.products) + len(validated_rows.skus)
-    if dry_run:  # rolled back: only the rows that were there before may be found
+    if dry_run or counts.held:  # rolled back: only the rows that were there before are found
         expected -= counts.products_inserted + counts.skus_inserted
     yield AssetCheckResult(
         check_name="catalog_holds_upload",

@@ -289,6 +289,10 @@ def load_upload(
             status = "previewed"
         elif held and status == "succeeded":
             status = "needs_review"
+        if held:
+            warnings.insert(0, "held for review: " + "; ".join(reasons))
+        elif dry_run and reasons:
+            warnings.insert(0, "this upload would be held for review: " + "; ".join(reasons))
         outcome = replace(
             outcome,
             status=status,

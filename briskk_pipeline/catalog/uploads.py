@@ -615,7 +615,8 @@ def ingest_summary(record: Mapping[str, Any], seconds: float) -> dict[str, Any]:
     wall time (command or request). `changes` is what the load changed, or would change
     (`catalog/summary.py`; null when nothing was merged). A `failed` upload also carries
     `failure_reason`, a `previewed` one (dry run) `preview` (per product, `changes.py`), a
-    `needs_review` one `review_reasons`; the mode is `mode`."""
+    `needs_review` one (or a dry run that would be held) `review_reasons`; the mode is
+    `mode`."""
     images = record["images"]  # the catalog fills in every count
     status = record["status"]
     return {
@@ -638,9 +639,11 @@ def ingest_summary(record: Mapping[str, Any], seconds: float) -> dict[str, Any]:
         "mode": (record.get("change_summary") or {}).get("mode") or record.get("mode"),
         "changes": record.get("change_summary"),
         **({"preview": record.get("changes") or []} if status == "previewed" else {}),
+        # held (needs_review), or a dry run that would be: why (review/limits.py)
+        **({"review_reasons": record["review_reasons"]} if record.get("review_reasons") else {}),
         **(
-            {"review_reasons": record.get("review_reasons") or []}
-            if status == "needs_review"
+            {"failure_reason": record.get("failure_reason")}
+            if status == "needs_review" and record.get("failure_reason")
             else {}
         ),
     }
