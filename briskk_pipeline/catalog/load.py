@@ -289,14 +289,15 @@ def load_upload(
             status = "previewed"
         elif held and status == "succeeded":
             status = "needs_review"
+        first: list[str] = []  # what the brand must read first: held, and why
         if held:
-            warnings.insert(0, "held for review: " + "; ".join(reasons))
+            first = ["held for review: " + "; ".join(reasons)]
         elif dry_run and reasons:
-            warnings.insert(0, "this upload would be held for review: " + "; ".join(reasons))
+            first = ["this upload would be held for review: " + "; ".join(reasons)]
         outcome = replace(
             outcome,
             status=status,
-            warnings=[*outcome.warnings, *warnings],
+            warnings=[*first, *outcome.warnings, *warnings],
             changes=found,
             change_summary=summary_found,
             review_reasons=reasons,
