@@ -189,7 +189,8 @@ def test_dry_run_json_then_report_then_real_ingest(env, tmp_path):
     path = write_xlsx(tmp_path / "update.xlsx", update)
 
     preview = briskk_json(env, "ingest", str(path), "--dry-run", "--replace")
-    assert set(preview) == {*INGEST_KEYS, "preview"} and preview["status"] == "previewed"
+    assert set(preview) == {*INGEST_KEYS, "preview", "review_reasons"}  # would be held
+    assert preview["status"] == "previewed"
     assert briskk(env, "products", "--json").stdout == before  # byte for byte
     assert preview["changes"]["skus"]["disabled"] == 1  # replace: P000001-3 left out
     assert [(c["product_id"], c["action"]) for c in preview["preview"]] == [
