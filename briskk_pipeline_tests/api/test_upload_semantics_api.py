@@ -101,3 +101,31 @@ def test_an_update_file_through_the_api(api: ApiServer, tmp_path: Path) -> None:
         k: v for k, v in before["P000001-2"].items() if k != "stock"
     }
     assert "ZZZ-9" not in after
+
+
+def test_renamed_columns_and_a_split_product_through_the_api(
+    api: ApiServer, tmp_path: Path
+) -> None:
+    from briskk_pipeline_tests.workbooks import REAL_HEADER
+
+    client = api.client(api.token("SemC"))
+    rows = template_rows(8, skus_per_product=8)  # one product, eight SKUs, sent in two halves
+    ingest(client, write_xlsx(tmp_path / "a.xlsx", rows[:4], sheet_name="Sheet1"))
+    second = ingest(client, write_xlsx(tmp_path / "b.xlsx", rows[4:], sheet_name="Sheet1"))
+    assert second["changes"]["skus"]["inserted"] == 4
+    skus = skus_of(client)
+    assert sorted(skus) == [f"P000000-{i}" for i in range(8)]
+    assert not any(s["is_disabled"] for s in skus.values())
+
+    header = {**REAL_HEADER, "barcode": "EAN", "offer_price": "Selling Price"}
+    renamed = [dict(r, stock=3) for r in rows]
+    path = write_xlsx(tmp_path / "renamed.xlsx", renamed, sheet_name="Sheet1", header=header)
+    body = ingest(client, path)
+    assert body["changes"]["values_cleared"] == 0
+    after = skus_of(client)
+    for sku_id, sku in after.items():
+        assert (sku["barcode"], sku["offer_price"], sku["stock"]) == (
+            skus[sku_id]["barcode"],
+            skus[sku_id]["offer_price"],
+            3,
+        )
