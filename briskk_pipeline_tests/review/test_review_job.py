@@ -91,3 +91,21 @@ def test_limits_default_environment_and_tenant(harness: Harness) -> None:
         other = tenant_limits(connection, "BrandB", Limits())
     assert own == Limits(Decimal("0.2"), Decimal(5), 50)
     assert other == Limits()
+
+
+def test_a_held_uploads_report_says_held_for_review_and_why() -> None:
+    from briskk_pipeline.reports.findings import summary_line
+
+    record = {
+        "status": "needs_review",
+        "dry_run": False,
+        "products_loaded": 0,
+        "products_rejected": 0,
+        "rows_rejected": 0,
+        "review_reasons": ["1 price moves by more than a factor of 2 (S1 price 999 → 99.9)"],
+    }
+    line = summary_line(record, [], None)
+    assert line.startswith(
+        "Held for review: nothing is loaded until it is approved (1 price moves by more than a "
+        "factor of 2 (S1 price 999 → 99.9))."
+    )
