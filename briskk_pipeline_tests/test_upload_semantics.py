@@ -111,6 +111,7 @@ def test_optional_columns_renamed_or_deleted_keep_their_stored_values(env, tmp_p
 
 
 def test_replace_disables_the_skus_a_file_leaves_out_and_lists_every_one(env, tmp_path):
+    env = {**env, "BRISKK_REVIEW_DISABLED_SHARE": "1"}  # not held (test_review_holds.py is)
     rows = base(env, tmp_path)
     update = [rows[0], rows[4]]  # one SKU of each product
     path = write_xlsx(tmp_path / "replace.xlsx", update)
@@ -134,6 +135,7 @@ def test_replace_disables_the_skus_a_file_leaves_out_and_lists_every_one(env, tm
 
 
 def test_an_update_file_changes_only_its_columns_of_known_skus(env, tmp_path):
+    env = {**env, "BRISKK_REVIEW_PRICE_FACTOR": "10"}  # 999 -> 1999 is not held here
     rows = base(env, tmp_path)
     before = catalog_skus(env)
     products_before = briskk_json(env, "products")
@@ -187,6 +189,7 @@ def test_an_update_file_changes_only_its_columns_of_known_skus(env, tmp_path):
 
 
 def test_rerun_of_an_older_upload_is_refused_then_forced(env, tmp_path):
+    env = {**env, "BRISKK_REVIEW_PRICE_FACTOR": "10"}  # the price moves are not held here
     rows = base(env, tmp_path)
     first = briskk_json(env, "uploads")[0]["upload_id"]
     old_price = rows[0]["price"]

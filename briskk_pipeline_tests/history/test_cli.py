@@ -29,6 +29,7 @@ def _ingest(
 def test_three_uploads_history_and_rollback_through_the_cli(
     env: dict[str, str], tmp_path: Path
 ) -> None:
+    env = {**env, "BRISKK_REVIEW_PRICE_FACTOR": "10"}  # 999 -> 2000 is not held for review here
     first = template_rows(8)  # 2 products, 4 SKUs each
     other = tmp_path / "other.csv"
     other.write_bytes(csv_bytes(first))
