@@ -7,6 +7,7 @@ is; nothing else hard-codes column lists. See SPEC §1 and §2 ("Sheet", "Header
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -129,7 +130,13 @@ class HeaderMatch:
 
     @property
     def is_template(self) -> bool:
-        return all(m in self.positions for m in HEADER_MARKERS)
+        return all(m in self.positions for m in HEADER_MARKERS) or self.is_update
+
+    @property
+    def is_update(self) -> bool:
+        """A price-and-stock update header (SPEC §2 "Upsert"): `sku_id` and at least one other
+        SKU column, no product column (`validation/update_file.py`)."""
+        return is_update_header(self.positions)
 
 
 def match_headers(headers: list[object]) -> HeaderMatch:
@@ -147,8 +154,23 @@ def match_headers(headers: list[object]) -> HeaderMatch:
                 positions[name] = index
         else:
             unknown.append(str(raw).strip())
-    missing = tuple(c for c in REQUIRED_COLUMNS if c not in positions)
+    # an update file needs sku_id only, which it has; the rest comes from the catalog
+    missing = (
+        ()
+        if is_update_header(positions)
+        else tuple(c for c in REQUIRED_COLUMNS if c not in positions)
+    )
     return HeaderMatch(positions, missing, tuple(unknown), tuple(duplicated))
+
+
+def is_update_header(columns: Iterable[str]) -> bool:
+    """`sku_id`, another SKU column and no product column: a price-and-stock update file."""
+    names = set(columns)
+    return (
+        "sku_id" in names
+        and not names & set(PRODUCT_COLUMNS)
+        and bool(names & (set(SKU_COLUMNS) - {"sku_id"}))
+    )
 
 
 TEMPLATE_SUFFIX: Final = "_Briskk_SKU_Template"

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from dagster import DagsterInstance, Definitions, in_process_executor
 
+from briskk_pipeline.catalog.modes import set_mode
 from briskk_pipeline.catalog.queries import list_products
 from briskk_pipeline.catalog.uploads import get_upload
 from briskk_pipeline.definitions import defs
@@ -43,7 +44,7 @@ class Harness:
             executor=in_process_executor,
         )
 
-    def register(self, path: Path, tenant: str | None = None) -> str:
+    def register(self, path: Path, tenant: str | None = None, *, mode: str = "merge") -> str:
         registration = register(
             path.read_bytes(),
             path.name,
@@ -52,6 +53,8 @@ class Harness:
             store=self.store,
             engine=self.engine,
         )
+        if mode != "merge":
+            set_mode(self.engine, registration.upload_id, mode)
         self.instance.add_dynamic_partitions("uploads", [registration.upload_id])
         return registration.upload_id
 
@@ -61,8 +64,10 @@ class Harness:
             instance=self.instance, partition_key=upload_id, raise_on_error=raise_on_error
         )
 
-    def ingest(self, path: Path, tenant: str | None = None) -> dict[str, Any]:
-        upload_id = self.register(path, tenant)
+    def ingest(
+        self, path: Path, tenant: str | None = None, *, mode: str = "merge"
+    ) -> dict[str, Any]:
+        upload_id = self.register(path, tenant, mode=mode)
         result = self.run(upload_id)
         assert result.success
         record = get_upload(self.engine, upload_id)

@@ -27,6 +27,8 @@ INGEST_KEYS = {
     "images",
     "image_failures",
     "seconds",
+    "mode",  # issue 19: merge | replace | update
+    "changes",  # issue 19: what the upload changed (catalog/summary.py)
 }
 
 pytestmark = pytest.mark.e2e
@@ -201,14 +203,16 @@ def test_dry_run_json_then_report_then_real_ingest(env, tmp_path):
     update[0]["price"] = 10 * update[0]["price"]  # ten times too high
     path = write_xlsx(tmp_path / "update.xlsx", update)
 
-    preview = briskk_json(env, "ingest", str(path), "--dry-run")
-    assert set(preview) == {*INGEST_KEYS, "changes"} and preview["status"] == "previewed"
+    preview = briskk_json(env, "ingest", str(path), "--dry-run", "--replace")
+    assert set(preview) == {*INGEST_KEYS, "preview", "review_reasons"}  # would be held
+    assert preview["status"] == "previewed"
     assert briskk(env, "products", "--json").stdout == before  # byte for byte
-    assert [(c["product_id"], c["action"]) for c in preview["changes"]] == [
+    assert preview["changes"]["skus"]["disabled"] == 1  # replace: P000001-3 left out
+    assert [(c["product_id"], c["action"]) for c in preview["preview"]] == [
         ("P000000", "changed"),
         ("P000001", "changed"),
     ]
-    assert [s["action"] for s in preview["changes"][1]["skus"]] == ["disabled"]
+    assert [s["action"] for s in preview["preview"][1]["skus"]] == ["disabled"]
     assert any("P000000-0: price moves from" in w for w in preview["warnings"])
     uploads = briskk_json(env, "uploads")
     assert uploads[0]["status"] == "previewed" and uploads[0]["report_uri"]
@@ -220,11 +224,18 @@ def test_dry_run_json_then_report_then_real_ingest(env, tmp_path):
 
     assert openpyxl.load_workbook(saved).sheetnames[0] == "Problems"
 
-    real = briskk_json(env, "ingest", str(path))
-    assert real["warnings"] == preview["warnings"]
+    # ten times the price is more than a factor of 2: the preview says it would be held
+    assert preview["warnings"][0].startswith("this upload would be held for review: 1 price")
+    real = briskk_json(env, "ingest", str(path), "--replace", code=1)
+    assert real["status"] == "needs_review"
+    assert real["review_reasons"] == preview["review_reasons"]
+    assert real["warnings"][1:] == preview["warnings"][1:]
+    assert briskk(env, "products", "--json").stdout == before  # held: nothing loaded
+    approved = briskk_json(env, "review", real["upload_id"], "--approve")
+    assert approved["status"] == "succeeded"
     products = {p["product_id"]: p for p in briskk_json(env, "products")}
     sku = next(s for s in products["P000000"]["skus"] if s["sku_id"] == "P000000-0")
-    old, new = preview["changes"][0]["skus"][0]["fields"]["price"]
+    old, new = preview["preview"][0]["skus"][0]["fields"]["price"]
     assert sku["price"] == new == 10 * old
     assert next(s for s in products["P000001"]["skus"] if s["sku_id"] == "P000001-3")["is_disabled"]
 

@@ -127,13 +127,16 @@ def test_same_file_twice_gives_the_same_catalog(harness, tmp_path):
     assert harness.table("skus") == skus
 
 
-def test_update_upload_changes_prices_disables_dropped_sku_deletes_nothing(harness, tmp_path):
+def test_replace_upload_changes_prices_disables_dropped_sku_deletes_nothing(
+    harness, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("BRISKK_REVIEW_PRICE_FACTOR", "10")  # not held for review here
     rows = template_rows(8)
     harness.ingest(write_xlsx(tmp_path / "v1.xlsx", rows))
     changed = [dict(r) for r in rows[:3]]  # P000000 without its 4th SKU; P000001 absent
     changed[0]["price"] = 1999
     changed[0]["offer_price"] = None
-    harness.ingest(write_xlsx(tmp_path / "v2.xlsx", changed))
+    harness.ingest(write_xlsx(tmp_path / "v2.xlsx", changed), mode="replace")
     skus = by_sku(harness.products("BrandA"))
     assert len(skus) == 8  # nothing deleted
     assert skus["P000000-0"]["price"] == 1999 and skus["P000000-0"]["offer_price"] is None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import PurePath
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
@@ -82,6 +82,14 @@ async def ingest(
         float, Query(ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait for the result")
     ] = 0,
     tenant: Annotated[str | None, Query(description="admin tokens only (or a form field)")] = None,
+    mode: Annotated[
+        Literal["merge", "replace"],
+        Query(
+            description="merge (default): catalog SKUs the file leaves out are kept as they "
+            "are; replace: the file replaces each product it contains (its SKUs left out are "
+            "disabled, every one listed in `changes.disabled_absent`)"
+        ),
+    ] = "merge",
 ) -> Response:
     """Register the upload exactly as `briskk ingest` does and start its `ingest_job` run.
 
@@ -114,6 +122,7 @@ async def ingest(
             engine=state.engine,
             instance=state.instance,
             settings=state.settings,
+            mode=mode,
         )
     except RegistrationError as error:
         raise HTTPException(400, str(error)) from error

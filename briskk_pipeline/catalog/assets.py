@@ -16,6 +16,8 @@ from dagster import (
     AssetExecutionContext,
     AssetIn,
     AssetSpec,
+    Config,
+    Failure,
     MaterializeResult,
     multi_asset,
 )
@@ -23,14 +25,25 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from briskk_pipeline.catalog import tables
 from briskk_pipeline.catalog.load import UploadOutcome, load_upload
+from briskk_pipeline.catalog.newer import FORCE_TAG, NewerDataRefused
 from briskk_pipeline.images.assets import ProductImages
 from briskk_pipeline.ingest.assets import registered_upload
 from briskk_pipeline.ingest.partitions import STATUS_TAG, uploads_partitions
 from briskk_pipeline.metadata import frame_preview, problems_summary
 from briskk_pipeline.resources import CatalogDatabase
+from briskk_pipeline.review.decide import APPROVED, REVIEW_TAG, CatalogChangedSinceReview
+from briskk_pipeline.review.hold import approval_check, tenant_hold
+from briskk_pipeline.template import is_update_header
 from briskk_pipeline.validation.validate import ValidatedRows
 
 _DEPS = ["validated_rows", "product_images"]
+
+
+class CatalogLoadConfig(Config):
+    """Launchpad config of `catalog_load` (`ops: {catalog_load: {config: {force: true}}}`)."""
+
+    # load even if later uploads changed the same products or SKUs (catalog/newer.py)
+    force: bool = False
 
 
 @multi_asset(
@@ -47,8 +60,8 @@ _DEPS = ["validated_rows", "product_images"]
             group_name="ingest",
             partitions_def=uploads_partitions,
             deps=_DEPS,
-            description="The upload's SKUs, upserted into `skus`; SKUs of these products that "
-            "the upload leaves out are disabled, never deleted.",
+            description="The upload's SKUs, upserted into `skus`; SKUs the upload leaves out "
+            "are kept as they are (disabled, never deleted, only by a `replace` upload).",
         ),
     ],
     ins={"validated_rows": AssetIn(), "product_images": AssetIn()},
@@ -69,6 +82,7 @@ _DEPS = ["validated_rows", "product_images"]
 )
 def catalog_load(
     context: AssetExecutionContext,
+    config: CatalogLoadConfig,
     validated_rows: ValidatedRows,
     product_images: ProductImages,
     catalog: CatalogDatabase,
@@ -79,12 +93,18 @@ def catalog_load(
     value changed, under a per-tenant advisory lock, in one transaction. An upload registered
     as a dry run (`briskk ingest --dry-run`; its runs are tagged `briskk/dry_run`) runs the
     same load and rolls it back: the record becomes `previewed` with what it would change.
+    A load that would overwrite what a later upload wrote (a re-run of an old upload, from
+    `briskk rerun`, the UI or `dagster job execute`) fails with the products and SKUs named,
+    the catalog untouched, unless forced: config `force: true` or the run tag
+    `briskk/force=true` (catalog/newer.py).
     """
     body_started = time.perf_counter()
     engine = catalog.get_engine()
     upload_id = context.partition_key
     upload = registered_upload(engine, upload_id)
     tenant, dry_run = upload["tenant"], bool(upload["dry_run"])
+    # an update file (sku_id and SKU columns only) is read as one whatever it was sent as
+    mode = "update" if is_update_header(validated_rows.columns) else upload["mode"]
     started = _run_start(context)
     outcome = UploadOutcome(
         status=validated_rows.status,
@@ -97,25 +117,41 @@ def catalog_load(
         seconds=round(time.time() - started, 3) if started is not None else None,
         finished_at=datetime.now(UTC),
     )
-    counts = load_upload(
-        engine,
-        upload_id=upload_id,
-        tenant=tenant,
-        products=validated_rows.products,
-        skus=validated_rows.skus,
-        outcome=outcome,
-        images=product_images.images,
-        product_images=product_images.product_images,
-        keep_enabled=validated_rows.file_sku_ids,
-        product_rows=validated_rows.product_rows,
-        dry_run=dry_run,
-        rejected_products=validated_rows.rejected_products,
-    )
+    force = config.force or context.run.tags.get(FORCE_TAG, "").lower() == "true"
+    # a held upload approved (review/decide.py) loads the diff shown; any other is held when
+    # it crosses the tenant's limits (review/limits.py)
+    if context.run.tags.get(REVIEW_TAG) == APPROVED:
+        shown = (upload.get("change_summary") or {}).get("catalog_fingerprint")
+        hold = approval_check(upload_id, shown, force=force)
+    else:
+        hold = tenant_hold(tenant)
+    try:
+        counts = load_upload(
+            engine,
+            upload_id=upload_id,
+            tenant=tenant,
+            products=validated_rows.products,
+            skus=validated_rows.skus,
+            outcome=outcome,
+            images=product_images.images,
+            product_images=product_images.product_images,
+            keep_enabled=validated_rows.file_sku_ids,
+            product_rows=validated_rows.product_rows,
+            sku_rows=validated_rows.sku_rows,
+            dry_run=dry_run,
+            rejected_products=validated_rows.rejected_products,
+            columns=validated_rows.columns,
+            mode=mode,
+            force=force,
+            hold=hold,
+        )
+    except (NewerDataRefused, CatalogChangedSinceReview) as refused:
+        raise Failure(description=str(refused)) from refused
     # time spent in this body up to the committed load (both assets are one transaction)
     seconds = round(time.perf_counter() - body_started, 4)
     # The outcome where an operator filters: the run (Runs: `briskk/status:rejected`) and
     # both materializations (the partition's events) carry it.
-    status = validated_rows.status
+    status = "needs_review" if counts.held else validated_rows.status
     # a dry run is `previewed` (its upload's status), whatever it would have been: it changed
     # nothing, and must not read `succeeded` in the Runs list
     status_tags = {STATUS_TAG: "previewed" if dry_run else status}
@@ -165,6 +201,9 @@ def catalog_load(
             "updated": counts.skus_updated,
             "unchanged": counts.skus_unchanged,
             "disabled_absent": counts.skus_disabled,
+            "mode": mode,
+            "held_for_review": counts.held,
+            "review_reasons": "\n".join(counts.review_reasons),
             "rows_rejected": validated_rows.rows_rejected,
             "dry_run": dry_run,
             "load_warnings": "\n".join(counts.warnings),
@@ -174,7 +213,7 @@ def catalog_load(
     )
     present = _present_in_catalog(engine, tenant, validated_rows)
     expected = len(validated_rows.products) + len(validated_rows.skus)
-    if dry_run:  # rolled back: only the rows that were there before may be found
+    if dry_run or counts.held:  # rolled back: only the rows that were there before are found
         expected -= counts.products_inserted + counts.skus_inserted
     yield AssetCheckResult(
         check_name="catalog_holds_upload",

@@ -16,7 +16,7 @@ the real load does (a dry run then rolls the catalog part of the transaction bac
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
@@ -255,7 +255,9 @@ def _by_key(connection: sa.Connection, query: sa.Select[Any], key: str) -> dict[
 
 
 def _diff(
-    before: sa.RowMapping, after: sa.RowMapping, fields: Sequence[str]
+    before: Mapping[str, Any] | sa.RowMapping,
+    after: Mapping[str, Any] | sa.RowMapping,
+    fields: Sequence[str],
 ) -> dict[str, list[Any]]:
     # Python's == agrees with the merge's IS DISTINCT FROM: Decimal 1299.00 == 1299.0, as
     # NUMERIC compares in PostgreSQL, so a change shown here is a row the merge rewrote.
@@ -267,3 +269,10 @@ def _json(name: str, value: Any) -> Any:
     if name in _EXACT and value is not None:
         return json_number(value)
     return value
+
+
+# For `summary.py`, which reads the same "before" tables and diffs rows the same way.
+before_products: Final[sa.Table] = _before_products
+before_skus: Final[sa.Table] = _before_skus
+diff: Final = _diff
+as_json: Final = _json

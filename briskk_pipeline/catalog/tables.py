@@ -83,8 +83,18 @@ uploads = sa.Table(
     # undone by `briskk rollback` (0007_history): when, and who asked (history/rollback.py)
     sa.Column("rolled_back_at", sa.DateTime(timezone=True)),
     sa.Column("rolled_back_by", sa.Text),
+    # what the upload may change (0010_semantics): merge (default) | replace | update
+    sa.Column("mode", sa.Text, nullable=False, server_default="merge"),
+    # what the load changed, or would change when held or previewed (catalog/summary.py)
+    sa.Column("change_summary", JSONB),
+    # a `needs_review` upload: why it is held, and the operator's decision (review/)
+    sa.Column("review_reasons", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    sa.Column("review_decision", sa.Text),  # approved | declined
+    sa.Column("reviewed_at", sa.DateTime(timezone=True)),
+    sa.Column("reviewed_by", sa.Text),
+    sa.CheckConstraint("mode IN ('merge', 'replace', 'update')", name="uploads_mode_check"),
     sa.CheckConstraint(
-        "status IN ('running', 'succeeded', 'rejected', 'failed', 'previewed')",
+        "status IN ('running', 'succeeded', 'rejected', 'failed', 'previewed', 'needs_review')",
         name="uploads_status_check",
     ),
     sa.Index("uploads_tenant_received_idx", "tenant", "received_at"),
@@ -100,6 +110,11 @@ uploads = sa.Table(
         "uploads_tenant_key_received_idx", sa.text("lower(tenant)"), "received_at", "upload_id"
     ),
     sa.Index("uploads_sha256_idx", "sha256"),
+    sa.Index(
+        "uploads_needs_review_idx",
+        "received_at",
+        postgresql_where=sa.text("status = 'needs_review'"),
+    ),
     sa.Index(
         "uploads_upload_id_pattern_idx",
         "upload_id",
@@ -198,6 +213,18 @@ tenants = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("name", name="tenants_name_key"),
     sa.CheckConstraint("tenant_key = lower(name)", name="tenants_key_check"),
+)
+
+# Per-tenant limits of what one upload may change before it is held for review (review/;
+# 0010_semantics). A null limit falls back to the global one (BRISKK_REVIEW_* variables).
+review_limits = sa.Table(
+    "review_limits",
+    metadata,
+    sa.Column("tenant_key", sa.Text, primary_key=True),  # lower(tenant)
+    sa.Column("disabled_share", sa.Numeric),  # share of active SKUs, 0..1
+    sa.Column("price_factor", sa.Numeric),  # a price moved up or down by more than this
+    sa.Column("values_cleared", sa.Integer),  # stored values made blank
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 # Bearer tokens of the HTTP API (`briskk tokens`): one row per token, only a hash of its secret.

@@ -4,7 +4,8 @@ An upload is registered `running` when it arrives, gets the orchestrator's run i
 `succeeded` or `rejected` (written by `load.load_upload` in the same transaction as the
 catalog rows, via `write_outcome`), `previewed` (a dry run: the load was rolled back, the
 record keeps what it would have changed) or `failed` when the pipeline broke. Dicts returned here
-have exactly the keys of SPEC §4 `briskk uploads --json`, plus a few extras.
+have exactly the keys of SPEC §4 `briskk uploads --json`, plus a few extras (reading them
+back: `upload_views.py`). A load held for review ends `needs_review` (review/).
 
 Status transitions: `running` → `succeeded` | `rejected` (the load) | `failed` (a failed run, or
 a dead process: `fail_dead_upload`); any end state → `running` again when a run re-executes
@@ -15,21 +16,42 @@ the upload (`mark_upload_started`). A process working on a `running` upload *cla
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from briskk_pipeline.catalog.tables import upload_errors, uploads
 from briskk_pipeline.catalog.tenants import same_tenant
 
-# SPEC §4's four, plus `not_fetched` (fetching was off: not a failure of the URL)
-IMAGE_COUNT_KEYS: Final[tuple[str, ...]] = ("stored", "reused", "failed", "blocked", "not_fetched")
-OUTCOME_STATUSES: Final[frozenset[str]] = frozenset({"succeeded", "rejected", "previewed"})
+# Claims and heartbeats live in upload_claims.py, reading records back in upload_views.py;
+# these names stay importable from here.
+from briskk_pipeline.catalog.upload_claims import (  # noqa: F401
+    Claim,
+    Worker,
+    beat,
+    claimed_uploads,
+    fail_dead_upload,
+    unclaimed_running_runs,
+)
+from briskk_pipeline.catalog.upload_counts import IMAGE_COUNT_KEYS, zero_images
+from briskk_pipeline.catalog.upload_views import (  # noqa: F401
+    IMAGE_FAILURE_FIELDS,
+    UPLOAD_FIELDS,
+    get_upload,
+    ingest_summary,
+    list_uploads,
+    read_records,
+    spec_upload,
+    upload_tenant,
+)
+
+OUTCOME_STATUSES: Final[frozenset[str]] = frozenset(
+    {"succeeded", "rejected", "previewed", "needs_review"}
+)
 
 
 @dataclass(frozen=True)
@@ -73,10 +95,6 @@ class UploadError:
         }
 
 
-def _zero_images() -> dict[str, int]:
-    return dict.fromkeys(IMAGE_COUNT_KEYS, 0)
-
-
 @dataclass
 class UploadOutcome:
     """How an upload ended, written to its record together with the catalog rows.
@@ -87,17 +105,21 @@ class UploadOutcome:
     defaults to the database's transaction time.
     """
 
-    status: Literal["succeeded", "rejected", "previewed"]
+    status: Literal["succeeded", "rejected", "previewed", "needs_review"]
     products_rejected: int = 0
     rows_rejected: int = 0
     errors: Sequence[object] = ()
     warnings: Sequence[str] = ()
-    images: Mapping[str, int] = field(default_factory=_zero_images)
+    images: Mapping[str, int] = field(default_factory=zero_images)
     # `{row, column, url, status, reason}` of each image slot not stored (images/failures.py)
     image_failures: Sequence[Mapping[str, Any]] = ()
     seconds: float | None = None
     finished_at: datetime | None = None
     changes: Sequence[Mapping[str, Any]] | None = None
+    # the `changes` object of `catalog/summary.py`: what the load changed (or would change)
+    change_summary: Mapping[str, Any] | None = None
+    # why a `needs_review` upload is held (review/limits.py), one line each
+    review_reasons: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         if self.status not in OUTCOME_STATUSES:
@@ -114,27 +136,6 @@ class UploadOutcome:
 def _require_aware(moment: datetime | None, name: str) -> None:
     if moment is not None and moment.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got {moment!r}")
-
-
-@dataclass(frozen=True)
-class Worker:
-    """The process working on an upload: `host` is the host name and PID namespace (a PID
-    means something only there), `pid` its process id."""
-
-    host: str
-    pid: int
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A `running` upload some process claimed, as the recovery check sees it."""
-
-    upload_id: str
-    tenant: str
-    run_id: str | None
-    worker: Worker
-    heartbeat_at: datetime
-    silent_seconds: float  # database time since the last heartbeat
 
 
 def register_upload(
@@ -226,7 +227,7 @@ def upload_id_exists(engine: sa.Engine, upload_id: str) -> bool:
 
 def find_upload_by_sha256(engine: sa.Engine, tenant: str, sha256: str) -> list[dict[str, Any]]:
     """Earlier uploads of the same bytes by the same tenant (any letter case), newest first."""
-    return _read(engine, (same_tenant(uploads.c.tenant, tenant), uploads.c.sha256 == sha256))
+    return read_records(engine, (same_tenant(uploads.c.tenant, tenant), uploads.c.sha256 == sha256))
 
 
 def unlaunched_uploads(
@@ -307,95 +308,6 @@ def mark_upload_failed(engine: sa.Engine, upload_id: str, reason: str) -> None:
     )
 
 
-def beat(engine: sa.Engine, upload_id: str, worker: Worker) -> bool:
-    """Refresh the heartbeat of `upload_id` if it is still `running` and claimed by `worker`;
-    False when it is not (the upload ended, or another process claimed it)."""
-    with engine.begin() as connection:
-        result = connection.execute(
-            sa.update(uploads)
-            .where(
-                uploads.c.upload_id == upload_id,
-                uploads.c.status == "running",
-                uploads.c.worker_host == worker.host,
-                uploads.c.worker_pid == worker.pid,
-            )
-            .values(heartbeat_at=sa.func.now())
-        )
-        return result.rowcount == 1
-
-
-def claimed_uploads(engine: sa.Engine, limit: int = 500) -> list[Claim]:
-    """Every `running` upload some process claimed, oldest heartbeat first."""
-    silent = sa.func.extract("epoch", sa.func.now() - uploads.c.heartbeat_at)
-    query = (
-        sa.select(
-            uploads.c.upload_id,
-            uploads.c.tenant,
-            uploads.c.run_id,
-            uploads.c.worker_host,
-            uploads.c.worker_pid,
-            uploads.c.heartbeat_at,
-            silent.label("silent"),
-        )
-        .where(uploads.c.status == "running", uploads.c.heartbeat_at.is_not(None))
-        .order_by(uploads.c.heartbeat_at)
-        .limit(limit)
-    )
-    with engine.connect() as connection:
-        return [
-            Claim(
-                upload_id=row.upload_id,
-                tenant=row.tenant,
-                run_id=row.run_id,
-                worker=Worker(host=row.worker_host or "", pid=row.worker_pid or 0),
-                heartbeat_at=row.heartbeat_at,
-                silent_seconds=float(row.silent),
-            )
-            for row in connection.execute(query)
-        ]
-
-
-def unclaimed_running_runs(engine: sa.Engine, limit: int = 500) -> list[tuple[str, str]]:
-    """(upload_id, run_id) of `running` uploads that have a run but no live claim."""
-    query = (
-        sa.select(uploads.c.upload_id, uploads.c.run_id)
-        .where(
-            uploads.c.status == "running",
-            uploads.c.run_id.is_not(None),
-            uploads.c.heartbeat_at.is_(None),
-        )
-        .order_by(uploads.c.received_at)
-        .limit(limit)
-    )
-    with engine.connect() as connection:
-        return [(row.upload_id, row.run_id) for row in connection.execute(query)]
-
-
-def fail_dead_upload(
-    engine: sa.Engine, upload_id: str, reason: str, *, heartbeat_at: datetime | None
-) -> bool:
-    """`running` → `failed` with `reason`, only if the upload is still `running` and its
-    heartbeat is still `heartbeat_at` (None: still unclaimed). False if the upload moved on in
-    the meantime (its process was alive after all, or finished): then nothing is written."""
-    unchanged = (
-        uploads.c.heartbeat_at.is_(None)
-        if heartbeat_at is None
-        else uploads.c.heartbeat_at == heartbeat_at
-    )
-    with engine.begin() as connection:
-        result = connection.execute(
-            sa.update(uploads)
-            .where(uploads.c.upload_id == upload_id, uploads.c.status == "running", unchanged)
-            .values(
-                status="failed",
-                failure_reason=reason,
-                finished_at=sa.func.now(),
-                heartbeat_at=None,
-            )
-        )
-        return result.rowcount == 1
-
-
 def write_outcome(
     connection: sa.Connection,
     *,
@@ -415,10 +327,14 @@ def write_outcome(
             products_rejected=outcome.products_rejected,
             rows_rejected=outcome.rows_rejected,
             warnings=[str(w) for w in outcome.warnings],
-            images={**_zero_images(), **{k: int(v) for k, v in outcome.images.items()}},
+            images={**zero_images(), **{k: int(v) for k, v in outcome.images.items()}},
             image_failures=[dict(f) for f in outcome.image_failures],
             seconds=outcome.seconds,
             changes=sa.null() if outcome.changes is None else list(outcome.changes),
+            change_summary=(
+                sa.null() if outcome.change_summary is None else dict(outcome.change_summary)
+            ),
+            review_reasons=list(outcome.review_reasons),
             failure_reason=None,
             finished_at=outcome.finished_at or sa.func.now(),
         )
@@ -432,179 +348,3 @@ def write_outcome(
     ]
     if rows:
         connection.execute(sa.insert(upload_errors), rows)
-
-
-def get_upload(engine: sa.Engine, upload_id: str) -> dict[str, Any] | None:
-    found = _read(engine, (uploads.c.upload_id == upload_id,))
-    return found[0] if found else None
-
-
-def list_uploads(
-    engine: sa.Engine,
-    tenant: str | None = None,
-    limit: int | None = None,
-    before: str | None = None,
-) -> list[dict[str, Any]]:
-    """Every upload (of `tenant` in any letter case, or of all tenants), newest first
-    (`received_at`, then `upload_id`, both descending); with `limit`, only the `limit` newest
-    (SQL LIMIT: older uploads are never read).
-
-    `before` is a keyset cursor: only uploads after upload `before` in that order, i.e.
-    received strictly before it (or at the same instant with a smaller id), so pages never
-    overlap or skip one, whatever arrives meanwhile. An id no upload has gives `[]`: check it
-    first (`upload_tenant`). Served by the indexes `(received_at, upload_id)` and
-    `(lower(tenant), received_at, upload_id)` of migration 0009."""
-    where: list[sa.ColumnElement[bool]] = []
-    if tenant is not None:
-        where.append(same_tenant(uploads.c.tenant, tenant))
-    if before is not None:
-        mark = uploads.alias("mark")
-        position = (
-            sa.select(mark.c.received_at, mark.c.upload_id)
-            .where(mark.c.upload_id == before)
-            .scalar_subquery()
-        )
-        where.append(sa.tuple_(uploads.c.received_at, uploads.c.upload_id) < position)
-    return _read(engine, where, limit=limit)
-
-
-def upload_tenant(engine: sa.Engine, upload_id: str) -> str | None:
-    """The tenant of upload `upload_id`, or None when no upload has that id."""
-    with engine.connect() as connection:
-        query = sa.select(uploads.c.tenant).where(uploads.c.upload_id == upload_id)
-        return connection.execute(query).scalar_one_or_none()
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).isoformat()
-
-
-def _read(
-    engine: sa.Engine, where: Iterable[sa.ColumnElement[bool]], limit: int | None = None
-) -> list[dict[str, Any]]:
-    """Uploads matching `where` with their errors: two queries whatever the number of uploads."""
-    query = (
-        sa.select(uploads)
-        .where(*where)
-        .order_by(uploads.c.received_at.desc(), uploads.c.upload_id.desc())
-        .limit(limit)
-    )
-    with engine.connect() as connection:
-        records = connection.execute(query).mappings().all()
-        errors: dict[str, list[dict[str, Any]]] = {r["upload_id"]: [] for r in records}
-        if errors:
-            ids = sa.bindparam("ids", list(errors), type_=ARRAY(sa.Text))
-            error_rows = connection.execute(
-                sa.select(upload_errors)
-                .where(upload_errors.c.upload_id == sa.any_(ids))
-                .order_by(upload_errors.c.upload_id, upload_errors.c.seq)
-            ).mappings()
-            for e in error_rows:
-                errors[e["upload_id"]].append(
-                    {
-                        "row": e["row"],
-                        "column": e["column"],
-                        "value": e["value"],
-                        "message": e["message"],
-                    }
-                )
-    return [_as_dict(record, errors[record["upload_id"]]) for record in records]
-
-
-def _as_dict(record: sa.RowMapping, errors: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "upload_id": record["upload_id"],
-        "tenant": record["tenant"],
-        "file_name": record["file_name"],
-        "sha256": record["sha256"],
-        "received_at": _iso(record["received_at"]),
-        "status": record["status"],
-        "products_loaded": record["products_loaded"],
-        "skus_loaded": record["skus_loaded"],
-        "products_rejected": record["products_rejected"],
-        "rows_rejected": record["rows_rejected"],
-        "errors": errors,
-        "archive_uri": record["archive_uri"],
-        "run_id": record["run_id"],
-        # extras beyond SPEC §4
-        "archive_key": record["archive_key"],  # where `raw_sheet` reads the original from
-        "warnings": list(record["warnings"]),
-        "images": {**_zero_images(), **record["images"]},
-        "image_failures": list(record["image_failures"]),
-        "failure_reason": record["failure_reason"],
-        "finished_at": _iso(record["finished_at"]),
-        "seconds": record["seconds"],
-        "source": record["source"],
-        "explicit_tenant": record["explicit_tenant"],
-        "size_bytes": record["size_bytes"],
-        "report_uri": record["report_uri"],  # the annotated workbook (reports/), if any
-        "dry_run": record["dry_run"],
-        "changes": record["changes"],  # what a dry run would change; None otherwise
-        # when retention deleted its stored outputs and partition (`briskk rerun` undoes it)
-        "pruned_at": _iso(record["pruned_at"]),
-        # undone by `briskk rollback` (history/rollback.py): when and who asked
-        "rolled_back_at": _iso(record["rolled_back_at"]),
-        "rolled_back_by": record["rolled_back_by"],
-    }
-
-
-# SPEC §4 `briskk uploads --json`: these keys, then the extras the CLI has always printed.
-UPLOAD_FIELDS: Final[tuple[str, ...]] = (
-    "upload_id",
-    "tenant",
-    "file_name",
-    "sha256",
-    "received_at",
-    "status",
-    "products_loaded",
-    "skus_loaded",
-    "products_rejected",
-    "rows_rejected",
-    "errors",
-    "archive_uri",
-    "run_id",
-)
-_UPLOAD_EXTRAS: Final[tuple[str, ...]] = (
-    "warnings",
-    "images",
-    "image_failures",
-    "failure_reason",
-    "finished_at",
-    "seconds",
-    "report_uri",
-    "pruned_at",
-    "rolled_back_at",
-    "rolled_back_by",
-)
-IMAGE_FAILURE_FIELDS: Final[tuple[str, ...]] = ("row", "column", "url", "status", "reason")
-
-
-def spec_upload(record: Mapping[str, Any]) -> dict[str, Any]:
-    """One upload as `briskk uploads --json` and `GET /uploads/{id}` print it (SPEC §4)."""
-    return {k: record.get(k) for k in (*UPLOAD_FIELDS, *_UPLOAD_EXTRAS)}
-
-
-def ingest_summary(record: Mapping[str, Any], seconds: float) -> dict[str, Any]:
-    """The SPEC §4 `briskk ingest --json` object of an upload record; `seconds` is the caller's
-    wall time (command or request). A `failed` upload also carries `failure_reason`, a
-    `previewed` one (dry run) `changes`."""
-    images = record["images"]  # the catalog fills in every count
-    status = record["status"]
-    return {
-        "upload_id": record["upload_id"],
-        "status": status,
-        "tenant": record["tenant"],
-        "products_loaded": record["products_loaded"],
-        "skus_loaded": record["skus_loaded"],
-        "products_rejected": record["products_rejected"],
-        "rows_rejected": record["rows_rejected"],
-        "errors": record["errors"],
-        "warnings": record["warnings"],
-        "images": {k: images[k] for k in IMAGE_COUNT_KEYS},
-        "image_failures": [
-            {k: f.get(k) for k in IMAGE_FAILURE_FIELDS} for f in record["image_failures"]
-        ],
-        "seconds": round(seconds, 3),
-        **({"failure_reason": record.get("failure_reason")} if status == "failed" else {}),
-        **({"changes": record.get("changes") or []} if status == "previewed" else {}),
-    }

@@ -65,6 +65,12 @@ def add_commands(commands: Any) -> None:
         action="store_true",
         help="show what the upload would change; change nothing (recorded as 'previewed')",
     )
+    ingest.add_argument(
+        "--replace",
+        action="store_true",
+        help="the file replaces each product it contains: that product's SKUs it leaves out "
+        "are disabled (default: they are kept as they are)",
+    )
     ingest.set_defaults(handler=cmd_ingest, precheck=check_ingest_args)
 
 
@@ -148,6 +154,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                     worker=this_worker(),  # claimed by this process until the run ends
                     dry_run=args.dry_run,
                     settings=settings,
+                    mode="replace" if args.replace else "merge",
                 )
             upload_id = registration.upload_id
             run_id = new_run_id()
@@ -219,7 +226,12 @@ def exit_code(record: Mapping[str, Any]) -> int:
     """The exit code of a finished upload: 0 processed, 1 rejected (a preview of a file that
     would be rejected says so as the real ingest would), 3 anything else (failed)."""
     previewed = EXIT_OK if record["products_loaded"] else EXIT_REJECTED
-    exits = {"succeeded": EXIT_OK, "rejected": EXIT_REJECTED, "previewed": previewed}
+    exits = {
+        "succeeded": EXIT_OK,
+        "rejected": EXIT_REJECTED,
+        "previewed": previewed,
+        "needs_review": EXIT_REJECTED,  # not loaded: held for review (review/)
+    }
     return exits.get(record["status"], EXIT_FAILED)
 
 
@@ -232,10 +244,14 @@ def print_ingest(summary: Mapping[str, Any], record: Mapping[str, Any], out: Tex
         f"  ({summary['seconds']:.1f} s)",
         file=out,
     )
+    if status == "needs_review":
+        print("HELD FOR REVIEW: nothing was loaded; an operator approves or declines it", file=out)
+        for reason in summary.get("review_reasons", []):
+            print(f"  why: {reason}", file=out)
     if status == "previewed":
         from briskk_pipeline.reports.preview import print_preview
 
-        print_preview(summary["changes"], out)
+        print_preview(summary["preview"], out)
         print("\nwhat the upload would load:", file=out)
     images = summary["images"]
     print_table(
@@ -251,6 +267,12 @@ def print_ingest(summary: Mapping[str, Any], record: Mapping[str, Any], out: Tex
         ],
         out,
     )
+    if summary.get("changes"):
+        from briskk_pipeline.catalog.summary import table
+
+        verb = {"previewed": "would change", "needs_review": "would change"}.get(status, "changed")
+        print(f"\nwhat the upload {verb} ({summary['changes']['mode']}):", file=out)
+        print_table(*table(summary["changes"]), out)
     for warning in summary["warnings"]:
         print(f"warning: {warning}", file=out)
     print_image_failures(summary["image_failures"], out)

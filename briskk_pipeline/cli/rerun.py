@@ -31,6 +31,12 @@ def add_commands(commands: Any) -> None:
     )
     rerun.add_argument("upload_id", help="the upload (see `briskk uploads`); pruned ones too")
     rerun.add_argument("--json", action="store_true", help="print one JSON object")
+    rerun.add_argument(
+        "--force",
+        action="store_true",
+        help="load it even if later uploads changed the same products or SKUs (their newer "
+        "values are overwritten; recorded in history)",
+    )
     rerun.set_defaults(handler=cmd_rerun)
 
 
@@ -45,7 +51,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     with open_resources() as resources:
         engine = resources.catalog.get_engine()
         try:
-            rerun_upload(DagsterInstance.get(), engine, args.upload_id)
+            rerun_upload(DagsterInstance.get(), engine, args.upload_id, force=args.force)
         except RerunRefused as error:
             raise CliError(str(error)) from error
         record = get_upload(engine, args.upload_id)

@@ -27,6 +27,7 @@ from briskk_pipeline.images.pipeline import process_images
 from briskk_pipeline.images.retry import DEFAULT_MAX_ATTEMPTS, retry_failed_images
 from briskk_pipeline.ingest.partitions import uploads_partitions
 from briskk_pipeline.resources import CatalogDatabase, IngestSettings, ObjectStore
+from briskk_pipeline.template import is_update_header
 from briskk_pipeline.validation.validate import ValidatedRows
 
 FAILURE_COLUMNS = ["row", "column", "url", "status", "reason"]
@@ -73,7 +74,10 @@ def product_images(
     """
     started = time.perf_counter()
     engine = catalog.get_engine()
-    slots = image_slots(validated_rows.products)
+    products = validated_rows.products
+    if is_update_header(validated_rows.columns):  # an update file has no image cells
+        products = products.iloc[0:0]
+    slots = image_slots(products)
     urls = list(dict.fromkeys(slots["source_url"]))
     known = {} if settings.refresh_images else stored_images_for_urls(engine, urls)
     outcomes = process_images(

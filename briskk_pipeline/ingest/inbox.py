@@ -2,10 +2,12 @@
 
 Layout (SPEC §2): `<inbox>/<file>` is filed under the tenant its sheet name claims;
 `<inbox>/<tenant>/<file>` is uploaded *by* `<tenant>` (the folder is the explicit identity; any
-letter case: `inbox/branda/` files under `BrandA` when that spelling was registered first).
-Only one level of subfolders is watched. Hidden files and folders (`.*`, which includes the
-sensor's own `.rejected/`), Excel lock files (`~$*`) and files still being written under a
-temporary name (`*.part`, `*.tmp`, `*.crdownload`) are ignored.
+letter case: `inbox/branda/` files under `BrandA` when that spelling was registered first);
+`<inbox>/<tenant>/replace/<file>` is uploaded by `<tenant>` in replace mode (its products are
+replaced whole: their SKUs it leaves out are disabled; `catalog/modes.py`). Only one level of
+subfolders is watched, plus `replace/` inside a tenant's. Hidden files and folders (`.*`,
+which includes the sensor's own `.rejected/`), Excel lock files (`~$*`) and files still being
+written under a temporary name (`*.part`, `*.tmp`, `*.crdownload`) are ignored.
 
 A file is *ready* when its size and mtime are the same on two consecutive ticks. A ready file
 is registered with the same code as `briskk ingest` (archived, sha256 verified by read-back,
@@ -39,7 +41,7 @@ from typing import Final
 
 import sqlalchemy as sa
 
-from briskk_pipeline.catalog import uploads
+from briskk_pipeline.catalog import modes, uploads
 from briskk_pipeline.faults import describe_fault
 from briskk_pipeline.ingest.inbox_state import (
     InboxFile,
@@ -226,6 +228,8 @@ def register_file(
         raise OSError(
             f"{item.key}: registered sha256 {registration.sha256} differs from the file's {digest}"
         )
+    if item.replace:  # `<tenant>/replace/`: the products it contains are replaced whole
+        modes.set_mode(engine, registration.upload_id, "replace")
     _remove(item, tick, registration.upload_id)
     return registration
 

@@ -32,6 +32,13 @@ class InboxFile:
     tenant_folder: str | None  # the `<tenant>/` subfolder it sits in, if any
     stat: Stat
     regular: bool  # a regular file (not a symlink, FIFO, socket, ...)
+    # in `<tenant>/replace/`: uploaded in replace mode (SPEC §2 "Upsert", catalog/modes.py)
+    replace: bool = False
+
+
+# `<inbox>/<tenant>/replace/<file>`: the one watched folder of the second level; its files are
+# uploaded by <tenant> in replace mode (the products they contain are replaced whole).
+REPLACE_FOLDER: Final = "replace"
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,9 @@ def is_ignored(name: str) -> bool:
     return name.startswith(IGNORED_PREFIXES) or lowered.endswith(IGNORED_SUFFIXES)
 
 
-def _entry(entry: os.DirEntry[str], key: str, tenant_folder: str | None) -> InboxFile | None:
+def _entry(
+    entry: os.DirEntry[str], key: str, tenant_folder: str | None, *, replace: bool = False
+) -> InboxFile | None:
     try:
         info = entry.stat(follow_symlinks=False)
     except FileNotFoundError:  # removed between listing and stat
@@ -72,7 +81,25 @@ def _entry(entry: os.DirEntry[str], key: str, tenant_folder: str | None) -> Inbo
         tenant_folder=tenant_folder,
         stat=(info.st_size, info.st_mtime_ns),
         regular=stat.S_ISREG(info.st_mode),
+        replace=replace,
     )
+
+
+def _replace_folder(folder: os.DirEntry[str], tenant: str) -> list[InboxFile]:
+    """The regular candidates of `<tenant>/replace/`, in replace mode."""
+    found: list[InboxFile] = []
+    try:
+        with os.scandir(folder.path) as inner:
+            for child in inner:
+                if is_ignored(child.name) or child.is_dir(follow_symlinks=False):
+                    continue
+                key = f"{tenant}/{folder.name}/{child.name}"
+                item = _entry(child, key, tenant, replace=True)
+                if item is not None:
+                    found.append(item)
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    return found
 
 
 def scan_inbox(inbox: Path) -> list[InboxFile]:
@@ -92,8 +119,12 @@ def scan_inbox(inbox: Path) -> list[InboxFile]:
                 try:
                     with os.scandir(entry.path) as inner:
                         for child in inner:
-                            if is_ignored(child.name) or child.is_dir(follow_symlinks=False):
-                                continue  # one level only
+                            if is_ignored(child.name):
+                                continue
+                            if child.is_dir(follow_symlinks=False):
+                                if child.name.lower() == REPLACE_FOLDER:
+                                    found.extend(_replace_folder(child, entry.name))
+                                continue  # one level only, but for replace/
                             item = _entry(child, f"{entry.name}/{child.name}", entry.name)
                             if item is not None:
                                 found.append(item)

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 import sqlalchemy as sa
 from dagster import DagsterInstance, ExecuteInProcessResult
 
-from briskk_pipeline.catalog import uploads
+from briskk_pipeline.catalog import modes, uploads
 from briskk_pipeline.faults import describe_error_text, describe_fault, first_line
 from briskk_pipeline.ingest.heartbeat import Worker, keep_alive
 from briskk_pipeline.ingest.partitions import STATUS_TAG
@@ -56,13 +57,15 @@ def start_upload(
     worker: Worker | None = None,
     dry_run: bool = False,
     settings: IngestSettings | None = None,
+    mode: str = "merge",
 ) -> Registration:
     """Register `data` (archived, sha256 verified, recorded `running`) and add its partition.
 
     With `worker`, the upload is claimed by that process from registration on and kept alive
     by a heartbeat until it leaves `running` (`heartbeat.keep_alive`; a dead claim is failed by
     `recovery`). `dry_run` records the upload as a preview (`uploads.mark_dry_run`): its runs
-    never change the catalog. `settings` gives the size cap and the reading sandbox's limits.
+    never change the catalog. `mode` `replace` records the upload in replace mode
+    (`catalog/modes.py`). `settings` gives the size cap and the reading sandbox's limits.
     Raises `RegistrationError` for an invalid explicit tenant, `UploadTooLarge` for a file over
     the cap (nothing is recorded then); a fault of the store or the database during
     registration (`faults.ObjectStoreError`, SQLAlchemy's `OperationalError`) propagates with
@@ -82,6 +85,8 @@ def start_upload(
     try:
         if dry_run:
             uploads.mark_dry_run(engine, registration.upload_id)
+        if mode != "merge":
+            modes.set_mode(engine, registration.upload_id, mode)
         if worker is not None:
             keep_alive(engine, registration.upload_id, worker)
         instance.add_dynamic_partitions(PARTITIONS, [registration.upload_id])
@@ -150,9 +155,11 @@ def run_upload(
     tenant: str,
     source: str,
     run_id: str | None = None,
+    extra_tags: Mapping[str, str] | None = None,
 ) -> ExecuteInProcessResult:
     """Run `ingest_job` for the registered upload `upload_id`, in this process; returns the
-    result. The upload gets `run_id` first; a run that fails marks it `failed` with the
+    result (`extra_tags` added to the run's, e.g. `briskk/force` for a forced re-run). The
+    upload gets `run_id` first; a run that fails marks it `failed` with the
     first step failure's message (the brand's data never fails a run: it is `rejected`).
     A fault outside the run (the database gone before, or while, recording it) raises
     `UploadFailed`, the upload recorded `failed` when the database still answers."""
@@ -169,7 +176,7 @@ def run_upload(
                 partition_key=upload_id,
                 run_id=run_id,
                 raise_on_error=False,
-                tags=run_tags(tenant, source, dry_run=dry_run),
+                tags={**run_tags(tenant, source, dry_run=dry_run), **(extra_tags or {})},
                 run_config=QUIET_RUN,
             )
         if not result.success:

@@ -3,6 +3,11 @@
 For any finished upload, and the way back for one the retention schedule pruned
 (ingest/retention.py): its partition is added again if gone, `pruned_at` is cleared and
 `ingest_job` runs in this process as `briskk ingest` runs it (`launch.run_upload`).
+
+A re-run never overwrites newer data (SPEC §2 "Upsert"): refused, before anything is changed
+(its record included), when a later upload changed products or SKUs this upload wrote (its
+`catalog_history`); the load itself checks again, for every product and SKU of the file, under
+the tenant's lock (`catalog/newer.py`). `force` loads it anyway (run tag `briskk/force=true`).
 """
 
 from __future__ import annotations
@@ -10,7 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from dagster import DagsterInstance, ExecuteInProcessResult
 
-from briskk_pipeline.catalog import uploads
+from briskk_pipeline.catalog import tables, uploads
+from briskk_pipeline.catalog.newer import FORCE_TAG, Newer, describe
 from briskk_pipeline.catalog.tables import uploads as uploads_table
 from briskk_pipeline.ingest.launch import PARTITIONS, run_upload
 
@@ -26,11 +32,13 @@ def rerun_upload(
     *,
     source: str = "cli",
     run_id: str | None = None,
+    force: bool = False,
 ) -> ExecuteInProcessResult:
     """Re-add `upload_id`'s partition, clear `pruned_at`, run `ingest_job` for it here.
 
-    Raises `RerunRefused` for an upload the catalog does not know, or one still `running`
-    (two runs of one upload would race for its record).
+    Raises `RerunRefused` for an upload the catalog does not know, one still `running`
+    (two runs of one upload would race for its record), or, unless `force`, one whose
+    products or SKUs a later upload changed (named in the message).
     """
     record = uploads.get_upload(engine, upload_id)
     if record is None:
@@ -39,6 +47,10 @@ def rerun_upload(
         raise RerunRefused(
             f"upload {upload_id} is running now (run {record['run_id']}): wait for it to finish"
         )
+    if not force:
+        later = later_changes(engine, upload_id, record["tenant"])
+        if later:
+            raise RerunRefused(describe(upload_id, later))
     if not instance.has_dynamic_partition(PARTITIONS, upload_id):
         instance.add_dynamic_partitions(PARTITIONS, [upload_id])
     with engine.begin() as connection:
@@ -48,5 +60,46 @@ def rerun_upload(
             .values(pruned_at=None)
         )
     return run_upload(
-        instance, engine, upload_id=upload_id, tenant=record["tenant"], source=source, run_id=run_id
+        instance,
+        engine,
+        upload_id=upload_id,
+        tenant=record["tenant"],
+        source=source,
+        run_id=run_id,
+        extra_tags={FORCE_TAG: "true"} if force else None,
     )
+
+
+def later_changes(engine: sa.Engine, upload_id: str, tenant: str) -> list[Newer]:
+    """Products and SKUs `upload_id` changed (its catalog_history) that an upload received
+    after it wrote last; sorted by entity and key."""
+    history, ups = tables.catalog_history, tables.uploads
+    me = ups.alias("me")
+    received = sa.select(me.c.received_at).where(me.c.upload_id == upload_id).scalar_subquery()
+    later = sa.tuple_(ups.c.received_at, ups.c.upload_id) > sa.tuple_(
+        received, sa.literal(upload_id, sa.Text)
+    )
+    found: list[Newer] = []
+    with engine.connect() as connection:
+        for entity, target, key in (
+            ("product", tables.products, "product_id"),
+            ("sku", tables.skus, "sku_id"),
+        ):
+            touched = (
+                sa.select(history.c.key)
+                .where(history.c.change_set_id == upload_id, history.c.entity == entity)
+                .distinct()
+            )
+            rows = connection.execute(
+                sa.select(target.c[key], target.c.last_upload_id)
+                .join(ups, ups.c.upload_id == target.c.last_upload_id)
+                .where(
+                    target.c.tenant == tenant,
+                    target.c[key].in_(touched),
+                    target.c.last_upload_id != upload_id,
+                    later,
+                )
+                .order_by(target.c[key])
+            )
+            found.extend(Newer(entity, k, u) for k, u in rows)
+    return found

@@ -36,6 +36,9 @@ class RawSheet:
     tenant_claim: str | None
     warnings: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # The template columns the header row has: a column it lacks changes no stored value
+    # (SPEC §2 "Upsert": nothing changes by omission).
+    columns: tuple[str, ...] = template.COLUMN_NAMES
 
     @property
     def row_count(self) -> int:
@@ -109,6 +112,7 @@ def to_raw_sheet(
         tenant_claim=claim,
         warnings=warnings,
         problems=problems,
+        columns=tuple(n for n in template.COLUMN_NAMES if n in match.positions),
     )
 
 

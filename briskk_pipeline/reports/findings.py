@@ -79,6 +79,9 @@ def summary_line(
             f"rejected ({_n(rows, 'row')}); {_n(counts['skus_disabled'], 'SKU')} would be disabled "
             "(sheet 'Changes')."
         )
+    elif record.get("status") == "needs_review":  # issue 19: held, not rejected
+        why = "; ".join(record.get("review_reasons") or [])
+        head = f"Held for review: nothing is loaded until it is approved ({why})."
     elif loaded == 0:
         head = (
             "Nothing was loaded: the file was rejected."

@@ -17,6 +17,8 @@ from briskk_pipeline.ingest.assets import RawUpload
 from briskk_pipeline.ingest.partitions import uploads_partitions
 from briskk_pipeline.metadata import frame_preview, problems_summary, problems_table
 from briskk_pipeline.resources import CatalogDatabase
+from briskk_pipeline.validation import update_file
+from briskk_pipeline.validation.report import Problem
 from briskk_pipeline.validation.validate import ValidatedRows, validate_rows
 
 
@@ -48,14 +50,25 @@ def validated_rows(
         result = ValidatedRows.rejected(raw_sheet.problems)
     else:
         engine = catalog.get_engine()
+        frame = raw_sheet.sheet.frame
+        update_problems: list[Problem] = []
+        update = update_file.is_update(raw_sheet.sheet.columns)
+        if update:  # a price-and-stock file: each row completed from the catalog first
+            ids = frame["sku_id"].dropna().unique().tolist()
+            stored = update_file.stored_rows(engine, raw_sheet.tenant, ids)
+            frame, update_problems = update_file.complete_from_catalog(frame, stored)
         result = validate_rows(
-            raw_sheet.sheet.frame,
+            frame,
             sku_owners=lambda ids: sku_owners(engine, raw_sheet.tenant, ids),
             read_problems=raw_sheet.sheet.problems,
             barcode_owners=lambda codes: barcode_owners(engine, raw_sheet.tenant, codes),
             sku_lookalikes=lambda ids: sku_ids_by_lower_case(engine, raw_sheet.tenant, ids),
         )
+        result.columns = list(raw_sheet.sheet.columns)
+        if update:
+            update_file.account_for(result, update_problems, len(raw_sheet.sheet.frame))
         result.warnings = [
+            *([update_file.UPDATE_NOTE] if update else []),
             *raw_sheet.sheet.warnings,
             *(str(w) for w in result.cell_warnings),
         ]

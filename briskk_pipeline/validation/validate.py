@@ -15,7 +15,13 @@ from typing import Literal, TypeVar
 import pandas as pd
 import pandera.pandas as pa
 
-from briskk_pipeline.template import PRODUCT_COLUMNS, SKU_COLUMNS, Kind, columns_of
+from briskk_pipeline.template import (
+    COLUMN_NAMES,
+    PRODUCT_COLUMNS,
+    SKU_COLUMNS,
+    Kind,
+    columns_of,
+)
 from briskk_pipeline.validation import rules
 from briskk_pipeline.validation.cleaning import clean
 from briskk_pipeline.validation.image_urls import image_url_warnings
@@ -52,6 +58,10 @@ class ValidatedRows:
     rows_rejected: int = 0
     rejected_whole: bool = False
     rejected_products: list[str] = field(default_factory=list)  # product ids rejected whole
+    # sku_id -> its Excel row, for the SKUs that may load (the change summary names rows)
+    sku_rows: dict[str, int] = field(default_factory=dict)
+    # The template columns the file has (`RawSheet.columns`): the load changes no other
+    columns: list[str] = field(default_factory=lambda: list(COLUMN_NAMES))
     tenant: str | None = None  # set by the asset: whose catalog these rows are for
 
     @property
@@ -164,6 +174,9 @@ def validate_rows(
         product_rows={
             str(product_id): int(row)
             for row, product_id in zip(products.index, products["product_id"], strict=True)
+        },
+        sku_rows={
+            str(sku_id): int(row) for row, sku_id in zip(skus.index, skus["sku_id"], strict=True)
         },
     )
 

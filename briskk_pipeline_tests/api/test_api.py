@@ -40,6 +40,8 @@ INGEST_KEYS = {
     "images",
     "image_failures",
     "seconds",
+    "mode",  # issue 19: merge | replace | update
+    "changes",  # issue 19: what the upload changed (catalog/summary.py)
 }
 UPLOAD_KEYS = {
     "upload_id",
@@ -65,6 +67,10 @@ UPLOAD_KEYS = {
     "pruned_at",
     "rolled_back_at",  # History issue: undone by briskk rollback
     "rolled_back_by",
+    "mode",  # issue 19
+    "review_reasons",
+    "review_decision",
+    "changes",
 }
 
 

@@ -13,7 +13,9 @@ import sqlalchemy as sa
 
 from briskk_pipeline.catalog import tables, uploads
 from briskk_pipeline.catalog.load import LoadCounts, load_upload
+from briskk_pipeline.catalog.newer import NewerDataRefused
 from briskk_pipeline.catalog.uploads import UploadError, UploadOutcome
+from briskk_pipeline.template import COLUMN_NAMES
 from briskk_pipeline_tests.catalog.builders import (
     dump,
     images_frame,
@@ -89,7 +91,9 @@ def test_first_load_inserts_and_an_identical_reload_changes_nothing(engine: sa.E
     )
 
 
-def test_update_changes_price_disables_dropped_sku_and_deletes_nothing(engine: sa.Engine) -> None:
+def test_replace_changes_price_disables_dropped_sku_and_deletes_nothing(
+    engine: sa.Engine,
+) -> None:
     products, skus = _two_products()
     _load(engine, "u1", products, skus)
     before = {r["sku_id"]: r for r in rows(engine, tables.skus)}
@@ -101,6 +105,7 @@ def test_update_changes_price_disables_dropped_sku_and_deletes_nothing(engine: s
         "u2",
         products_frame([product("P1")]),
         skus_frame([sku("S1", "P1", size="S", price="999.00")]),  # S2 dropped
+        mode="replace",
     )
     assert counts == LoadCounts(
         products_loaded=1,
@@ -112,8 +117,12 @@ def test_update_changes_price_disables_dropped_sku_and_deletes_nothing(engine: s
             "this upload disables 1 of the tenant's 3 active SKUs (33%, more than a fifth): "
             "SKUs its products no longer list, or marked is_disabled; check that the file "
             "lists every SKU of each product",
+            "product P1: SKU S2 disabled (replace: not in this file)",
         ),
     )
+    assert counts.summary is not None
+    assert counts.summary["disabled_absent"] == [{"product_id": "P1", "sku_id": "S2"}]
+    assert counts.summary["skus"]["disabled"] == 1
     after = {r["sku_id"]: r for r in rows(engine, tables.skus)}
     assert set(after) == {"S1", "S2", "S3"}  # nothing deleted
     assert after["S1"]["price"] == Decimal("999.00")
@@ -141,6 +150,7 @@ def test_update_changes_price_disables_dropped_sku_and_deletes_nothing(engine: s
         "u3",
         products_frame([product("P1")]),
         skus_frame([sku("S1", "P1", size="S", price="999.00")]),
+        mode="replace",
     )
     assert again.skus_disabled == 0  # already disabled: not rewritten
     assert rows(engine, tables.skus, sku_id="S2")[0]["last_upload_id"] == "u2"
@@ -150,9 +160,57 @@ def test_update_changes_price_disables_dropped_sku_and_deletes_nothing(engine: s
         "u4",
         products_frame([product("P1")]),
         skus_frame([sku("S1", "P1", size="S", price="999.00"), sku("S2", "P1", price="1399.50")]),
+        mode="replace",
     )
     assert (back.skus_updated, back.skus_unchanged, back.skus_disabled) == (1, 1, 0)
     assert rows(engine, tables.skus, sku_id="S2")[0]["is_disabled"] is False
+
+
+def test_merge_keeps_unlisted_skus_and_absent_columns_and_announces_a_clear(
+    engine: sa.Engine,
+) -> None:
+    """SPEC §2 "Upsert": nothing changes by omission; a blank in a present column clears."""
+    first = skus_frame(
+        [
+            sku("S1", "P1", size="S", barcode="8901234567890", waist_in="30.5"),
+            sku("S2", "P1", size="M"),
+        ]
+    )
+    _load(engine, "u1", products_frame([product("P1")]), first)
+    stored = rows(engine, tables.skus, sku_id="S1")[0]
+    # the file has no barcode column; its waist_in cell of S1 is blank; S2 is not listed
+    update = skus_frame([sku("S1", "P1", size="S", price="999.00", barcode=None, waist_in=None)])
+    columns = [c for c in COLUMN_NAMES if c != "barcode"]
+    counts = _load(engine, "u2", products_frame([product("P1")]), update, columns=columns)
+    after = {r["sku_id"]: r for r in rows(engine, tables.skus)}
+    assert after["S2"]["is_disabled"] is False  # not listed: kept as it is
+    assert after["S1"]["barcode"] == stored["barcode"]  # column absent: kept
+    assert after["S1"]["waist_in"] is None  # present and blank: cleared
+    assert counts.skus_disabled == 0
+    assert (
+        "product P1: catalog SKU S2 not in this file, kept as they are; to take one off sale "
+        "send it with is_disabled TRUE"
+    ) in counts.warnings
+    summary = counts.summary
+    assert summary is not None
+    assert summary["mode"] == "merge"
+    assert summary["skus"] == {"inserted": 0, "updated": 1, "unchanged": 0, "disabled": 0}
+    assert summary["values_cleared"] == 1
+    assert summary["cleared"] == [
+        {
+            "row": None,
+            "product_id": "P1",
+            "sku_id": "S1",
+            "column": "waist_in",
+            "old": 30.5,
+            "new": None,
+        }
+    ]
+    assert [(e["column"], e["new"]) for e in summary["updated"]] == [("price", 999)]
+    assert summary["not_listed"] == {
+        "skus": 1,
+        "products": [{"product_id": "P1", "sku_ids": ["S2"]}],
+    }
 
 
 def test_two_tenants_with_the_same_ids_stay_apart(engine: sa.Engine) -> None:
@@ -691,3 +749,28 @@ def test_a_sku_moved_by_a_concurrent_upload_rejects_the_later_product(engine: sa
     )
     assert [(e["row"], e["column"], e["value"]) for e in record["errors"]] == [(5, "sku_id", "S9")]
     assert "already belongs to product 'P1'" in record["errors"][0]["message"]
+
+
+def test_loading_an_older_upload_again_is_refused_unless_forced(engine: sa.Engine) -> None:
+    """What a UI re-materialization or `dagster job execute` of an old partition runs."""
+    products, skus = _two_products()
+    _load(engine, "u1", products, skus)
+    time.sleep(0.01)
+    _load(engine, "u2", products_frame([product("P2")]), skus_frame([sku("S3", "P2", price="5")]))
+    with pytest.raises(NewerDataRefused) as refused:
+        load_upload(
+            engine, upload_id="u1", tenant="BrandA", products=products, skus=skus,
+            outcome=SUCCEEDED,
+        )  # fmt: skip
+    assert [(f.entity, f.key, f.upload_id) for f in refused.value.found] == [
+        ("product", "P2", "u2"),
+        ("sku", "S3", "u2"),
+    ]
+    assert str(refused.value).startswith("refused: later uploads (u2) changed products P2; SKUs S3")
+    assert rows(engine, tables.skus, sku_id="S3")[0]["price"] == Decimal("5")  # untouched
+    forced = load_upload(
+        engine, upload_id="u1", tenant="BrandA", products=products, skus=skus,
+        outcome=SUCCEEDED, force=True,
+    )  # fmt: skip
+    assert forced.skus_updated == 1
+    assert rows(engine, tables.skus, sku_id="S3")[0]["price"] == Decimal("1299.00")

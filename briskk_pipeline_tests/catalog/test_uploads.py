@@ -85,6 +85,12 @@ def test_registered_upload_reads_back_in_the_spec_shape(engine: sa.Engine) -> No
         "pruned_at": None,  # not pruned by retention
         "rolled_back_at": None,
         "rolled_back_by": None,
+        "mode": "merge",  # issue 19: nothing changes by omission
+        "change_summary": None,  # what the load changed: none yet
+        "review_reasons": [],
+        "review_decision": None,
+        "reviewed_at": None,
+        "reviewed_by": None,
     }
     assert json.loads(json.dumps(record)) == record  # JSON-ready as is
     assert uploads.upload_id_exists(engine, "20250301-branda-1") is True

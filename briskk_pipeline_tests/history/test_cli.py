@@ -15,10 +15,12 @@ from briskk_pipeline_tests.workbooks import csv_bytes, template_rows
 pytestmark = pytest.mark.e2e
 
 
-def _ingest(env: dict[str, str], tmp_path: Path, name: str, rows: list[dict[str, Any]]) -> str:
+def _ingest(
+    env: dict[str, str], tmp_path: Path, name: str, rows: list[dict[str, Any]], *extra: str
+) -> str:
     path = tmp_path / name
     path.write_bytes(csv_bytes(rows))
-    result = briskk_json(env, "ingest", str(path), "--tenant", "BrandA")
+    result = briskk_json(env, "ingest", str(path), "--tenant", "BrandA", *extra)
     assert result["status"] == "succeeded", result
     upload_id: str = result["upload_id"]
     return upload_id
@@ -27,6 +29,7 @@ def _ingest(env: dict[str, str], tmp_path: Path, name: str, rows: list[dict[str,
 def test_three_uploads_history_and_rollback_through_the_cli(
     env: dict[str, str], tmp_path: Path
 ) -> None:
+    env = {**env, "BRISKK_REVIEW_PRICE_FACTOR": "10"}  # 999 -> 2000 is not held for review here
     first = template_rows(8)  # 2 products, 4 SKUs each
     other = tmp_path / "other.csv"
     other.write_bytes(csv_bytes(first))
@@ -36,7 +39,7 @@ def test_three_uploads_history_and_rollback_through_the_cli(
     u1 = _ingest(env, tmp_path, "season.csv", first)
     second = [dict(r) for r in first if r["sku_id"] != "P000000-3"]  # drop one SKU
     second[0].update(price=2000, offer_price=1500)
-    u2 = _ingest(env, tmp_path, "last-season-prices.csv", second)
+    u2 = _ingest(env, tmp_path, "last-season-prices.csv", second, "--replace")
     state2 = briskk_json(env, "products", "--tenant", "BrandA")
     third = [dict(r) for r in second]
     third[0].update(price=2100, offer_price=1500)

@@ -68,6 +68,7 @@ def _load(
         skus=skus_frame(skus),
         product_images=_slots("P1", main_image),
         outcome=SUCCEEDED,
+        mode="replace",  # u2 drops S2: disabled (SPEC §2 "Upsert": only when asked)
     )
 
 

@@ -235,6 +235,18 @@ def test_scan_watches_one_level_of_tenant_folders(inbox: Path) -> None:
     ]
 
 
+def test_scan_watches_the_replace_folder_of_a_tenant(inbox: Path) -> None:
+    """`<tenant>/replace/`: the one second-level folder watched, its files in replace mode."""
+    (inbox / "BrandB" / "replace").mkdir(parents=True)
+    (inbox / "BrandB" / "replace" / "full.xlsx").write_bytes(b"abc")
+    (inbox / "BrandB" / "b.csv").write_bytes(b"bb")
+    found = scan_inbox(inbox)
+    assert [(f.key, f.tenant_folder, f.replace) for f in found] == [
+        ("BrandB/b.csv", "BrandB", False),
+        ("BrandB/replace/full.xlsx", "BrandB", True),
+    ]
+
+
 # ----------------------------------------------------------------------------- the sensor
 
 
@@ -381,6 +393,20 @@ def test_a_tenant_folder_is_the_explicit_tenant(
     )
     assert list((inbox / "BrandB").iterdir()) == []
     assert list((inbox / "BrandC").iterdir()) == []
+
+
+def test_a_file_in_the_replace_folder_is_registered_in_replace_mode(
+    tick: Ticker, inbox: Path, engine: sa.Engine
+) -> None:
+    (inbox / "BrandB" / "replace").mkdir(parents=True)
+    _workbook(inbox / "BrandB" / "replace" / "whole.xlsx", sheet="Sheet1")
+    _workbook(inbox / "BrandB" / "part.xlsx", sheet="Sheet1")
+    tick()
+    tick()
+    records = {r["file_name"]: r for r in _uploads(engine)}
+    assert (records["whole.xlsx"]["tenant"], records["whole.xlsx"]["mode"]) == ("BrandB", "replace")
+    assert records["part.xlsx"]["mode"] == "merge"
+    assert list((inbox / "BrandB" / "replace").iterdir()) == []
 
 
 def test_a_file_already_registered_is_not_registered_again(

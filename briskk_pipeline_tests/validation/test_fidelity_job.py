@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from briskk_pipeline.review.limits import set_tenant_limits
 from briskk_pipeline_tests.harness import Harness, make_harness
 from briskk_pipeline_tests.workbooks import REAL_HEADER, Text, template_rows, write_xlsx
 
@@ -32,6 +33,9 @@ def test_european_prices_unicode_digits_and_hidden_characters_load_exactly(harne
     rows[3]["offer_price"] = None
     rows[4]["stock"] = Text("1.000")  # row 6, P000001: 1 or 1000? the brand must say
     header = dict(REAL_HEADER, sku_id="sku_id\u200b*")
+    # ₹1,29,999.00 is a hundred times the stored price: held for review by default (issue 19);
+    # this test is about reading it exactly, so BrandA's own limit lets it through
+    set_tenant_limits(harness.engine, "BrandA", price_factor=Decimal(1000))
     record = harness.ingest(write_xlsx(tmp_path / "v2.xlsx", rows, header=header))
 
     assert (record["status"], record["products_loaded"], record["skus_loaded"]) == (
