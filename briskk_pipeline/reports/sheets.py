@@ -90,6 +90,10 @@ def write_problems(
                 ref=link.coordinate, location=f"{quote_sheetname(data_sheet)}!{target}"
             )
             link.style = "Hyperlink"
+    # printed (or saved as PDF): landscape, the table's width on one page
+    sheet.page_setup.orientation = "landscape"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     if findings:
         sheet.auto_filter.ref = f"A{HEADER_ROW}:E{HEADER_ROW + len(findings)}"
     return sheet

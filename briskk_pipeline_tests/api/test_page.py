@@ -226,7 +226,9 @@ def test_every_status_reads_as_a_brand_would_say_it(
             ]
         )
         tones = [b.get_attribute("class") for b in badges.all()]
-        assert tones == [f"status {t}" for t in ("ok", "warn", "bad", "warn", "info", "info", "bad")]
+        assert tones == [
+            f"status {t}" for t in ("ok", "warn", "bad", "warn", "info", "info", "bad")
+        ]
         assert_layout_holds(page)
         if viewport[0] < 1000:
             shoot(page, "brand-page-statuses-390.png")

@@ -4,11 +4,16 @@ images not fetched, the other rows of a rejected product, announced changes, wra
 from __future__ import annotations
 
 import io
+import os
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
+from PIL import Image, ImageOps
 
 from briskk_pipeline import template
 from briskk_pipeline.reports.announcements import announcement_findings
@@ -154,3 +159,54 @@ def test_an_upload_without_any_finding_has_no_report(
     record = harness.ingest(write_xlsx(tmp_path / "good.xlsx", template_rows(4, image_base=base)))
     assert record["warnings"] == [] and record["image_failures"] == []
     assert record["report_uri"] is None
+
+
+@pytest.mark.skipif(
+    os.environ.get("BRISKK_SCREENSHOT") != "1" or shutil.which("soffice") is None,
+    reason="draws the README's picture: BRISKK_SCREENSHOT=1 and LibreOffice (soffice) needed",
+)
+def test_problems_sheet_picture(database_url, local_store, tmp_path, http_server):
+    """The README's picture of a Problems sheet: a rejected product, a 404 image, an ignored
+    column, rendered by LibreOffice (PDF) and pdftoppm (PNG) into docs/screenshots/."""
+    harness = make_harness(database_url, local_store, tmp_path)
+    base = http_server.url("/img")
+    for p in range(3):
+        for name in ("main", "1", "2"):
+            if (p, name) != (0, "1"):  # row 2 image_1: 404
+                http_server.serve_image(f"/img/p{p}/{name}.jpg", color=(p * 60, len(name), 5))
+    rows = template_rows(12, image_base=base)
+    rows[5]["offer_price"] = 5000  # row 7: P000001 (rows 6-9) rejected
+    rows[9]["stock"] = "many"  # row 11: P000002 rejected too
+    path = write_xlsx(tmp_path / "summer-catalogue.xlsx", rows, extra_columns={"notes": ["x"] * 12})
+    book = report_of(harness, harness.ingest(path))
+    for name in book.sheetnames[1:]:
+        del book[name]
+    only = tmp_path / "problems.xlsx"
+    book.save(only)
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(only)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    target = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "problems-sheet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "110",
+            "-singlefile",
+            str(tmp_path / "problems.pdf"),
+            str(target),
+        ],
+        check=True,
+        timeout=60,
+    )
+    picture = target.with_suffix(".png")
+    with Image.open(picture) as page:  # the page's used part, with a margin
+        box = ImageOps.invert(page.convert("RGB")).getbbox()
+        assert box is not None
+        page.crop((box[0] - 20, box[1] - 20, box[2] + 20, box[3] + 20)).save(picture)
+    assert picture.stat().st_size > 10_000

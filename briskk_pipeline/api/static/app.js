@@ -151,6 +151,8 @@
   const IMAGE_WORDS = { failed: "not stored", blocked: "address refused", not_fetched: "not fetched" };
 
   function imageWords(i) {
+    // fetching is off on this server: an operator's setting, nothing for the brand to fix
+    if (i.status === "not_fetched") return "not fetched yet: images are fetched later, nothing to fix";
     const reason = i.reason || "";
     const words = IMAGE_WORDS[i.status] || String(i.status || "").replace(/_/g, " ");
     return reason.toLowerCase().startsWith(words) ? reason : words + (reason ? ": " + reason : "");
