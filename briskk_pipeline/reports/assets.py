@@ -61,7 +61,10 @@ def upload_report(
             metadata={"report_uri": None, "errors": 0, "warnings": 0, "dry_run": False}
         )
     sheet_name = raw_sheet.sheet.sheet_name if raw_sheet.sheet is not None else None
-    changes = record["changes"] if record["dry_run"] else None
+    # a dry run's product list (`catalog/changes.py`); an announcement object is not one
+    changes = (
+        record["changes"] if record["dry_run"] and isinstance(record["changes"], list) else None
+    )
     rows = raw_sheet.sheet.row_count if raw_sheet.sheet is not None else 0
     # The brand's sheets are copied to carry the marks: with no finding on a row (only
     # upload-level warnings, e.g. images not fetched) there is nothing to mark in them.

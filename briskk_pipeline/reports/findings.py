@@ -108,7 +108,8 @@ def summary_line(
     rows = record["rows_rejected"]
     where = f"in sheet '{data_sheet}'" if data_sheet else "in your file"
     if record["dry_run"]:
-        counts = change_counts(record["changes"] or [])
+        listed = record.get("changes")
+        counts = change_counts(listed if isinstance(listed, list) else [])
         head = (
             f"Dry run, nothing was changed: {_n(loaded, 'product')} would load "
             f"({counts['new']} new, "

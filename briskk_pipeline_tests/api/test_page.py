@@ -33,19 +33,23 @@ REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "docs" / "screenshots"
 WIDTHS = [(1280, 900), (390, 844)]
 
-# Every element whose text must stay on one line, and whether the document scrolls sideways.
+# Badges, history names, row numbers and column names must stay on one line; a file name may
+# wrap only when it is longer than the whole line it is on (a word cut only where it must).
+# And the document must not scroll sideways.
 LAYOUT_PROBE = """() => {
-  const lines = (el) => {
+  const rects = (el) => {
     const range = document.createRange();
     range.selectNodeContents(el);
-    const tops = new Set(Array.from(range.getClientRects()).filter((r) => r.width > 0)
-      .map((r) => Math.round(r.top)));
-    return tops.size;
+    return Array.from(range.getClientRects()).filter((r) => r.width > 0);
   };
+  const lines = (el) => new Set(rects(el).map((r) => Math.round(r.top))).size;
   const visible = (el) => el.offsetParent !== null;
-  const broken = Array.from(document.querySelectorAll(".status, .name, td.num, td.key"))
-    .filter(visible).filter((el) => lines(el) > 1)
-    .map((el) => el.className + ": " + el.textContent);
+  const one = Array.from(document.querySelectorAll(".status, .uploads .file, td.num, td.key"))
+    .filter(visible).filter((el) => lines(el) > 1);
+  const needless = Array.from(document.querySelectorAll(".name")).filter(visible)
+    .filter((el) => lines(el) > 1)
+    .filter((el) => rects(el).reduce((w, r) => w + r.width, 0) <= el.parentElement.clientWidth);
+  const broken = one.concat(needless).map((el) => el.className + ": " + el.textContent);
   const root = document.documentElement;
   return {scroll: root.scrollWidth, client: root.clientWidth, broken};
 }"""
@@ -232,5 +236,32 @@ def test_every_status_reads_as_a_brand_would_say_it(
         assert_layout_holds(page)
         if viewport[0] < 1000:
             shoot(page, "brand-page-statuses-390.png")
+
+        # a held upload opened: its sentence, and the changes its record announces
+        held = dict(
+            uploads[3],
+            changes={
+                "skus_updated": 2,
+                "values_cleared": [{"row": 4, "column": "fit", "old": "Regular", "new": None}],
+            },
+        )
+        page.route(
+            "**/uploads/d",
+            lambda route: route.fulfill(
+                status=200, content_type="application/json", body=json.dumps(held)
+            ),
+        )
+        page.route(
+            "**/uploads/d/images",
+            lambda route: route.fulfill(status=200, content_type="application/json", body="[]"),
+        )
+        page.locator("#history button").nth(3).click()
+        expect(page.locator("#result-status")).to_have_text("held for review")
+        expect(page.locator("#result-words")).to_contain_text("Nothing is loaded yet")
+        expect(page.locator("#changes li")).to_have_text(
+            ["skus updated 2", "values cleared (row 4, fit): Regular → (blank)"]
+        )
+        expect(page.locator("#report-line")).to_be_hidden()  # no report_uri
+        assert_layout_holds(page)
     finally:
         page.close()
