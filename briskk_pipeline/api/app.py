@@ -31,6 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from briskk_pipeline.api.history_routes import history_router
 from briskk_pipeline.api.product_routes import products_router
+from briskk_pipeline.api.report_routes import report_router
 from briskk_pipeline.api.routes import MAX_WAIT_SECONDS, router
 from briskk_pipeline.api.runs import (
     LocalRunner,
@@ -120,6 +121,7 @@ def create_app() -> FastAPI:
     app.include_router(products_router)
     app.include_router(history_router)  # History issue: product history, rollback
     app.include_router(review_router)  # issue 19: approve or decline a held upload
+    app.include_router(report_router)  # the annotated workbook, images not stored
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
 

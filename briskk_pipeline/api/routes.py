@@ -22,7 +22,7 @@ from briskk_pipeline.api.auth import Identity, may_see, same_tenant, tenant_scop
 from briskk_pipeline.api.runs import SOURCE, queue_upload
 from briskk_pipeline.api.state import ApiState, api_state
 from briskk_pipeline.api.upload import receive_upload
-from briskk_pipeline.catalog import queries, uploads
+from briskk_pipeline.catalog import uploads
 from briskk_pipeline.ingest.launch import start_upload
 from briskk_pipeline.ingest.register import RegistrationError
 
@@ -245,16 +245,6 @@ def get_original(request: Request, who: Identity, upload_id: str) -> Response:
         media_type=_media_type(record["file_name"]),
         headers={"Content-Disposition": content_disposition(record["file_name"])},
     )
-
-
-@router.get(
-    "/uploads/{upload_id}/images",
-    tags=["uploads"],
-    summary="Images of the upload's products that were not stored, with the reason",
-)
-def get_image_problems(request: Request, who: Identity, upload_id: str) -> list[dict[str, Any]]:
-    record = _visible_upload(request, who, upload_id)
-    return queries.upload_image_problems(api_state(request).engine, record["tenant"], upload_id)
 
 
 def content_disposition(file_name: str) -> str:

@@ -2,11 +2,13 @@
 
 import time
 
+import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue, asset
 
 from briskk_pipeline.catalog import uploads
 from briskk_pipeline.ingest.assets import RawUpload, registered_upload
 from briskk_pipeline.ingest.partitions import uploads_partitions
+from briskk_pipeline.reports.announcements import announcement_findings
 from briskk_pipeline.reports.findings import change_counts, gather, summary_line
 from briskk_pipeline.reports.workbook import CONTENT_TYPE, build_report, report_key
 from briskk_pipeline.resources import CatalogDatabase, ObjectStore
@@ -31,9 +33,10 @@ def upload_report(
     catalog: CatalogDatabase,
     object_store: ObjectStore,
 ) -> MaterializeResult:
-    """The brand's own file back as .xlsx with every problem marked, for uploads that need it.
+    """The brand's own file back as .xlsx with every finding marked, for uploads that need it.
 
-    Made when the upload has errors or warnings, and for every dry run: a first sheet
+    Made when the upload has any finding (errors, warnings, images not stored or not fetched,
+    announced changes) and for every dry run: a first sheet
     "Problems" (summary line, one linked row per problem), the data sheet as sent with bad
     cells filled and commented, and for a dry run a last sheet "Changes". The brand's sheets
     are left out when no finding names a row (nothing to mark) or the file has more than
@@ -44,7 +47,13 @@ def upload_report(
     engine = catalog.get_engine()
     upload_id = context.partition_key
     record = registered_upload(engine, upload_id)
-    findings = gather(validated_rows.problems, validated_rows.cell_warnings, record["warnings"])
+    findings = gather(
+        validated_rows.problems,
+        validated_rows.cell_warnings,
+        record["warnings"],
+        image_failures=record.get("image_failures") or [],
+        announcements=announcement_findings(record),
+    )
     errors = sum(1 for f in findings if f.severity == "error")
     if not findings and not record["dry_run"]:
         uploads.set_report_uri(engine, upload_id, None)
@@ -52,7 +61,10 @@ def upload_report(
             metadata={"report_uri": None, "errors": 0, "warnings": 0, "dry_run": False}
         )
     sheet_name = raw_sheet.sheet.sheet_name if raw_sheet.sheet is not None else None
-    changes = record["changes"] if record["dry_run"] else None
+    # a dry run's product list (`catalog/changes.py`); an announcement object is not one
+    changes = (
+        record["changes"] if record["dry_run"] and isinstance(record["changes"], list) else None
+    )
     rows = raw_sheet.sheet.row_count if raw_sheet.sheet is not None else 0
     # The brand's sheets are copied to carry the marks: with no finding on a row (only
     # upload-level warnings, e.g. images not fetched) there is nothing to mark in them.
@@ -72,6 +84,7 @@ def upload_report(
         changes=changes,
         changes_summary=_changes_summary(changes or []),
         copy_sheets=copy_sheets,
+        rejected_with=_rejected_with(validated_rows) if copy_sheets else None,
     )
     uri = object_store.put(report_key(upload_id), content, CONTENT_TYPE)
     uploads.set_report_uri(engine, upload_id, uri)
@@ -85,6 +98,17 @@ def upload_report(
             "seconds": round(time.perf_counter() - started, 4),
         }
     )
+
+
+def _rejected_with(validated_rows: ValidatedRows) -> dict[int, int | None]:
+    """Row -> the row that rejected its product (`ValidatedRows.rejected_with`)."""
+    frame = getattr(validated_rows, "rejected_with", None)  # absent from older stored outputs
+    if frame is None or frame.empty:
+        return {}
+    return {
+        int(row): None if pd.isna(because) else int(because)
+        for row, because in zip(frame["row"].tolist(), frame["because_of"].tolist(), strict=True)
+    }
 
 
 def _changes_summary(changes: list) -> str:

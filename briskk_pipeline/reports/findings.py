@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from briskk_pipeline.validation.report import Problem
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]  # note: an announcement, nothing wrong
 
 
 @dataclass(frozen=True)
@@ -29,22 +29,58 @@ class Finding:
 
 
 def gather(
-    problems: Iterable[Problem], cell_warnings: Iterable[Problem], record_warnings: Iterable[str]
+    problems: Iterable[Problem],
+    cell_warnings: Iterable[Problem],
+    record_warnings: Iterable[str],
+    image_failures: Iterable[Mapping[str, Any]] = (),
+    announcements: Iterable[Finding] = (),
 ) -> list[Finding]:
     """Errors and warnings, file-level first, then by row (errors before warnings in a row).
 
     `record_warnings` are the upload record's warnings: the cell warnings rendered as text are
-    among them (`validated_rows` puts them there) and are not repeated.
+    among them (`validated_rows` puts them there) and are not repeated. `image_failures` are
+    the record's `image_failures` (`{row, column, url, status, reason}`, see
+    `images/failures.py`): each is a warning on its cell (an image never rejects its product).
+    `announcements` say what the load did (`announcements.announcement_findings`).
     """
     cell = list(cell_warnings)
     rendered = {str(w) for w in cell}
     found = [Finding(p.row, p.column, p.value, p.message, "error") for p in problems]
     found += [Finding(w.row, w.column, w.value, w.message, "warning") for w in cell]
     found += [Finding(None, None, None, w, "warning") for w in record_warnings if w not in rendered]
+    found += [image_finding(f) for f in image_failures]
+    found += announcements
     order = {id(f): i for i, f in enumerate(found)}
     return sorted(
         found,
         key=lambda f: (f.row is not None, f.row or 0, f.severity != "error", order[id(f)]),
+    )
+
+
+IMAGE_STATUS_WORDS: dict[str, str] = {
+    "failed": "image not stored",
+    "blocked": "image address refused",
+    "not_fetched": "image not fetched",
+}
+
+
+def image_finding(failure: Mapping[str, Any]) -> Finding:
+    """One image slot not stored as a warning on its cell: the URL is the value, the message
+    says what happened (`failed`, `blocked` or `not_fetched`) and why."""
+    status = str(failure.get("status") or "failed")
+    reason = str(failure.get("reason") or status)
+    words = IMAGE_STATUS_WORDS.get(status, f"image {status}")
+    # a not-fetched reason already starts with "not fetched: …"
+    message = reason if reason.startswith(words.removeprefix("image ")) else f"{words}: {reason}"
+    if not message.startswith("image"):
+        message = f"image {message}"
+    url = failure.get("url")
+    return Finding(
+        failure.get("row"),
+        str(failure.get("column") or "") or None,
+        None if url is None else str(url),
+        message,
+        "warning",
     )
 
 
@@ -65,13 +101,15 @@ def summary_line(
     and `changes`.
     """
     errors = sum(1 for f in findings if f.severity == "error")
-    warnings = len(findings) - errors
+    warnings = sum(1 for f in findings if f.severity == "warning")
+    notes = len(findings) - errors - warnings
     cells = sum(1 for f in findings if f.severity == "error" and f.row is not None)
     loaded, rejected = record["products_loaded"], record["products_rejected"]
     rows = record["rows_rejected"]
     where = f"in sheet '{data_sheet}'" if data_sheet else "in your file"
     if record["dry_run"]:
-        counts = change_counts(record["changes"] or [])
+        listed = record.get("changes")
+        counts = change_counts(listed if isinstance(listed, list) else [])
         head = (
             f"Dry run, nothing was changed: {_n(loaded, 'product')} would load "
             f"({counts['new']} new, "
@@ -81,7 +119,10 @@ def summary_line(
         )
     elif record.get("status") == "needs_review":  # issue 19: held, not rejected
         why = "; ".join(record.get("review_reasons") or [])
-        head = f"Held for review: nothing is loaded until it is approved ({why})."
+        head = (
+            "Held for review: nothing was loaded yet. The changes below go further than your "
+            f"catalog's limits allow ({why}); Briskk will approve or decline them."
+        )
     elif loaded == 0:
         head = (
             "Nothing was loaded: the file was rejected."
@@ -107,6 +148,8 @@ def summary_line(
         fix = " No errors to fix."
     if warnings:
         fix += f" Check the {warnings} warning{'s' if warnings != 1 else ''} (yellow)."
+    if notes:
+        fix += f" {notes} note{'s' if notes != 1 else ''} (blue) say what the load changed."
     return head + fix
 
 

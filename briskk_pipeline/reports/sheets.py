@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from openpyxl.cell.cell import Cell
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
@@ -36,7 +36,12 @@ _HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 _SEVERITY_FILL = {
     "error": PatternFill("solid", fgColor="FFC7CE"),
     "warning": PatternFill("solid", fgColor="FFEB9C"),
+    "note": PatternFill("solid", fgColor="DDEBF7"),
 }
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_TOP = Alignment(vertical="top")
+PROBLEMS_WIDTHS: Final = (8, 18, 40, 70, 10)  # characters; Problem and Value wrap
+SUMMARY_LINE_CHARS: Final = 140  # the summary cell spans A:E (146 characters wide)
 
 
 def set_inert(cell: Cell, value: object) -> None:
@@ -69,13 +74,14 @@ def write_problems(
     without one links to its row's first cell, a file-level finding links nowhere.
     """
     sheet = workbook.create_sheet(PROBLEMS_SHEET, 0)
-    set_inert(sheet.cell(1, 1), summary)
-    sheet.cell(1, 1).font = Font(bold=True, size=12)
-    _header(sheet, PROBLEMS_HEADER, (8, 22, 28, 90, 10))
+    _summary(sheet, summary, len(PROBLEMS_HEADER))
+    _header(sheet, PROBLEMS_HEADER, PROBLEMS_WIDTHS)
     for r, finding in enumerate(findings, start=HEADER_ROW + 1):
         values = (finding.row, finding.column, finding.value, finding.message, finding.severity)
         for col, value in enumerate(values, start=1):
-            set_inert(sheet.cell(r, col), value)
+            cell = sheet.cell(r, col)
+            set_inert(cell, value)
+            cell.alignment = _WRAP if col in (3, 4) else _TOP
         sheet.cell(r, 5).fill = _SEVERITY_FILL[finding.severity]
         if finding.row is not None and data_sheet is not None:
             target = cells.get((finding.row, finding.column), f"A{finding.row}")
@@ -84,16 +90,31 @@ def write_problems(
                 ref=link.coordinate, location=f"{quote_sheetname(data_sheet)}!{target}"
             )
             link.style = "Hyperlink"
+    # printed (or saved as PDF): landscape, the table's width on one page
+    sheet.page_setup.orientation = "landscape"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     if findings:
         sheet.auto_filter.ref = f"A{HEADER_ROW}:E{HEADER_ROW + len(findings)}"
     return sheet
 
 
+def _summary(sheet: Worksheet, summary: str, columns: int) -> None:
+    """Row 1: the summary, merged over the table's columns and wrapped, its height set for its
+    lines (Excel does not grow a merged row by itself; LibreOffice does)."""
+    cell = sheet.cell(1, 1)
+    set_inert(cell, summary)
+    cell.font = Font(bold=True, size=12)
+    cell.alignment = _WRAP
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=columns)
+    lines = max(1, -(-len(summary) // SUMMARY_LINE_CHARS))
+    sheet.row_dimensions[1].height = 17 * lines + 4
+
+
 def write_changes(workbook: Workbook, changes: Sequence[Mapping[str, Any]], summary: str) -> None:
     """The last sheet of a dry run's report: per product its action, changed fields, SKUs."""
     sheet = workbook.create_sheet(CHANGES_SHEET)
-    set_inert(sheet.cell(1, 1), summary)
-    sheet.cell(1, 1).font = Font(bold=True, size=12)
+    _summary(sheet, summary, len(CHANGES_HEADER))
     _header(sheet, CHANGES_HEADER, (20, 12, 24, 22, 30, 30))
     rows: list[tuple[Any, ...]] = []
     for change in changes:

@@ -6,8 +6,10 @@
   cells, every value written as the text the brand sent.
 - A file that cannot be read at all: the Problems sheet alone.
 
-In the data sheet each bad cell is filled (red: error, yellow: warning) and carries a comment
-with the message; every other cell of a row with an error gets a light fill. The Problems
+In the data sheet each bad cell is filled (red: error, yellow: warning, blue: a note of what
+the load changed) and carries a comment with the message; every other cell of a row with an
+error gets a light fill, and every row of a rejected product that has no error of its own a
+lighter one, with "rejected because of row N" in a comment on its first cell. The Problems
 sheet comes first; a dry run's Changes sheet comes last. Cells are located by matching the
 data sheet's header row again (`template.match_headers`), so marks land on the brand's own
 columns whatever their order; rows are the Excel rows the problems name.
@@ -46,8 +48,13 @@ _ZIP_MAGIC, _OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CELL_FILL = {
     "error": PatternFill("solid", fgColor="FFC7CE"),
     "warning": PatternFill("solid", fgColor="FFEB9C"),
+    "note": PatternFill("solid", fgColor="DDEBF7"),
 }
-_ROW_FILL = PatternFill("solid", fgColor="FDE9E7")
+_WORST = ("error", "warning", "note")
+ROW_FILL: Final = "FDE9E7"  # the other cells of a row with an error
+PRODUCT_FILL: Final = "FEF4F3"  # the rows of a rejected product without an error of their own
+_ROW_FILL = PatternFill("solid", fgColor=ROW_FILL)
+_PRODUCT_FILL = PatternFill("solid", fgColor=PRODUCT_FILL)
 
 
 def report_key(upload_id: str) -> str:
@@ -65,6 +72,7 @@ def build_report(
     changes: Sequence[Mapping[str, Any]] | None = None,
     changes_summary: str = "",
     copy_sheets: bool = True,
+    rejected_with: Mapping[int, int | None] | None = None,
 ) -> bytes:
     """The annotated workbook as .xlsx bytes.
 
@@ -73,13 +81,15 @@ def build_report(
     `changes` (dry runs): the Changes sheet's rows, see `catalog/changes.collect_changes`.
     `copy_sheets=False` (a file far over the row limit, where openpyxl would spend a minute
     copying it): the Problems and Changes sheets alone, without the brand's sheets.
+    `rejected_with`: Excel row -> the row whose error rejected its product (None: not named),
+    for rows rejected with their product (`ValidatedRows.rejected_with`).
     """
     workbook = _open(data, file_name) if copy_sheets else _empty_workbook()
     for title in (PROBLEMS_SHEET, CHANGES_SHEET):  # a re-uploaded report's own sheets
         if title in workbook.sheetnames and title != sheet_name:
             del workbook[title]
     sheet = _data_sheet(workbook, sheet_name)
-    cells = _mark(sheet, findings) if sheet is not None else {}
+    cells = _mark(sheet, findings, rejected_with or {}) if sheet is not None else {}
     problems = write_problems(
         workbook,
         findings,
@@ -193,8 +203,11 @@ def _header(sheet: Worksheet) -> tuple[int, dict[str, int]] | None:
     return None
 
 
-def _mark(sheet: Worksheet, findings: Sequence[Finding]) -> dict[tuple[int, str | None], str]:
-    """Fill and comment each finding's cell; light-fill the rest of rows with errors.
+def _mark(
+    sheet: Worksheet, findings: Sequence[Finding], rejected_with: Mapping[int, int | None]
+) -> dict[tuple[int, str | None], str]:
+    """Fill and comment each finding's cell; light-fill the rest of rows with errors and the
+    rows rejected with their product.
 
     Returns (row, column) -> coordinate of each marked cell, for the Problems sheet's links.
     """
@@ -211,26 +224,46 @@ def _mark(sheet: Worksheet, findings: Sequence[Finding]) -> dict[tuple[int, str 
         col = positions.get(finding.column or "")
         if col is not None:
             notes.setdefault((finding.row, col), []).append(finding)
-    for row in bad_rows:
+    tints = {row: _PRODUCT_FILL for row in rejected_with if row not in bad_rows}
+    tints.update({row: _ROW_FILL for row in bad_rows})
+    for row, fill in tints.items():
         for col in range(1, width + 1):
             if (row, col) not in notes:
                 cell = sheet.cell(row, col)
                 if not isinstance(cell, MergedCell):
-                    cell.fill = _ROW_FILL
+                    cell.fill = fill
+    ours: set[str] = set()  # cells commented by this report (a re-upload has older ones)
+    for row, because in rejected_with.items():
+        if row in bad_rows:
+            continue
+        text = (
+            f"rejected because of row {because} (another row of this product)"
+            if because is not None
+            else "rejected with its product (see the Problems sheet)"
+        )
+        _comment(_anchor(sheet, row, positions.get("product_id", 1)), text, ours)
     marked: dict[tuple[int, str | None], str] = {}
     for (row, col), here in notes.items():
         cell = _anchor(sheet, row, col)
-        worst = "error" if any(f.severity == "error" for f in here) else "warning"
+        worst = min((f.severity for f in here), key=_WORST.index)
         cell.fill = _CELL_FILL[worst]
-        text = "\n".join(f"{f.severity}: {f.message}" for f in here)
-        mine = f"{AUTHOR}: {text}"
-        theirs = cell.comment.text if cell.comment is not None else ""
-        if theirs and not theirs.startswith(f"{AUTHOR}:"):
-            mine = f"{theirs}\n---\n{mine}"
-        cell.comment = Comment(mine, AUTHOR, height=60 + 20 * mine.count("\n"), width=300)
+        _comment(cell, "\n".join(f"{f.severity}: {f.message}" for f in here), ours)
         for finding in here:
             marked[(row, finding.column)] = cell.coordinate
     return marked
+
+
+def _comment(cell: Any, text: str, ours: set[str]) -> None:
+    """Our comment on `cell`, after the brand's own comment if it has one (an older Briskk
+    comment, from a report uploaded again, is replaced; one of this report is added to)."""
+    mine = f"{AUTHOR}: {text}"
+    theirs = cell.comment.text if cell.comment is not None else ""
+    if cell.coordinate in ours:
+        mine = f"{theirs}\n{text}"
+    elif theirs and not theirs.startswith(f"{AUTHOR}:"):
+        mine = f"{theirs}\n---\n{mine}"
+    ours.add(cell.coordinate)
+    cell.comment = Comment(mine, AUTHOR, height=60 + 20 * mine.count("\n"), width=300)
 
 
 def _anchor(sheet: Worksheet, row: int, col: int) -> Any:

@@ -7,7 +7,7 @@ is a warning for its cell (`cell_warnings`), never a rejection (SPEC §2).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
@@ -62,6 +62,10 @@ class ValidatedRows:
     sku_rows: dict[str, int] = field(default_factory=dict)
     # The template columns the file has (`RawSheet.columns`): the load changes no other
     columns: list[str] = field(default_factory=lambda: list(COLUMN_NAMES))
+    # Rows rejected only because another row of their product is bad: columns `row` (Excel
+    # row) and `because_of` (the product's first row with an error; NA when none names it),
+    # for the report's "rejected because of row N" (`rejected_with_product`)
+    rejected_with: pd.DataFrame = field(default_factory=lambda: rejected_with_product_frame())
     tenant: str | None = None  # set by the asset: whose catalog these rows are for
 
     @property
@@ -171,6 +175,7 @@ def validate_rows(
         rejected_products=sorted(str(p) for p in bad_products),
         rows_rejected=int(rejected.sum()),
         file_sku_ids=sku_ids,
+        rejected_with=rejected_with_product(typed, rejected, bad_rows),
         product_rows={
             str(product_id): int(row)
             for row, product_id in zip(products.index, products["product_id"], strict=True)
@@ -178,6 +183,38 @@ def validate_rows(
         sku_rows={
             str(sku_id): int(row) for row, sku_id in zip(skus.index, skus["sku_id"], strict=True)
         },
+    )
+
+
+def rejected_with_product_frame(
+    rows: list[int] | None = None, because_of: list[int | None] | None = None
+) -> pd.DataFrame:
+    """The `ValidatedRows.rejected_with` frame (nullable integers)."""
+    return pd.DataFrame(
+        {
+            "row": pd.array(rows or [], dtype="Int64"),
+            "because_of": pd.array(because_of or [], dtype="Int64"),
+        }
+    )
+
+
+def rejected_with_product(
+    typed: pd.DataFrame, rejected: object, bad_rows: Collection[int | None]
+) -> pd.DataFrame:
+    """The rejected rows that have no problem of their own, each with the first row of its
+    product that has one (NA when the product was rejected from elsewhere, e.g. a SKU row
+    of it without product_id)."""
+    mask = pd.Series(rejected, index=typed.index, dtype=bool)
+    bad = typed.index.isin([r for r in bad_rows if r is not None])
+    others = typed.loc[mask.to_numpy() & ~bad, "product_id"]
+    if others.empty:
+        return rejected_with_product_frame()
+    culprits = typed.loc[bad, "product_id"].dropna()
+    first = pd.Series(culprits.index, index=culprits.to_numpy()).groupby(level=0).min()
+    because = others.map(first)
+    return rejected_with_product_frame(
+        [int(r) for r in others.index],
+        [None if pd.isna(b) else int(b) for b in because.tolist()],
     )
 
 

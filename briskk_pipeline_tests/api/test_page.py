@@ -1,19 +1,27 @@
 """The brand upload page in a real browser: Debian's chromium driven by Playwright.
 
-Sign in with a token, upload a workbook with one bad row, see the counts and the problem row,
-see the upload in the history; a wrong token is refused on the page. The browser is the
-system's `/usr/bin/chromium` (Playwright's own download is not reachable; `.ci/run` installs
-chromium). Also writes `docs/brand-page.png` when BRISKK_SCREENSHOT=1 (the README's picture).
+Sign in with a token, upload a workbook of 10 products of which 6 are rejected, read the
+result in a brand's words ("loaded with 6 products rejected", in the warning colour), the
+problems and the images by row and column, download the annotated workbook, upload it again
+(the images it reuses are still listed) and see both uploads in the history; a wrong token is
+refused. At 390 px (a phone) and 1280 px (a laptop) the document never scrolls sideways and
+no badge or file name is broken over two lines. The browser is the system's
+`/usr/bin/chromium` (Playwright's own download is not reachable; `.ci/run` installs
+chromium). With BRISKK_SCREENSHOT=1 it writes the README's pictures to `docs/screenshots/`.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import openpyxl
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from briskk_pipeline_tests.api.server import ApiServer
 from briskk_pipeline_tests.workbooks import template_rows, write_xlsx
@@ -22,13 +30,38 @@ pytestmark = pytest.mark.e2e
 
 CHROMIUM = "/usr/bin/chromium"
 REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "docs" / "screenshots"
+WIDTHS = [(1280, 900), (390, 844)]
+
+# Badges, history names, row numbers and column names must stay on one line; a file name may
+# wrap only when it is longer than the whole line it is on (a word cut only where it must).
+# And the document must not scroll sideways.
+LAYOUT_PROBE = """() => {
+  const rects = (el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return Array.from(range.getClientRects()).filter((r) => r.width > 0);
+  };
+  const lines = (el) => new Set(rects(el).map((r) => Math.round(r.top))).size;
+  const visible = (el) => el.offsetParent !== null;
+  const one = Array.from(document.querySelectorAll(".status, .uploads .file, td.num, td.key"))
+    .filter(visible).filter((el) => lines(el) > 1);
+  const needless = Array.from(document.querySelectorAll(".name")).filter(visible)
+    .filter((el) => lines(el) > 1)
+    .filter((el) => rects(el).reduce((w, r) => w + r.width, 0) <= el.parentElement.clientWidth);
+  const broken = one.concat(needless).map((el) => el.className + ": " + el.textContent);
+  const root = document.documentElement;
+  return {scroll: root.scrollWidth, client: root.clientWidth, broken};
+}"""
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox"], headless=True
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update"],
+            headless=True,
         )
         try:
             yield launched
@@ -36,16 +69,37 @@ def browser() -> Iterator[Browser]:
             launched.close()
 
 
-@pytest.mark.parametrize("viewport", [(1280, 900), (390, 844)], ids=["laptop", "phone"])
-def test_sign_in_upload_and_see_the_problem_and_history(
+def ten_products(path: Path) -> Path:
+    """10 products (4 rows each); 6 of them rejected, each by one bad cell."""
+    rows = template_rows(40)
+    for p in range(6):
+        rows[4 * p + 1]["offer_price"] = 99999  # row 4p+3: more than its price
+    return write_xlsx(path, rows, sheet_name="Sheet1")
+
+
+def assert_layout_holds(page: Page) -> None:
+    probe = page.evaluate(LAYOUT_PROBE)
+    assert probe["scroll"] <= probe["client"], f"the page scrolls sideways: {probe}"
+    assert probe["broken"] == [], f"broken over lines: {probe['broken']}"
+
+
+def shoot(page: Page, name: str) -> None:
+    if os.environ.get("BRISKK_SCREENSHOT") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+
+@pytest.mark.parametrize("viewport", WIDTHS, ids=["laptop", "phone"])
+def test_upload_result_report_and_history_at_phone_and_laptop_width(
     api: ApiServer, browser: Browser, tmp_path: Path, viewport: tuple[int, int]
 ) -> None:
-    rows = template_rows(12)
-    rows[5]["offer_price"] = "5000"  # row 7: more than its price, rejects P000001
-    book = tmp_path / "spring-catalog.xlsx"
-    write_xlsx(book, rows, sheet_name="Sheet1")
+    book = ten_products(tmp_path / "spring-catalogue-2026.xlsx")
     token = api.token(f"Page{viewport[0]}")
-    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    page = browser.new_page(
+        viewport={"width": viewport[0], "height": viewport[1]}, accept_downloads=True
+    )
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))  # uncaught script errors
     try:
         page.goto(api.base_url + "/")
         page.fill("#token", "brk_000000000000_" + "x" * 43)
@@ -59,31 +113,155 @@ def test_sign_in_upload_and_see_the_problem_and_history(
         page.set_input_files("#file", str(book))
         page.click("#send")
 
-        expect(page.locator("#result-status")).to_have_text("succeeded", timeout=60_000)
-        expect(page.locator("#result-file")).to_have_text("spring-catalog.xlsx")
-        expect(page.locator("#c-products")).to_have_text("2")
-        expect(page.locator("#c-skus")).to_have_text("8")
-        expect(page.locator("#c-products-rejected")).to_have_text("1")
-        expect(page.locator("#c-rows-rejected")).to_have_text("4")
-        expect(page.locator("#problems-title")).to_have_text("1 problem to fix")
+        # today: a green "succeeded" (SUCCEEDED) over 6 of 10 products rejected
+        status = page.locator("#result-status")
+        expect(status).to_have_text("loaded with 6 products rejected", timeout=60_000)
+        expect(status).to_have_class("status warn")
+        colour = status.evaluate("e => getComputedStyle(e).backgroundColor")
+        assert colour == "rgb(255, 241, 214)"  # --warn-bg, not the green of a good upload
+        expect(page.locator("#result-file")).to_have_text("spring-catalogue-2026.xlsx")
+        expect(page.locator("#c-products")).to_have_text("4")
+        expect(page.locator("#c-products-rejected")).to_have_text("6")
+        expect(page.locator("#c-rows-rejected")).to_have_text("24")
+        expect(page.locator("#problems-title")).to_have_text("6 problems to fix")
         cells = page.locator("#problems tbody tr").first.locator("td")
-        expect(cells).to_have_text(["7", "offer_price", "5000", "must not be more than price"])
-        expect(page.locator("#images-block")).to_be_visible()
-        expect(page.locator("#images tbody tr").first).to_contain_text("failed")
-        history = page.locator("#history tbody tr")
-        expect(history).to_have_count(1)
-        expect(history.first).to_contain_text("spring-catalog.xlsx")
-        expect(history.first).to_contain_text("succeeded")
-        # the token lives in this tab's session only
+        expect(cells).to_have_text(["3", "offer_price", "99999", "must not be more than price"])
+        # images by row and column (the server runs with image fetching off)
+        # P000006 (row 26) main_image, image_1, image_2; P000007 (row 30) … P000009 (row 38)
+        expect(page.locator("#images-title")).to_have_text("10 images not stored")
+        first_image = page.locator("#images tbody tr").first.locator("td")
+        expect(first_image.nth(0)).to_have_text("26")  # P000006's first row
+        expect(first_image.nth(1)).to_have_text("main_image")
+        expect(first_image.nth(3)).to_contain_text("not fetched")
+        page.wait_for_timeout(600)  # the smooth scroll to the result ends
+        assert_layout_holds(page)
+        shoot(page, f"brand-page-{viewport[0]}.png")
+
+        # the annotated workbook, downloaded with the token
+        with page.expect_download() as info:
+            page.click("#report")
+        download = info.value
+        assert download.suggested_filename == "spring-catalogue-2026-report.xlsx"
+        workbook = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
+        problems = [r for r in workbook["Problems"].iter_rows(min_row=4, values_only=True) if r[3]]
+        assert (3, "offer_price", "99999") in {r[:3] for r in problems}
+        assert (26, "main_image") in {r[:2] for r in problems}
+
+        # the same file again: its products are unchanged, their images still listed
+        page.set_input_files("#file", str(book))
+        page.click("#send")
+        expect(page.locator("#history li")).to_have_count(2, timeout=60_000)
+        expect(page.locator("#images-title")).to_have_text("10 images not stored")
+        expect(page.locator("#images tbody tr")).to_have_count(10)
+        history = page.locator("#history li")
+        expect(history.first).to_contain_text("spring-catalogue-2026.xlsx")
+        expect(history.first.locator(".status")).to_have_text("loaded with 6 products rejected")
+        assert_layout_holds(page)
+
         stored = page.evaluate(
             "() => [sessionStorage.getItem('briskk-token'), localStorage.length]"
         )
         assert stored == [token, 0]
-        if os.environ.get("BRISKK_SCREENSHOT") == "1" and viewport[0] > 1000:
-            page.set_viewport_size({"width": 1000, "height": 1250})
-            page.screenshot(path=str(REPO / "docs" / "brand-page.png"), full_page=True)
         page.click("#sign-out")
         expect(page.locator("#token")).to_be_visible()
         assert page.evaluate("() => sessionStorage.getItem('briskk-token')") is None
+        assert errors == []
+    finally:
+        page.close()
+
+
+def _upload(upload_id: str, status: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "upload_id": upload_id,
+        "tenant": "Words",
+        "file_name": f"{upload_id}-a-rather-long-catalogue-name-for-the-summer.xlsx",
+        "received_at": "2026-12-05T10:00:00+00:00",
+        "status": status,
+        "products_loaded": 10,
+        "skus_loaded": 40,
+        "products_rejected": 0,
+        "rows_rejected": 0,
+        "errors": [],
+        "warnings": [],
+        "images": {},
+        "report_uri": None,
+        "rolled_back_at": None,
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("viewport", WIDTHS, ids=["laptop", "phone"])
+def test_every_status_reads_as_a_brand_would_say_it(
+    api: ApiServer, browser: Browser, viewport: tuple[int, int]
+) -> None:
+    """The page's words for every upload status. The statuses that a test cannot make quickly
+    (held for review, rolled back) are served to the page from a recorded list instead of the
+    server's, through Playwright's request routing; the rendering is the page's own."""
+    uploads = [
+        _upload("a", "succeeded"),
+        _upload("b", "succeeded", products_rejected=1, rows_rejected=4),
+        _upload("c", "rejected", products_loaded=0, skus_loaded=0, products_rejected=10),
+        _upload("d", "needs_review", products_loaded=0, skus_loaded=0),
+        _upload("e", "succeeded", rolled_back_at="2026-12-05T11:00:00+00:00"),
+        _upload("f", "previewed"),
+        _upload("g", "failed", failure_reason="the object store is full"),
+    ]
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    try:
+        page.route(
+            "**/uploads?limit=50",
+            lambda route: route.fulfill(
+                status=200, content_type="application/json", body=json.dumps(uploads)
+            ),
+        )
+        page.goto(api.base_url + "/")
+        page.fill("#token", api.token("Words"))
+        page.click("#sign-in button")
+        badges = page.locator("#history .status")
+        expect(badges).to_have_text(
+            [
+                "loaded",
+                "loaded with 1 product rejected",
+                "rejected",
+                "held for review",
+                "rolled back",
+                "preview only",
+                "not processed",
+            ]
+        )
+        tones = [b.get_attribute("class") for b in badges.all()]
+        assert tones == [
+            f"status {t}" for t in ("ok", "warn", "bad", "warn", "info", "info", "bad")
+        ]
+        assert_layout_holds(page)
+        if viewport[0] < 1000:
+            shoot(page, "brand-page-statuses-390.png")
+
+        # a held upload opened: its sentence, and the changes its record announces
+        held = dict(
+            uploads[3],
+            changes={
+                "skus_updated": 2,
+                "values_cleared": [{"row": 4, "column": "fit", "old": "Regular", "new": None}],
+            },
+        )
+        page.route(
+            "**/uploads/d",
+            lambda route: route.fulfill(
+                status=200, content_type="application/json", body=json.dumps(held)
+            ),
+        )
+        page.route(
+            "**/uploads/d/images",
+            lambda route: route.fulfill(status=200, content_type="application/json", body="[]"),
+        )
+        page.locator("#history button").nth(3).click()
+        expect(page.locator("#result-status")).to_have_text("held for review")
+        expect(page.locator("#result-words")).to_contain_text("Nothing is loaded yet")
+        expect(page.locator("#changes li")).to_have_text(
+            ["skus updated 2", "values cleared (row 4, fit): Regular → (blank)"]
+        )
+        expect(page.locator("#report-line")).to_be_hidden()  # no report_uri
+        assert_layout_holds(page)
     finally:
         page.close()

@@ -200,8 +200,16 @@ def _report_sheets(harness: Harness, record: dict[str, Any]) -> list[str]:
     return openpyxl.load_workbook(io.BytesIO(data), read_only=True).sheetnames
 
 
-def test_report_copies_the_brands_sheet_only_when_a_cell_is_marked(harness, tmp_path):
-    rows = base_rows()
+def test_report_copies_the_brands_sheet_only_when_a_cell_is_marked(
+    database_url, local_store, tmp_path, http_server
+):
+    # every image is served: no image finding on a row (with fetching off each would be one)
+    harness = make_harness(database_url, local_store, tmp_path)
+    base = http_server.url("/img")
+    for p in range(5):
+        for name in ("main", "1", "2"):
+            http_server.serve_image(f"/img/p{p}/{name}.jpg", color=(p * 40, int(name == "1"), 9))
+    rows = [dict(r, price=1000, offer_price=None) for r in template_rows(20, image_base=base)]
     ignored = {"unknown_column": ["x"] * len(rows)}  # an upload-level warning only
     record = dry_run(harness, write_xlsx(tmp_path / "note.xlsx", rows, extra_columns=ignored))
     assert any("unknown_column" in w for w in record["warnings"])

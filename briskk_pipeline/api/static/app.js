@@ -1,10 +1,59 @@
 // The brand upload page: sign in with a token (kept in sessionStorage only), upload with
-// progress, show the result and the tenant's earlier uploads. Plain DOM, no libraries.
+// progress, show the result in words a brand understands, download the annotated workbook,
+// and list the tenant's earlier uploads. Plain DOM, no libraries, no inline script or style
+// (the page's Content-Security-Policy allows scripts from 'self' only).
 "use strict";
 (function () {
   const KEY = "briskk-token";
   const $ = (id) => document.getElementById(id);
   let token = sessionStorage.getItem(KEY);
+
+  function plural(n, word) {
+    return n + " " + word + (n === 1 ? "" : "s");
+  }
+
+  // What an upload's status means to the brand: [words, tone]. Tones: ok, warn, bad, info.
+  function statusWords(u) {
+    const rejected = u.products_rejected || 0;
+    if (u.rolled_back_at) return ["rolled back", "info"];
+    switch (u.status) {
+      case "succeeded":
+        return rejected ? ["loaded with " + plural(rejected, "product") + " rejected", "warn"] : ["loaded", "ok"];
+      case "rejected": return ["rejected", "bad"];
+      case "needs_review": return ["held for review", "warn"];
+      case "previewed": return ["preview only", "info"];
+      case "running": return ["checking", "info"];
+      case "failed": return ["not processed", "bad"];
+      default: return [String(u.status || "unknown").replace(/_/g, " "), "info"];
+    }
+  }
+
+  function statusLine(u) {
+    const loaded = plural(u.products_loaded || 0, "product") + " and " + plural(u.skus_loaded || 0, "SKU");
+    const rejected = u.products_rejected || 0;
+    switch (statusWords(u)[0] === "rolled back" ? "rolled_back" : u.status) {
+      case "rolled_back": return "This upload was undone: the catalog is back to what it was before it.";
+      case "succeeded":
+        return rejected
+          ? loaded + " loaded. " + plural(rejected, "product") + " (" + plural(u.rows_rejected || 0, "row") +
+            ") not loaded: fix the problems below and upload the file again."
+          : loaded + " loaded.";
+      case "rejected": return "Nothing was loaded: fix the problems below and upload the file again.";
+      case "needs_review":
+        return "Nothing is loaded yet: this upload changes more than your catalog's limits allow, so Briskk checks it first.";
+      case "previewed": return "A preview: nothing was changed. " + loaded + " would load.";
+      case "running": return "Still checking and loading this file…";
+      case "failed": return "Our pipeline failed on this file; nothing was loaded. Please try again later.";
+      default: return "";
+    }
+  }
+
+  function badge(u, element) {
+    const [words, tone] = statusWords(u);
+    element.textContent = words;
+    element.className = "status " + tone;
+    return element;
+  }
 
   function api(path, options) {
     const headers = Object.assign({ Authorization: "Bearer " + token }, (options || {}).headers);
@@ -15,20 +64,30 @@
     });
   }
 
-  function cell(row, text) {
-    const td = document.createElement("td");
-    td.textContent = text === null || text === undefined || text === "" ? "–" : String(text);
-    row.appendChild(td);
-  }
-
-  function fillTable(table, rows) {
+  // One table row whose cells carry their column's label (the phone layout shows it).
+  function fillTable(table, rows, classes) {
+    const labels = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent);
     const body = table.querySelector("tbody");
     body.replaceChildren();
     rows.forEach((values) => {
       const tr = document.createElement("tr");
-      values.forEach((v) => cell(tr, v));
+      values.forEach((v, i) => {
+        const td = document.createElement("td");
+        td.dataset.label = labels[i] || "";
+        if (classes && classes[i]) td.className = classes[i];
+        td.textContent = v === null || v === undefined || v === "" ? "–" : String(v);
+        tr.appendChild(td);
+      });
       body.appendChild(tr);
     });
+  }
+
+  function fillList(list, lines) {
+    list.replaceChildren(...lines.map((text) => {
+      const li = document.createElement("li");
+      li.textContent = text;
+      return li;
+    }));
   }
 
   function signOut(message) {
@@ -60,25 +119,28 @@
     if (list.status !== 200) return;
     $("history-section").hidden = false;
     $("history-empty").hidden = list.body.length > 0;
-    const body = $("history").querySelector("tbody");
-    body.replaceChildren();
-    list.body.forEach((u) => {
-      const tr = document.createElement("tr");
-      tr.className = "clickable";
-      tr.dataset.uploadId = u.upload_id;
-      cell(tr, (u.received_at || "").slice(0, 19).replace("T", " "));
-      cell(tr, u.file_name);
-      const status = document.createElement("td");
-      const badge = document.createElement("span");
-      badge.className = "status " + u.status;
-      badge.textContent = u.status;
-      status.appendChild(badge);
-      tr.appendChild(status);
-      cell(tr, u.products_loaded + " products / " + u.skus_loaded + " SKUs");
-      cell(tr, u.products_rejected + " products / " + u.rows_rejected + " rows");
-      tr.addEventListener("click", () => showUpload(u.upload_id));
-      body.appendChild(tr);
-    });
+    $("history").replaceChildren(...list.body.map((u) => {
+      const li = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.dataset.uploadId = u.upload_id;
+      const when = document.createElement("span");
+      when.className = "when";
+      when.textContent = (u.received_at || "").slice(0, 16).replace("T", " ") + " UTC";
+      const file = document.createElement("span");
+      file.className = "file name";
+      file.textContent = u.file_name;
+      file.title = u.file_name; // the whole name when it is cut with an ellipsis
+      const counts = document.createElement("span");
+      counts.className = "counts-line";
+      counts.textContent = plural(u.products_loaded || 0, "product") + ", " + plural(u.skus_loaded || 0, "SKU") +
+        " loaded" + (u.products_rejected ? "; " + plural(u.products_rejected, "product") + " (" +
+        plural(u.rows_rejected || 0, "row") + ") rejected" : "");
+      button.append(when, file, badge(u, document.createElement("span")), counts);
+      button.addEventListener("click", () => showUpload(u.upload_id));
+      li.appendChild(button);
+      return li;
+    }));
   }
 
   async function showUpload(uploadId) {
@@ -86,40 +148,108 @@
     if (got.status === 200) showResult(got.body);
   }
 
+  const IMAGE_WORDS = { failed: "not stored", blocked: "address refused", not_fetched: "not fetched" };
+
+  function imageWords(i) {
+    // fetching is off on this server: an operator's setting, nothing for the brand to fix
+    if (i.status === "not_fetched") return "not fetched yet: images are fetched later, nothing to fix";
+    const reason = i.reason || "";
+    const words = IMAGE_WORDS[i.status] || String(i.status || "").replace(/_/g, " ");
+    return reason.toLowerCase().startsWith(words) ? reason : words + (reason ? ": " + reason : "");
+  }
+
+  // The record's `changes` when it is the announcement object (counts, and lists of changed
+  // values by row and column); a dry run's list of products is not shown here.
+  function changeLines(changes) {
+    if (!changes || typeof changes !== "object" || Array.isArray(changes)) return [];
+    const words = (key) => String(key).replace(/_/g, " ");
+    const lines = [];
+    const counts = [];
+    Object.entries(changes).forEach(([key, value]) => {
+      if (typeof value === "number") counts.push(words(key) + " " + value);
+      else if (Array.isArray(value)) {
+        value.forEach((item) => {
+          if (item && typeof item === "object") {
+            const where = [item.row ? "row " + item.row : "", item.column || item.field || ""].filter(Boolean).join(", ");
+            const what = ("old" in item || "new" in item)
+              ? (item.old === null || item.old === undefined || item.old === "" ? "(blank)" : item.old) + " → " +
+                (item.new === null || item.new === undefined || item.new === "" ? "(blank)" : item.new)
+              : (item.message || item.product_id || item.sku_id || "");
+            lines.push(words(key) + (where ? " (" + where + ")" : "") + (what ? ": " + what : ""));
+          } else if (item !== null && item !== undefined) lines.push(words(key) + ": " + item);
+        });
+      } else if (value && typeof value === "object") {
+        Object.entries(value).forEach(([k, v]) => { if (typeof v === "number") counts.push(words(key) + " " + words(k) + " " + v); });
+      }
+    });
+    return (counts.length ? [counts.join(", ")] : []).concat(lines);
+  }
+
+  let shown = null; // the upload on screen, for the report button
+
   async function showResult(u) {
+    shown = u;
     $("result").hidden = false;
     $("result-file").textContent = u.file_name || u.upload_id;
-    const badge = $("result-status");
-    badge.textContent = u.status;
-    badge.className = "status " + u.status;
+    badge(u, $("result-status"));
+    $("result-words").textContent = statusLine(u);
     $("c-products").textContent = u.products_loaded;
     $("c-skus").textContent = u.skus_loaded;
     $("c-products-rejected").textContent = u.products_rejected;
     $("c-rows-rejected").textContent = u.rows_rejected;
     const images = u.images || {};
-    $("c-images").textContent = ["stored", "reused", "failed", "blocked"]
-      .map((k) => (images[k] || 0) + " " + k).join(", ");
-    $("failure").textContent = u.status === "failed" ? "The pipeline failed: " + (u.failure_reason || "") : "";
+    $("c-images").textContent = [["stored", "stored"], ["reused", "reused"], ["failed", "failed"],
+      ["blocked", "refused"], ["not_fetched", "not fetched"]]
+      .filter(([k], i) => i < 3 || images[k]).map(([k, w]) => (images[k] || 0) + " " + w).join(", ");
+    $("failure").textContent = u.status === "failed" && u.failure_reason ? "Reason: " + u.failure_reason : "";
+    $("report-line").hidden = !u.report_uri;
+    $("report-error").textContent = "";
     const errors = u.errors || [];
     $("problems-block").hidden = errors.length === 0;
-    $("problems-title").textContent = errors.length + (errors.length === 1 ? " problem" : " problems") + " to fix";
-    fillTable($("problems"), errors.map((e) => [e.row, e.column, e.value, e.message]));
+    $("problems-title").textContent = plural(errors.length, "problem") + " to fix";
+    fillTable($("problems"), errors.map((e) => [e.row, e.column, e.value, e.message]), ["num", "key", "", ""]);
     const warnings = u.warnings || [];
     $("warnings-block").hidden = warnings.length === 0;
-    $("warnings").replaceChildren(...warnings.map((w) => {
-      const li = document.createElement("li");
-      li.textContent = w;
-      return li;
-    }));
+    fillList($("warnings"), warnings);
+    const changes = changeLines(u.changes);
+    $("changes-block").hidden = changes.length === 0;
+    fillList($("changes"), changes);
     $("images-block").hidden = true;
     if (u.status !== "running") {
       const bad = await api("/uploads/" + encodeURIComponent(u.upload_id) + "/images");
-      if (bad.status === 200 && bad.body.length) {
+      if (shown === u && bad.status === 200 && bad.body.length) {
         $("images-block").hidden = false;
-        fillTable($("images"), bad.body.map((i) => [i.product_id, i.column, i.source_url, i.status + ": " + (i.reason || "")]));
+        $("images-title").textContent = plural(bad.body.length, "image") + " not stored";
+        fillTable($("images"), bad.body.map((i) => [i.row, i.column, i.url || i.source_url, imageWords(i)]), ["num", "key", "url", ""]);
       }
     }
     $("result").scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+
+  // The workbook comes with the token in a header, so it is fetched, then saved from a blob.
+  async function downloadReport() {
+    if (!shown) return;
+    $("report-error").textContent = "";
+    const response = await fetch("/uploads/" + encodeURIComponent(shown.upload_id) + "/report", {
+      headers: { Authorization: "Bearer " + token },
+    });
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      if (response.status === 401) signOut(body.detail);
+      else $("report-error").textContent = body.detail || "The report could not be downloaded.";
+      return;
+    }
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
+    const name = star ? decodeURIComponent(star[1]) : "report.xlsx";
+    const url = URL.createObjectURL(await response.blob());
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
   }
 
   function progress(text, percent) {
@@ -147,12 +277,12 @@
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/ingest?wait=55");
     xhr.setRequestHeader("Authorization", "Bearer " + token);
-    xhr.upload.onprogress = (e) => {
+    xhr.upload.addEventListener("progress", (e) => {
       if (e.lengthComputable) progress("Sending " + file.name + "…", Math.round((100 * e.loaded) / e.total));
-    };
-    xhr.upload.onload = () => progress("Checking and loading " + file.name + "…", null);
-    xhr.onerror = () => finish("The upload did not reach the server; check the connection and try again.");
-    xhr.onload = async () => {
+    });
+    xhr.upload.addEventListener("load", () => progress("Checking and loading " + file.name + "…", null));
+    xhr.addEventListener("error", () => finish("The upload did not reach the server; check the connection and try again."));
+    xhr.addEventListener("load", async () => {
       let body = {};
       try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
       if (xhr.status === 401) { finish(); signOut(body.detail); return; }
@@ -168,7 +298,7 @@
         finish(body.detail || "The server answered " + xhr.status + ".");
       }
       loadHistory();
-    };
+    });
     xhr.send(form);
   }
 
@@ -184,6 +314,7 @@
     $("token").value = "";
   });
   $("sign-out").addEventListener("click", () => signOut(""));
+  $("report").addEventListener("click", downloadReport);
   $("file").addEventListener("change", () => {
     const file = $("file").files[0];
     $("send").disabled = !file;
