@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 from briskk_pipeline.template import COLUMN_NAMES
@@ -70,6 +71,14 @@ def test_a_one_sku_price_update_keeps_the_other_skus_on_sale(env, tmp_path):
     ) in result["warnings"]
     # GET-style record: `briskk uploads --json` carries the same object
     assert briskk_json(env, "uploads")[0]["changes"] == changes
+    # the brand's annotated workbook announces the same change on its cell (issue 21 item 1)
+    saved = tmp_path / "report.xlsx"
+    done = briskk(env, "report", result["upload_id"], "-o", str(saved))
+    assert done.returncode == 0, done.stderr
+    problems = openpyxl.load_workbook(saved)["Problems"]
+    texts = [" | ".join(str(c) for c in row if c is not None) for row in problems.values]
+    assert any("updated" in t and "P000000-1" in t and "849" in t for t in texts), texts
+    assert any("cleared" in t and "offer_price" in t for t in texts), texts
 
 
 def test_a_product_split_over_two_files_at_the_row_limit_ends_with_every_sku_active(env, tmp_path):

@@ -58,8 +58,11 @@ def _item(key: str, item: Mapping[str, Any]) -> Finding:
 
 
 def announcement_findings(record: Mapping[str, Any]) -> list[Finding]:
-    """The record's announced changes as findings (file-level ones first); [] when none."""
-    changes = record.get("changes")
+    """The record's announced changes as findings (file-level ones first); [] when none.
+
+    Reads the stored `change_summary` (an upload row, `catalog/summary.py`) or, for a record
+    in the SPEC §4 shape, its `changes` object."""
+    changes = record.get("change_summary") or record.get("changes")
     if not isinstance(changes, Mapping):
         return []  # absent, or a dry run's product list (the Changes sheet)
     counts: list[str] = []
