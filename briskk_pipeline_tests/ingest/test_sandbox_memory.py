@@ -87,3 +87,17 @@ def test_memory_really_used_past_the_limit_kills_the_child():
 def test_the_dated_workbook_loads_under_the_tests_address_space_guard(tmp_path: Path):
     # The hostile tests run under a 3 GB address-space cap; the ordinary file still loads.
     assert read_guarded(tmp_path, dated_workbook(), memory_mb=1024) == {"rows": 8}
+
+
+def test_a_cell_longer_than_excel_allows_is_cut_in_the_reader():
+    from briskk_pipeline.ingest.reader import read_upload
+    from briskk_pipeline_tests.workbooks import csv_bytes
+
+    rows = template_rows(4)
+    rows[2]["product_description"] = "é" * 40_000
+    sheet = read_upload(csv_bytes(rows), "BrandA_Briskk_SKU_Template.csv", max_rows=800)
+    assert sheet.frame.at[4, "product_description"] == "é" * 32_767
+    assert [(p.row, p.column, p.message) for p in sheet.problems] == [
+        (4, "product_description", "is 40,000 characters long; a cell holds at most 32,767 "
+         "(Excel's limit)")
+    ]
