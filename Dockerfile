@@ -15,9 +15,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /opt/dagster/app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY briskk_pipeline ./briskk_pipeline
-RUN pip install ".${PIP_EXTRAS:+[${PIP_EXTRAS}]}" \
+RUN pip install -c constraints.txt ".${PIP_EXTRAS:+[${PIP_EXTRAS}]}" \
     && useradd --create-home --uid 10001 --user-group briskk \
     && mkdir -p /opt/dagster/dagster_home/storage /data/inbox \
     && chown -R briskk:briskk /opt/dagster/dagster_home /data

@@ -10,8 +10,14 @@ CLI, a run, the sensor or the code server would die with it. Here, per upload:
    in any XML part, and a shared-string table that cannot hold the count it declares.
 2. **The read in a child process** (`multiprocessing`'s forkserver, so the child starts from a
    clean single-threaded process with the readers preloaded) with a memory limit of
-   `memory_mb` above what the child starts with (`RLIMIT_DATA`, no core dumps) and a time
-   limit.
+   `memory_mb` above what the child starts with and a time limit. Memory is what the child
+   really uses: the parent reads the child's resident set (psutil) every `POLL_SECONDS` and
+   kills it past the limit. Address space a library only reserves does not count (pyarrow
+   reserved 1 GB it never touched to read a 6 KB workbook with a date: a data-segment limit
+   rejected it as a memory bomb). Between two looks a fast allocation can overshoot: a
+   backstop `RLIMIT_DATA` of `BACKSTOP_FACTOR` times the limit makes a single huge request (a
+   cell at XFD1048576 asks for 512 GiB) fail at once, and the structural checks above and
+   the per-cell cut (`sheet.EXCEL_CELL_LIMIT`) bound the rest. No core dumps.
    A child that runs out of memory or time is killed; the upload is rejected with a message
    naming the limit, and the process that asked survives.
 
@@ -27,6 +33,7 @@ import os
 import pickle
 import re
 import resource
+import time
 import zipfile
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -40,6 +47,8 @@ if TYPE_CHECKING:  # the readers (pandas, pyarrow) load in the child, not in eve
 MB: Final = 2**20
 RATIO_CHECKED_BYTES: Final = 8 * MB  # parts smaller than this are never a threat
 MAX_RATIO: Final = 200  # a real sheet compresses 5-30x; a zip bomb thousands of times
+POLL_SECONDS: Final = 0.02  # how often the parent looks at the child's resident memory
+BACKSTOP_FACTOR: Final = 8  # RLIMIT_DATA, in multiples of the memory limit: reservations only
 _DTD_RE: Final = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _UNIQUE_COUNT_RE: Final = re.compile(rb'uniqueCount="(\d+)"')
 _SMALLEST_SHARED_STRING: Final = len(b"<si><t/></si>")
@@ -122,7 +131,7 @@ def read_sandboxed(data: bytes, file_name: str, *, max_rows: int, limits: ReadLi
     that fails on the file in any other way. The caller's process never runs the parser.
     """
     check_package(data, limits)
-    outcome = _run_child(_read_child, (data, file_name, max_rows, limits.memory_mb), limits)
+    outcome = _run_child(_read_child, (data, file_name, max_rows), limits)
     kind, payload = outcome
     if kind == "sheet":
         sheet: RawSheet = pickle.loads(payload)
@@ -153,7 +162,7 @@ def sheet_names_sandboxed(data: bytes, limits: ReadLimits) -> list[str] | None:
     names = _xlsx_sheet_names(data)
     if names is not None:
         return names
-    kind, payload = _run_child(_names_child, (data, limits.memory_mb), limits)
+    kind, payload = _run_child(_names_child, (data,), limits)
     return list(pickle.loads(payload)) if kind == "names" else None
 
 
@@ -205,25 +214,39 @@ def warm_up() -> None:
 
 
 def _run_child(target: Any, args: tuple[Any, ...], limits: ReadLimits) -> tuple[str, bytes]:
+    """Run `target(*args, out)` in a watched child; its answer `(kind, payload)`, or
+    `("memory", b"")` / `("time", b"")` when the child was killed for a limit.
+
+    The child first reports its resident memory at start (`_child_main`); from then on the
+    parent kills it as soon as its resident memory is more than `limits.memory_mb` above that.
+    """
     context = _forkserver()
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=target, args=(*args, sender), daemon=True)
+    child = context.Process(
+        target=_child_main, args=(target, args, limits.memory_mb, sender), daemon=True
+    )
     child.start()
     sender.close()
+    deadline = time.monotonic() + limits.seconds
+    budget = limits.memory_mb * MB
+    baseline: int | None = None
     try:
-        if receiver.poll(limits.seconds):
+        while (remaining := deadline - time.monotonic()) > 0:
+            if not receiver.poll(min(POLL_SECONDS, remaining)):
+                resident = _resident_bytes(child.pid)
+                if baseline is not None and resident is not None and resident - baseline > budget:
+                    return "memory", b""  # killed below
+                continue
             try:
                 kind, payload = receiver.recv()
             except EOFError:  # the child died before it could answer
                 child.join(5)
-                return (
-                    ("memory", b"")
-                    if _died_of_memory(child.exitcode)
-                    else (
-                        "error",
-                        f"the reader stopped with exit code {child.exitcode}".encode(),
-                    )
-                )
+                if _died_of_memory(child.exitcode):
+                    return "memory", b""
+                return "error", f"the reader stopped with exit code {child.exitcode}".encode()
+            if kind == "start":
+                baseline = int(payload)
+                continue
             child.join(5)
             return kind, payload
         return "time", b""
@@ -234,27 +257,46 @@ def _run_child(target: Any, args: tuple[Any, ...], limits: ReadLimits) -> tuple[
             child.join(5)
 
 
+def _resident_bytes(pid: int | None) -> int | None:
+    """The resident set size of process `pid` in bytes; None once it is gone."""
+    import psutil
+
+    try:
+        return int(psutil.Process(pid).memory_info().rss)
+    except (psutil.Error, ValueError):
+        return None
+
+
+def _child_main(target: Any, args: tuple[Any, ...], memory_mb: int, out: Connection) -> None:
+    """In the child: the backstop limits, the starting resident memory sent to the parent,
+    then `target(*args, out)`."""
+    _limit_self(memory_mb)
+    out.send(("start", str(_resident_bytes(os.getpid()) or 0).encode()))
+    target(*args, out)
+
+
 def _died_of_memory(exitcode: int | None) -> bool:
     # Rust aborts (SIGABRT) on a failed allocation; the kernel's OOM killer sends SIGKILL.
     return exitcode in (-6, -9)
 
 
 def _limit_self(memory_mb: int) -> None:
-    """In the child: at most `memory_mb` more data memory, no core dump, no backtrace.
+    """In the child: no core dump, no backtrace, and the backstop data limit.
 
-    `RLIMIT_DATA` (Linux >= 4.7: heap and private writable mappings) rather than `RLIMIT_AS`:
-    address space that threads and allocators only reserve (glibc arenas, thread stacks)
-    would eat an address-space limit without using memory, and differs between processes.
+    The memory limit itself is the parent's watch of the resident set (`_run_child`). The
+    backstop, `RLIMIT_DATA` (Linux >= 4.7: heap and private writable mappings) at
+    `BACKSTOP_FACTOR` x `memory_mb` above the start, only makes one huge request fail at once
+    (Rust then aborts: `_died_of_memory`) instead of growing between two looks of the parent;
+    it is far above what libraries reserve without using (measured: 1 GB for a 6 KB workbook).
     """
     os.environ["RUST_BACKTRACE"] = "0"  # an abort must not spend seconds printing frames
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # nor dump gigabytes of core
     import pyarrow
 
-    # Arrow's bundled allocators reserve large arenas up front, which a data limit counts as
-    # used (measured: "malloc of size 64 failed" with 1 GB to spare); the system allocator
-    # takes what it uses.
+    # Arrow's bundled allocators keep freed memory in large arenas (resident, so counted by
+    # the parent's watch); the system allocator gives it back.
     pyarrow.set_memory_pool(pyarrow.system_memory_pool())
-    limit = _data_bytes() + memory_mb * MB
+    limit = _data_bytes() + BACKSTOP_FACTOR * memory_mb * MB
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
@@ -267,8 +309,7 @@ def _data_bytes() -> int:
     return 0
 
 
-def _names_child(data: bytes, memory_mb: int, out: Connection) -> None:
-    _limit_self(memory_mb)
+def _names_child(data: bytes, out: Connection) -> None:
     import fastexcel
 
     try:
@@ -280,10 +321,7 @@ def _names_child(data: bytes, memory_mb: int, out: Connection) -> None:
         out.close()
 
 
-def _read_child(
-    data: bytes, file_name: str, max_rows: int, memory_mb: int, out: Connection
-) -> None:
-    _limit_self(memory_mb)
+def _read_child(data: bytes, file_name: str, max_rows: int, out: Connection) -> None:
     from briskk_pipeline.ingest.reader import read_upload
 
     try:

@@ -87,7 +87,7 @@ def to_raw_sheet(
             continue
         column = pc.utf8_trim_whitespace(body.column(position).combine_chunks().cast(pa.string()))
         column = _without_control_characters(column, name, header_index, cell_notes)
-        _report_overlong(column, name, header_index, problems)
+        column = _cut_overlong(column, name, header_index, problems)
         columns[name] = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
     cleaned = pa.table(columns)
     # Excel row numbers: header is row header_index + 1, the first body row one below it.
@@ -152,25 +152,31 @@ def _without_control_characters(
     return pc.replace_substring_regex(column, _CONTROL_RE, "")
 
 
-def _report_overlong(
+def _cut_overlong(
     column: pa.StringArray, name: str, header_index: int, problems: list[Problem]
-) -> None:
-    """A problem for each cell longer than Excel's 32,767 characters (a damaged or hostile
-    file: Excel itself cannot hold such a cell)."""
+) -> pa.StringArray:
+    """The column with every cell longer than Excel's 32,767 characters cut to that length,
+    and a problem for each (a damaged or hostile file: Excel itself cannot hold such a cell).
+
+    The cut happens in the reader, so no later step (filling product fields down a product's
+    rows, comparing them, reports) can multiply a 2 MB cell by the rows of its product; the
+    problem rejects the cell's product, quoting the value's start and its full length.
+    """
     offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[: len(column) + 1]
     if len(offsets) < 2 or int(np.diff(offsets).max()) <= EXCEL_CELL_LIMIT:
-        return  # no cell has that many bytes, so none has that many characters
+        return column  # no cell has that many bytes, so none has that many characters
     lengths = pc.utf8_length(column).to_numpy(zero_copy_only=False)
     for index in np.flatnonzero(np.nan_to_num(lengths.astype(float)) > EXCEL_CELL_LIMIT):
         problems.append(
             Problem(
                 row=header_index + 2 + int(index),
                 column=name,
-                value=column[int(index)].as_py(),
+                value=column[int(index)].as_py(),  # quoted short by Problem
                 message=f"is {int(lengths[index]):,} characters long; a cell holds at most "
                 f"{EXCEL_CELL_LIMIT:,} (Excel's limit)",
             )
         )
+    return pc.utf8_slice_codeunits(column, 0, EXCEL_CELL_LIMIT)
 
 
 def _any_valid(table: pa.Table) -> pa.Array:
