@@ -98,6 +98,9 @@ def test_a_cell_longer_than_excel_allows_is_cut_in_the_reader():
     sheet = read_upload(csv_bytes(rows), "BrandA_Briskk_SKU_Template.csv", max_rows=800)
     assert sheet.frame.at[4, "product_description"] == "é" * 32_767
     assert [(p.row, p.column, p.message) for p in sheet.problems] == [
-        (4, "product_description", "is 40,000 characters long; a cell holds at most 32,767 "
-         "(Excel's limit)")
+        (
+            4,
+            "product_description",
+            "is 40,000 characters long; a cell holds at most 32,767 (Excel's limit)",
+        )
     ]
