@@ -135,6 +135,11 @@ def _parser() -> argparse.ArgumentParser:
     report = command("report", "save an upload's annotated workbook (.xlsx)")
     report.add_argument("upload_id", help="the upload (see `briskk uploads`)")
     report.add_argument("-o", "--output", type=Path, help="where to save (default ./<id>.xlsx)")
+    report.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="build the report again first (after a report_error; the catalog is untouched)",
+    )
     report.set_defaults(handler=cmd_report)
 
     products = command("products", "list the catalog")
@@ -302,6 +307,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         _print_ingest(summary, record, sys.stdout)
     if record["status"] == "failed":  # one line, whatever broke (the reason is recorded)
         print(f"briskk: upload {upload_id} failed: {record.get('failure_reason')}", file=sys.stderr)
+    elif record.get("report_error"):  # loaded; only a step after the load failed
+        print(
+            f"briskk: upload {upload_id} is {record['status']} but its report failed: "
+            f"{record['report_error']} (retry: briskk report --rebuild {upload_id})",
+            file=sys.stderr,
+        )
     return {
         "succeeded": EXIT_OK,
         "rejected": EXIT_REJECTED,
@@ -382,6 +393,23 @@ def cmd_report(args: argparse.Namespace) -> int:
         record = get_upload(resources.catalog.get_engine(), args.upload_id)
         if record is None:
             raise CliError(f"no upload {args.upload_id!r} (see `briskk uploads`)")
+        if args.rebuild:  # the report step alone, again (reports/rebuild.py)
+            from dagster import DagsterInstance
+
+            from briskk_pipeline.reports.rebuild import RebuildRefused, rebuild_report
+
+            try:
+                record = rebuild_report(
+                    DagsterInstance.get(), resources.catalog.get_engine(), args.upload_id
+                )
+            except RebuildRefused as error:
+                raise CliError(str(error), EXIT_FAILED) from error
+            if record.get("report_error"):
+                raise CliError(
+                    f"the report of upload {args.upload_id} failed again: "
+                    f"{record['report_error']}",
+                    EXIT_FAILED,
+                )
         if not record.get("report_uri"):
             raise CliError(
                 f"upload {args.upload_id} has no report: it had no problems or warnings"
@@ -519,7 +547,9 @@ def cmd_uploads(args: argparse.Namespace) -> int:
                 r["tenant"],
                 _clip(r["file_name"], 28),
                 str(r["received_at"])[:19].replace("T", " "),
-                r["status"] + (" (pruned)" if r["pruned_at"] else ""),
+                r["status"]
+                + (" (pruned)" if r["pruned_at"] else "")
+                + (" (report failed)" if r.get("report_error") else ""),
                 f"{r['products_loaded']} products / {r['skus_loaded']} SKUs",
                 f"{r['products_rejected']} products / {r['rows_rejected']} rows",
             ]

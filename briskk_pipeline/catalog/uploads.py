@@ -271,7 +271,7 @@ def mark_dry_run(engine: sa.Engine, upload_id: str) -> None:
 
 def set_report_uri(engine: sa.Engine, upload_id: str, report_uri: str | None) -> None:
     """Where the upload's annotated workbook is stored; None when it needs none."""
-    _update_one(engine, upload_id, report_uri=report_uri)
+    _update_one(engine, upload_id, report_uri=report_uri, report_error=None)
 
 
 def mark_upload_started(
@@ -291,6 +291,7 @@ def mark_upload_started(
         status="running",
         finished_at=None,
         failure_reason=None,
+        report_error=None,
         **claim,
     )
 
@@ -532,6 +533,7 @@ def _as_dict(record: sa.RowMapping, errors: list[dict[str, Any]]) -> dict[str, A
         "images": {**_zero_images(), **record["images"]},
         "image_failures": list(record["image_failures"]),
         "failure_reason": record["failure_reason"],
+        "report_error": record["report_error"],  # a step after the load failed (step_errors)
         "finished_at": _iso(record["finished_at"]),
         "seconds": record["seconds"],
         "source": record["source"],
@@ -569,6 +571,7 @@ _UPLOAD_EXTRAS: Final[tuple[str, ...]] = (
     "images",
     "image_failures",
     "failure_reason",
+    "report_error",
     "finished_at",
     "seconds",
     "report_uri",
@@ -606,5 +609,6 @@ def ingest_summary(record: Mapping[str, Any], seconds: float) -> dict[str, Any]:
         ],
         "seconds": round(seconds, 3),
         **({"failure_reason": record.get("failure_reason")} if status == "failed" else {}),
+        **({"report_error": record["report_error"]} if record.get("report_error") else {}),
         **({"changes": record.get("changes") or []} if status == "previewed" else {}),
     }

@@ -38,6 +38,7 @@ from briskk_pipeline.reports.sheets import (
     write_changes,
     write_problems,
 )
+from briskk_pipeline.safe_text import for_workbook
 
 CONTENT_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 AUTHOR: Final = "Briskk"
@@ -227,6 +228,7 @@ def _mark(sheet: Worksheet, findings: Sequence[Finding]) -> dict[tuple[int, str 
         theirs = cell.comment.text if cell.comment is not None else ""
         if theirs and not theirs.startswith(f"{AUTHOR}:"):
             mine = f"{theirs}\n---\n{mine}"
+        mine = for_workbook(mine)  # a message may quote text openpyxl refuses
         cell.comment = Comment(mine, AUTHOR, height=60 + 20 * mine.count("\n"), width=300)
         for finding in here:
             marked[(row, finding.column)] = cell.coordinate
