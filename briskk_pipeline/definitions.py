@@ -20,6 +20,7 @@ from briskk_pipeline.ingest.recovery import stale_uploads_sensor
 from briskk_pipeline.ingest.retention import prune_uploads_job, prune_uploads_schedule
 from briskk_pipeline.ingest.sensor import inbox_sensor
 from briskk_pipeline.reports.assets import upload_report
+from briskk_pipeline.reports.rebuild import upload_report_job
 from briskk_pipeline.resources import resources_from_env
 from briskk_pipeline.review.jobs import review_upload_job
 from briskk_pipeline.validation.assets import validated_rows
@@ -40,6 +41,7 @@ defs = Definitions(
         prune_uploads_job,
         rollback_upload_job,
         review_upload_job,
+        upload_report_job,  # the report step alone, again (Hardening: report_error)
     ],
     sensors=[inbox_sensor, ingest_failure_sensor, stale_uploads_sensor],
     schedules=[retry_failed_images_schedule, catalog_snapshot_schedule, prune_uploads_schedule],

@@ -69,6 +69,8 @@ uploads = sa.Table(
     # [{row, column, url, status, reason}]: the upload's image slots not stored (0002)
     sa.Column("image_failures", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
     sa.Column("failure_reason", sa.Text),
+    # a step after the load failed; the status stays the load's (0011_hardening, step_errors)
+    sa.Column("report_error", sa.Text),
     sa.Column("seconds", sa.Float),
     sa.Column("report_uri", sa.Text),  # the annotated workbook, when the upload needs one
     # registered by `briskk ingest --dry-run`: its runs never change the catalog

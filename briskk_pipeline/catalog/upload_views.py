@@ -117,6 +117,7 @@ def _as_dict(record: sa.RowMapping, errors: list[dict[str, Any]]) -> dict[str, A
         "images": {**zero_images(), **record["images"]},
         "image_failures": list(record["image_failures"]),
         "failure_reason": record["failure_reason"],
+        "report_error": record["report_error"],  # a step after the load failed (step_errors)
         "finished_at": _iso(record["finished_at"]),
         "seconds": record["seconds"],
         "source": record["source"],
@@ -162,6 +163,7 @@ _UPLOAD_EXTRAS: Final[tuple[str, ...]] = (
     "images",
     "image_failures",
     "failure_reason",
+    "report_error",
     "finished_at",
     "seconds",
     "report_uri",
@@ -210,6 +212,7 @@ def ingest_summary(record: Mapping[str, Any], seconds: float) -> dict[str, Any]:
         ],
         "seconds": round(seconds, 3),
         **({"failure_reason": record.get("failure_reason")} if status == "failed" else {}),
+        **({"report_error": record["report_error"]} if record.get("report_error") else {}),
         # the mode the load used: `update` for an update file, else as sent
         "mode": (record.get("change_summary") or {}).get("mode") or record.get("mode"),
         "changes": record.get("change_summary"),

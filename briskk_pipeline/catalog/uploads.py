@@ -272,7 +272,7 @@ def mark_dry_run(engine: sa.Engine, upload_id: str) -> None:
 
 def set_report_uri(engine: sa.Engine, upload_id: str, report_uri: str | None) -> None:
     """Where the upload's annotated workbook is stored; None when it needs none."""
-    _update_one(engine, upload_id, report_uri=report_uri)
+    _update_one(engine, upload_id, report_uri=report_uri, report_error=None)
 
 
 def mark_upload_started(
@@ -292,6 +292,7 @@ def mark_upload_started(
         status="running",
         finished_at=None,
         failure_reason=None,
+        report_error=None,
         **claim,
     )
 

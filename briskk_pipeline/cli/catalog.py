@@ -95,7 +95,11 @@ def upload_status(record: Mapping[str, Any]) -> str:
     """The status a person reads: `rolled back` once rolled back (the record keeps its run's
     status, `succeeded`), and `(pruned)` when its stored files were pruned."""
     status = "rolled back" if record.get("rolled_back_at") else str(record["status"])
-    return status + (" (pruned)" if record.get("pruned_at") else "")
+    return (
+        status
+        + (" (pruned)" if record.get("pruned_at") else "")
+        + (" (report failed)" if record.get("report_error") else "")
+    )
 
 
 def cmd_uploads(args: argparse.Namespace) -> int:

@@ -219,6 +219,13 @@ def report_run(record: Mapping[str, Any], *, as_json: bool) -> int:
             f"briskk: upload {record['upload_id']} failed: {record.get('failure_reason')}",
             file=sys.stderr,
         )
+    elif record.get("report_error"):  # loaded; only a step after the load failed
+        upload_id = record["upload_id"]
+        print(
+            f"briskk: upload {upload_id} is {record['status']} but its report failed: "
+            f"{record['report_error']} (retry: briskk report --rebuild {upload_id})",
+            file=sys.stderr,
+        )
     return exit_code(record)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from briskk_pipeline.cli import usage
 from briskk_pipeline.cli.context import open_resources
-from briskk_pipeline.cli.output import EXIT_OK, EXIT_USAGE, CliError
+from briskk_pipeline.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 
 REPORT_EXITS = (
     (EXIT_OK, "saved (the path is printed)"),
@@ -18,6 +18,7 @@ REPORT_EXITS = (
         "no such upload, the upload has no report, or -o names a missing folder, a folder, or "
         "a place that cannot be written",
     ),
+    (EXIT_FAILED, "--rebuild: the report step failed again, or the upload cannot be rebuilt"),
     usage.FAULT,
 )
 
@@ -33,6 +34,11 @@ def add_commands(commands: Any) -> None:
     )
     report.add_argument("upload_id", help="the upload (see `briskk uploads`)")
     report.add_argument("-o", "--output", type=Path, help="where to save (default ./<id>.xlsx)")
+    report.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="build the report again first (after a report_error; the catalog is untouched)",
+    )
     report.set_defaults(handler=cmd_report, precheck=check_report_args)
 
 
@@ -69,9 +75,25 @@ def cmd_report(args: argparse.Namespace) -> int:
         record = get_upload(resources.catalog.get_engine(), args.upload_id)
         if record is None:
             raise CliError(f"no upload {args.upload_id!r} (see `briskk uploads`)")
+        if args.rebuild:  # the report step alone, again (reports/rebuild.py)
+            from dagster import DagsterInstance
+
+            from briskk_pipeline.reports.rebuild import RebuildRefused, rebuild_report
+
+            try:
+                record = rebuild_report(
+                    DagsterInstance.get(), resources.catalog.get_engine(), args.upload_id
+                )
+            except RebuildRefused as error:
+                raise CliError(str(error), EXIT_FAILED) from error
+            if record.get("report_error"):
+                raise CliError(
+                    f"the report of upload {args.upload_id} failed again: {record['report_error']}",
+                    EXIT_FAILED,
+                )
         if not record.get("report_uri"):
             raise CliError(
-                f"upload {args.upload_id} has no report: it had no problems or warnings"
+                f"upload {args.upload_id} has no report: it had no findings"
                 if record["status"] in ("succeeded", "rejected", "previewed")
                 else f"upload {args.upload_id} has no report (status {record['status']})"
             )

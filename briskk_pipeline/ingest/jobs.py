@@ -8,7 +8,7 @@ from dagster import (
     run_failure_sensor,
 )
 
-from briskk_pipeline.catalog import uploads
+from briskk_pipeline.catalog.step_errors import record_run_failure
 from briskk_pipeline.ingest.partitions import STATUS_TAG, uploads_partitions
 from briskk_pipeline.resources import CatalogDatabase
 from briskk_pipeline.review.decide import APPROVED, REVIEW_TAG
@@ -34,13 +34,15 @@ def failure_reason(context: RunFailureSensorContext) -> str:
 )
 def ingest_failure_sensor(context: RunFailureSensorContext, catalog: CatalogDatabase) -> None:
     """Marks the upload of a failed `ingest_job` run `failed` (the pipeline broke), so
-    `briskk uploads` tells the truth; `rejected` stays reserved for the brand's data. The run
-    gets the tag `briskk/status=failed`, as processed runs get `succeeded` or `rejected`.
+    `briskk uploads` tells the truth; `rejected` stays reserved for the brand's data. A run
+    that failed after the catalog load committed (the report step) leaves the load's status
+    and records `report_error` (`catalog/step_errors.py`). The run gets the tag
+    `briskk/status=<status>`, as processed runs get `succeeded` or `rejected`.
     A refused approval of a held upload (`briskk/review=approved`) is left to `review/`."""
     upload_id = context.dagster_run.tags.get("dagster/partition")
     # an approval's refusal leaves its upload held (review/decide.py records the outcome)
     if context.dagster_run.tags.get(REVIEW_TAG) == APPROVED:
         return
     if upload_id:
-        uploads.mark_upload_failed(catalog.get_engine(), upload_id, failure_reason(context))
-        context.instance.add_run_tags(context.dagster_run.run_id, {STATUS_TAG: "failed"})
+        status = record_run_failure(catalog.get_engine(), upload_id, failure_reason(context))
+        context.instance.add_run_tags(context.dagster_run.run_id, {STATUS_TAG: status})

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from dagster import DagsterInstance, ExecuteInProcessResult
 
 from briskk_pipeline.catalog import modes, uploads
+from briskk_pipeline.catalog.step_errors import record_run_failure
 from briskk_pipeline.faults import describe_error_text, describe_fault, first_line
 from briskk_pipeline.ingest.heartbeat import Worker, keep_alive
 from briskk_pipeline.ingest.partitions import STATUS_TAG
@@ -125,7 +126,7 @@ def raise_failed(engine: sa.Engine, upload_id: str, error: Exception) -> NoRetur
     fault = describe_fault(error)
     reason = fault or f"{type(error).__name__}: {first_line(str(error))}"
     try:
-        uploads.mark_upload_failed(engine, upload_id, reason)
+        record_run_failure(engine, upload_id, reason)
         recorded = True
     except sa.exc.SQLAlchemyError:
         recorded = False
@@ -180,9 +181,10 @@ def run_upload(
                 run_config=QUIET_RUN,
             )
         if not result.success:
-            uploads.mark_upload_failed(engine, upload_id, failure_message(result))
+            # `failed`, or the load's status with `report_error` if the load had committed
+            status = record_run_failure(engine, upload_id, failure_message(result))
             # as ingest_failure_sensor does for runs it watches: filterable in the UI
-            instance.add_run_tags(run_id, {STATUS_TAG: "failed"})
+            instance.add_run_tags(run_id, {STATUS_TAG: status})
     except Exception as error:
         raise_failed(engine, upload_id, error)
     return result

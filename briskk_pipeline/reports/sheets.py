@@ -24,6 +24,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from briskk_pipeline.reports.findings import Finding
+from briskk_pipeline.safe_text import for_workbook
 
 PROBLEMS_SHEET: Final = "Problems"
 CHANGES_SHEET: Final = "Changes"
@@ -45,7 +46,10 @@ SUMMARY_LINE_CHARS: Final = 140  # the summary cell spans A:E (146 characters wi
 
 
 def set_inert(cell: Cell, value: object) -> None:
-    """Write `value` so that it can never run as a formula (see the module docstring)."""
+    """Write `value` so that it can never run as a formula (see the module docstring); text
+    openpyxl would refuse is written with visible escapes (`safe_text.for_workbook`)."""
+    if isinstance(value, str):
+        value = for_workbook(value)
     cell.value = value
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         cell.data_type = "s"  # openpyxl reads a leading '=' as a formula otherwise

@@ -40,6 +40,7 @@ from briskk_pipeline.reports.sheets import (
     write_changes,
     write_problems,
 )
+from briskk_pipeline.safe_text import for_workbook
 
 CONTENT_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 AUTHOR: Final = "Briskk"
@@ -263,6 +264,7 @@ def _comment(cell: Any, text: str, ours: set[str]) -> None:
     elif theirs and not theirs.startswith(f"{AUTHOR}:"):
         mine = f"{theirs}\n---\n{mine}"
     ours.add(cell.coordinate)
+    mine = for_workbook(mine)  # a message may quote text openpyxl refuses (safe_text)
     cell.comment = Comment(mine, AUTHOR, height=60 + 20 * mine.count("\n"), width=300)
 
 
