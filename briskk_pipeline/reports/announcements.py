@@ -22,7 +22,13 @@ from typing import Any
 
 from briskk_pipeline.reports.findings import Finding
 
-SHOWN_VALUE = 80  # characters of an old or new value quoted in a message
+SHOWN_VALUE = 80
+# Lists announced by their count alone: a row the brand added is no news on its own cell (a
+# first upload would otherwise note every row); updates, clears and disables are.
+COUNTED_ONLY = frozenset({"inserted"})
+# Kinds that alone are no news (rows added or left as they were), and keys that count nothing.
+QUIET_KINDS = frozenset({"inserted", "unchanged"})
+NOT_COUNTS = frozenset({"shown", "mode"})  # characters of an old or new value quoted in a message
 
 
 def _words(key: str) -> str:
@@ -66,20 +72,30 @@ def announcement_findings(record: Mapping[str, Any]) -> list[Finding]:
     if not isinstance(changes, Mapping):
         return []  # absent, or a dry run's product list (the Changes sheet)
     counts: list[str] = []
+    news = False  # a change beyond rows added or left as they were
     found: list[Finding] = []
     for key, value in changes.items():
-        if isinstance(value, bool):
+        if isinstance(value, bool) or key in NOT_COUNTS:
             continue
+        numbers: list[tuple[tuple[str, ...], float]]
         if isinstance(value, int | float):
-            counts.append(f"{_words(str(key))} {value:g}")
+            numbers = [((), value)]
         elif isinstance(value, Mapping):
-            numbers = [(k, v) for k, v in value.items() if isinstance(v, int | float)]
-            counts += [f"{_words(str(key))} {_words(str(k))} {v:g}" for k, v in numbers]
-        elif isinstance(value, Sequence) and not isinstance(value, str):
+            numbers = [((str(k),), v) for k, v in value.items() if isinstance(v, int | float)]
+        else:
+            numbers = []
+        for names, number in numbers:
+            if number:
+                counts.append(" ".join(_words(str(n)) for n in (key, *names)) + f" {number:g}")
+                news = news or not set((key, *names)) & QUIET_KINDS
+        if numbers or key in COUNTED_ONLY:
+            continue
+        if isinstance(value, Sequence) and not isinstance(value, str):
             for item in value:
                 if isinstance(item, Mapping):
                     found.append(_item(str(key), item))
                 elif item is not None:
                     found.append(Finding(None, None, None, f"{_words(str(key))}: {item}", "note"))
-    head = [Finding(None, None, None, "Changes: " + ", ".join(counts) + ".", "note")]
-    return (head if counts else []) + found
+    if not (news or found):
+        return []  # rows added or unchanged only: nothing for the brand to look at
+    return [Finding(None, None, None, "Changes: " + ", ".join(counts) + ".", "note"), *found]
