@@ -201,7 +201,9 @@
     $("c-images").textContent = [["stored", "stored"], ["reused", "reused"], ["failed", "failed"],
       ["blocked", "refused"], ["not_fetched", "not fetched"]]
       .filter(([k], i) => i < 3 || images[k]).map(([k, w]) => (images[k] || 0) + " " + w).join(", ");
-    $("failure").textContent = u.status === "failed" && u.failure_reason ? "Reason: " + u.failure_reason : "";
+    $("failure").textContent = u.status === "failed" && u.failure_reason ? "Reason: " + u.failure_reason
+      : u.report_error ? "Your products are in the catalog as shown, but the marked copy of your file "
+        + "could not be made (" + u.report_error + "); Briskk will make it again." : "";
     $("report-line").hidden = !u.report_uri;
     $("report-error").textContent = "";
     const errors = u.errors || [];
