@@ -106,6 +106,7 @@ def test_a_held_uploads_report_says_held_for_review_and_why() -> None:
     }
     line = summary_line(record, [], None)
     assert line.startswith(
-        "Held for review: nothing is loaded until it is approved (1 price moves by more than a "
-        "factor of 2 (S1 price 999 → 99.9))."
+        "Held for review: nothing was loaded yet. The changes below go further than your "
+        "catalog's limits allow (1 price moves by more than a factor of 2 (S1 price 999 → "
+        "99.9)); Briskk will approve or decline them."
     )
