@@ -62,6 +62,10 @@ def run_child(home: Path, pixel_budget: int, urls: list[str]) -> dict[str, Any]:
         text=True,
         timeout=300,
     )
+    if done.returncode != 0 and "can't start new thread" in done.stderr:
+        # the cap can also bite when the pool starts a thread (its stack is address space):
+        # the same proof that the cap is reached, seen on a busy machine with the budget off
+        return {"thread_refused": True}
     assert done.returncode == 0, done.stderr
     result: dict[str, Any] = json.loads(done.stdout)
     return result
@@ -81,6 +85,9 @@ def test_large_images_decode_within_a_memory_cap(
     ]
 
     result = run_child(tmp_path / "home", pixel_budget, urls)
+    if result.get("thread_refused"):
+        assert not all_stored, "with the default budget the run must fit the cap"
+        return
 
     outcomes = result["outcomes"]
     assert len(outcomes) == COUNT and http_server.hits() == COUNT
