@@ -406,8 +406,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                 raise CliError(str(error), EXIT_FAILED) from error
             if record.get("report_error"):
                 raise CliError(
-                    f"the report of upload {args.upload_id} failed again: "
-                    f"{record['report_error']}",
+                    f"the report of upload {args.upload_id} failed again: {record['report_error']}",
                     EXIT_FAILED,
                 )
         if not record.get("report_uri"):
