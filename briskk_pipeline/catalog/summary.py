@@ -278,24 +278,34 @@ def _count_cleared(
     )
 
 
+def _named_by_product(
+    pairs: Sequence[tuple[str, str]],
+) -> tuple[list[tuple[str, str, str]], int, int]:
+    """(product_id, sku_id) pairs grouped by product: the first `SHOWN_PRODUCTS` products as
+    (product_id, noun "SKU"/"SKUs", the first `SHOWN_SKUS` ids named with "and N more"), then
+    how many products and SKUs were left unnamed."""
+    by_product: dict[str, list[str]] = {}
+    for product_id, sku_id in pairs:
+        by_product.setdefault(product_id, []).append(sku_id)
+    named: list[tuple[str, str, str]] = []
+    for product_id, ids in list(by_product.items())[:SHOWN_PRODUCTS]:
+        text = ", ".join(ids[:SHOWN_SKUS])
+        if len(ids) > SHOWN_SKUS:
+            text += f" and {len(ids) - SHOWN_SKUS} more"
+        named.append((product_id, "SKU" if len(ids) == 1 else "SKUs", text))
+    rest = list(by_product.values())[SHOWN_PRODUCTS:]
+    return named, len(rest), sum(len(ids) for ids in rest)
+
+
 def not_listed_warnings(not_listed: Sequence[tuple[str, str]]) -> list[str]:
     """One warning per product whose catalog SKUs the file leaves out (merge mode), capped."""
-    by_product: dict[str, list[str]] = {}
-    for product_id, sku_id in not_listed:
-        by_product.setdefault(product_id, []).append(sku_id)
-    lines = []
-    for product_id, ids in list(by_product.items())[:SHOWN_PRODUCTS]:
-        named = ", ".join(ids[:SHOWN_SKUS])
-        if len(ids) > SHOWN_SKUS:
-            named += f" and {len(ids) - SHOWN_SKUS} more"
-        noun = "SKU" if len(ids) == 1 else "SKUs"
-        lines.append(
-            f"product {product_id}: catalog {noun} {named} not in this file, kept as they are; "
-            "to take one off sale send it with is_disabled TRUE"
-        )
-    if len(by_product) > SHOWN_PRODUCTS:
-        more = len(by_product) - SHOWN_PRODUCTS
-        rest = sum(len(ids) for ids in list(by_product.values())[SHOWN_PRODUCTS:])
+    named, more, rest = _named_by_product(not_listed)
+    lines = [
+        f"product {product_id}: catalog {noun} {ids} not in this file, kept as they are; "
+        "to take one off sale send it with is_disabled TRUE"
+        for product_id, noun, ids in named
+    ]
+    if more:
         lines.append(
             f"…and {more} more products have catalog SKUs not in this file ({rest} SKUs), "
             "kept as they are"
@@ -305,20 +315,14 @@ def not_listed_warnings(not_listed: Sequence[tuple[str, str]]) -> list[str]:
 
 def disabled_absent_warnings(disabled_absent: Sequence[tuple[str, str]]) -> list[str]:
     """`replace` mode: one warning per product naming the SKUs disabled because absent."""
-    by_product: dict[str, list[str]] = {}
-    for product_id, sku_id in disabled_absent:
-        by_product.setdefault(product_id, []).append(sku_id)
-    lines = []
-    for product_id, ids in list(by_product.items())[:SHOWN_PRODUCTS]:
-        named = ", ".join(ids[:SHOWN_SKUS])
-        if len(ids) > SHOWN_SKUS:
-            named += f" and {len(ids) - SHOWN_SKUS} more"
-        noun = "SKU" if len(ids) == 1 else "SKUs"
-        lines.append(f"product {product_id}: {noun} {named} disabled (replace: not in this file)")
-    if len(by_product) > SHOWN_PRODUCTS:
-        rest = sum(len(ids) for ids in list(by_product.values())[SHOWN_PRODUCTS:])
+    named, more, rest = _named_by_product(disabled_absent)
+    lines = [
+        f"product {product_id}: {noun} {ids} disabled (replace: not in this file)"
+        for product_id, noun, ids in named
+    ]
+    if more:
         lines.append(
-            f"…and {rest} more SKUs of {len(by_product) - SHOWN_PRODUCTS} more products "
+            f"…and {rest} more SKUs of {more} more products "
             "disabled (replace: not in this file); `changes.disabled_absent` lists them all"
         )
     return lines
