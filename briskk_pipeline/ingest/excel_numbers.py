@@ -99,7 +99,12 @@ def read_number_cells(
                 continue
             if reading.problem is not None:
                 problems.append(
-                    Problem(row=row + 1, column=name, value=reading.shown, message=reading.problem)
+                    Problem(
+                        row=row + 1,
+                        column=name,
+                        value=reading.shown or None,
+                        message=reading.problem,
+                    )
                 )
             new = reading.text if reading.problem is None else reading.shown
             if new != text:
