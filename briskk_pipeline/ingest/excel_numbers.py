@@ -15,7 +15,8 @@ on the cells found (formatted or candidate cells of the watched columns).
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -23,7 +24,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from briskk_pipeline import template
-from briskk_pipeline.ingest.number_formats import FormatCode, Reading, read_cell, read_shown
+from briskk_pipeline.ingest.number_formats import (
+    FormatCode,
+    Reading,
+    parse,
+    read_cell,
+    read_shown,
+)
 from briskk_pipeline.ingest.structure import Cell, Sheet, SheetStructure
 from briskk_pipeline.validation.report import Problem
 
@@ -31,12 +38,25 @@ _WATCHED: Final = frozenset(
     {template.Kind.IDENTIFIER, template.Kind.DECIMAL, template.Kind.MEASURE, template.Kind.INTEGER}
 )
 # fastexcel's text of a number cell that Excel cannot show as typed (see module docstring).
+# fastexcel's text of a General number cell that Excel cannot show as typed: 16 digits or
+# more, a code with a decimal part, or a long number that is 1 to 6 digits and then zeros
+# (what `1.23457E+12` leaves); and Excel's scientific display kept as text.
 _LONG_NUMBER: Final = r"^-?[0-9.]{17,}$|^-?[0-9]{16,}$"
 _CODE_DECIMAL: Final = r"^-?[0-9]+\.[0-9]+$"
-_SIX_DIGITS_THEN_ZEROS: Final = r"^[1-9][0-9]{0,5}0+$"
-_LONG: Final = r"^[0-9]{12,}$"
-# Excel's General display of a long number, kept as text (a CSV round trip, a paste).
+_SIX_DIGITS_THEN_ZEROS: Final = "|".join(rf"^[1-9][0-9]{{{k}}}0{{{11 - k},}}$" for k in range(6))
 _SCIENTIFIC_TEXT: Final = r"(?i)^-?[0-9](\.[0-9]+)?E\+?[0-9]+$"
+
+
+@dataclass
+class _Column:
+    """One watched column being rewritten: its values and the cells still to decide."""
+
+    name: str
+    values: pa.StringArray
+    identifier: bool
+    covered: np.ndarray  # rows whose format is known (formatted or ods-displayed)
+    slow: dict[int, tuple[str | None, tuple[str, str] | None]]  # row -> (code, ods display)
+    changed: bool = False
 
 
 def read_number_cells(
@@ -53,66 +73,144 @@ def read_number_cells(
     `positions` maps template column names to table columns (sheet column - `offset`); rows at
     or above `header_index` are not data. Problem rows are Excel row numbers.
     """
-    watched = {
-        position: name
+    n = table.num_rows
+    columns = {
+        position: _Column(
+            name=name,
+            values=table.column(position).combine_chunks().cast(pa.string()),
+            identifier=template.BY_NAME[name].kind is template.Kind.IDENTIFIER,
+            covered=np.zeros(n, dtype=bool),
+            slow={},
+        )
         for name, position in positions.items()
         if template.BY_NAME[name].kind in _WATCHED and position < table.num_columns
     }
-    if not watched:
+    if not columns:
         return table, []
-    n = table.num_rows
-    cells: dict[int, dict[int, tuple[str | None, tuple[str, str] | None]]] = defaultdict(dict)
-    for (row, sheet_column), code in structure.number_formats.items():
-        column = sheet_column - offset
-        if column in watched and header_index < row < n:
-            cells[column][row] = (code, None)
+    for (sheet_column, code), found in structure.number_formats.items():
+        column = columns.get(sheet_column - offset)
+        if column is not None:
+            rows = np.asarray(found, dtype=np.int64)
+            _read_formatted(column, rows[(rows > header_index) & (rows < n)], code)
     for (row, sheet_column), display in structure.number_display.items():
-        column = sheet_column - offset
-        if column in watched and header_index < row < n:
-            cells[column][row] = (None, display)
+        column = columns.get(sheet_column - offset)
+        if column is not None and header_index < row < n:
+            column.covered[row] = True
+            column.slow[row] = (None, display)
+
     problems: list[Problem] = []
     candidates: list[Cell] = []
-    for column, name in watched.items():
-        body = table.column(column).slice(header_index + 1)
-        for row in _rows_matching(body, _candidate_rules(name), header_index + 1):
-            if row not in cells[column]:
-                candidates.append((row, column + offset))
-        if template.BY_NAME[name].kind is template.Kind.IDENTIFIER:
-            for row in _rows_matching(body, [(_SCIENTIFIC_TEXT,)], header_index + 1):
-                text = table.column(column)[row].as_py()
-                problems.append(_scientific_text_problem(row, name, text))
+    for position, column in columns.items():
+        for row in _candidates(column, header_index + 1):
+            text = column.values[row].as_py()
+            if column.identifier and re.fullmatch(_SCIENTIFIC_TEXT, text):
+                problems.append(_scientific_text_problem(row, column.name, text))
+            else:
+                candidates.append((row, position + offset))
     if candidates:
         for (row, sheet_column), code in sheet.numeric_formats(candidates).items():
-            cells[sheet_column - offset][row] = (code, None)
+            columns[sheet_column - offset].slow[row] = (code, None)
 
-    for column, found in cells.items():
-        if not found:
-            continue
-        name = watched[column]
-        values = table.column(column)
-        rows: list[int] = []
-        texts: list[str | None] = []
-        for row, (cell_code, cell_display) in sorted(found.items()):
-            text = values[row].as_py()
-            reading = _reading(text, cell_code, cell_display, name)
-            if reading is None:
-                continue
-            if reading.problem is not None:
-                problems.append(
-                    Problem(
-                        row=row + 1,
-                        column=name,
-                        value=reading.shown or None,
-                        message=reading.problem,
-                    )
-                )
-            new = reading.text if reading.problem is None else reading.shown
-            if new != text:
-                rows.append(row)
-                texts.append(new)
-        if rows:
-            table = _replace(table, column, rows, texts)
+    for position, column in columns.items():
+        problems.extend(_read_slow(column))
+        if column.changed:
+            table = table.set_column(position, table.column_names[position], column.values)
     return table, sorted(problems, key=lambda p: (p.row or 0, _order(p.column)))
+
+
+def _read_formatted(column: _Column, rows: np.ndarray, code: str) -> None:
+    """Rewrite `rows` of `column` (number cells formatted `code`): the common shapes in one
+    vectorised step (`number_formats.quick_text`'s rule), every other cell later, one by one."""
+    if len(rows) == 0:
+        return
+    column.covered[rows] = True
+    texts = column.values.take(pa.array(rows))
+    fmt = parse(code)
+    if column.identifier and fmt.zeros:
+        quick = pc.match_substring_regex(texts, r"^[0-9]{1,15}$")
+        new = pc.utf8_lpad(texts, fmt.zeros, "0")
+    elif not column.identifier and fmt.decimals is not None:
+        shape = rf"^-?[0-9]+(\.[0-9]{{1,{fmt.decimals}}})?$" if fmt.decimals else r"^-?[0-9]+$"
+        quick = pc.and_(
+            pc.match_substring_regex(texts, shape), pc.less_equal(pc.utf8_length(texts), 16)
+        )
+        new = texts
+    else:
+        quick = pa.array(np.zeros(len(rows), dtype=bool))
+        new = texts
+    quick_mask = quick.to_numpy(zero_copy_only=False) == True  # noqa: E712 (nulls)
+    changed = quick_mask & (pc.not_equal(new, texts).to_numpy(zero_copy_only=False) == True)  # noqa: E712
+    if changed.any():
+        mask = np.zeros(len(column.values), dtype=bool)
+        mask[rows[changed]] = True
+        column.values = pc.replace_with_mask(
+            column.values, pa.array(mask), new.filter(pa.array(changed))
+        )
+        column.changed = True
+    for row in rows[~quick_mask]:
+        column.slow[int(row)] = (code, None)
+
+
+def _candidates(column: _Column, first_row: int) -> list[int]:
+    """Rows of a General number cell that needs a look (see the patterns above), found with
+    cheap length and substring tests first and a regex on the few cells they leave."""
+    body = column.values.slice(first_row)
+    lengths = pc.utf8_length(body)
+    if column.identifier:
+        maybe = pc.or_(
+            pc.greater_equal(lengths, 12),
+            pc.or_(pc.match_substring(body, "."), pc.match_substring(body, "E", ignore_case=True)),
+        )
+        patterns = [_LONG_NUMBER, _SIX_DIGITS_THEN_ZEROS, _SCIENTIFIC_TEXT]
+        if column.name != "size":
+            patterns.append(_CODE_DECIMAL)
+    else:
+        maybe = pc.greater_equal(lengths, 17)
+        patterns = [_LONG_NUMBER]
+    maybe_mask = maybe.to_numpy(zero_copy_only=False) == True  # noqa: E712 (nulls)
+    maybe_mask &= ~column.covered[first_row:]
+    if not maybe_mask.any():
+        return []
+    indices = np.flatnonzero(maybe_mask)
+    hits = pc.match_substring_regex(body.take(pa.array(indices)), "|".join(patterns))
+    return [first_row + int(i) for i in indices[hits.to_numpy(zero_copy_only=False) == True]]  # noqa: E712
+
+
+def _read_slow(column: _Column) -> list[Problem]:
+    """Each cell left in `column.slow` read by `number_formats` (Python, cell by cell)."""
+    if not column.slow:
+        return []
+    problems: list[Problem] = []
+    rows: list[int] = []
+    texts: list[str | None] = []
+    order = sorted(column.slow)
+    old = column.values.take(pa.array(order, pa.int64())).to_pylist()
+    for row, text in zip(order, old, strict=True):
+        code, display = column.slow[row]
+        reading = _reading(text, code, display, column.name)
+        if reading is None:
+            continue
+        if reading.problem is not None:
+            problems.append(
+                Problem(
+                    row=row + 1,
+                    column=column.name,
+                    value=reading.shown or None,
+                    message=reading.problem,
+                )
+            )
+        new = reading.text if reading.problem is None else reading.shown
+        if new != text:
+            rows.append(row)
+            texts.append(new)
+    if rows:
+        mask = np.zeros(len(column.values), dtype=bool)
+        mask[rows] = True
+        column.values = pc.replace_with_mask(
+            column.values, pa.array(mask), pa.array(texts, pa.string())
+        )
+        column.changed = True
+    return problems
 
 
 def _reading(
@@ -139,31 +237,6 @@ def _reading(
     return read_shown(value, shown, fmt, name)
 
 
-def _candidate_rules(name: str) -> list[tuple[str, ...]]:
-    """The texts of a General number cell that need a look, for column `name`: each rule is
-    patterns that must all match."""
-    if template.BY_NAME[name].kind is not template.Kind.IDENTIFIER:
-        return [(_LONG_NUMBER,)]
-    rules = [(_LONG_NUMBER,), (_SIX_DIGITS_THEN_ZEROS, _LONG)]
-    if name != "size":
-        rules.append((_CODE_DECIMAL,))
-    return rules
-
-
-def _rows_matching(
-    body: pa.ChunkedArray, rules: list[tuple[str, ...]], first_row: int
-) -> list[int]:
-    """Sheet rows of `body` (which starts at `first_row`) whose text matches any rule."""
-    hits = np.zeros(len(body), dtype=bool)
-    for rule in rules:
-        matches = pc.match_substring_regex(body, rule[0])
-        for pattern in rule[1:]:
-            matches = pc.and_(matches, pc.match_substring_regex(body, pattern))
-        if pc.any(matches).as_py():
-            hits |= matches.to_numpy(zero_copy_only=False) == True  # noqa: E712 (nulls)
-    return [first_row + int(i) for i in np.flatnonzero(hits)]
-
-
 def _scientific_text_problem(row: int, name: str, text: str) -> Problem:
     return Problem(
         row=row + 1,
@@ -173,14 +246,6 @@ def _scientific_text_problem(row: int, name: str, text: str) -> Problem:
         "scientific notation, and only those digits were kept (the file went through a copy "
         f"or a CSV saved from Excel); format the {name} column as Text and type the code again",
     )
-
-
-def _replace(table: pa.Table, column: int, rows: list[int], texts: list[str | None]) -> pa.Table:
-    values = table.column(column).combine_chunks().cast(pa.string())
-    mask = np.zeros(len(values), dtype=bool)
-    mask[rows] = True
-    replaced = pc.replace_with_mask(values, pa.array(mask), pa.array(texts, pa.string()))
-    return table.set_column(column, table.column_names[column], replaced)
 
 
 def _order(column: str | None) -> int:

@@ -62,9 +62,10 @@ class SheetStructure:
     not_dates: set[tuple[int, int]] = field(default_factory=set)  # text cells, not dates
     # False when no cell can be a date (an xlsx without date styles): skips the date search
     may_have_dates: bool = True
-    # number cells whose number format is not General, Text or a date -> the format code
-    # (xlsx, xls; `number_formats.py` renders them); ods: number cells -> what they show
-    number_formats: dict[tuple[int, int], str] = field(default_factory=dict)
+    # number cells whose number format is not General, Text or a date: (column, format
+    # code) -> their rows, ascending (xlsx, xls; `number_formats.py` renders them); ods:
+    # number cells whose text differs from their value -> (what they show, value type)
+    number_formats: dict[tuple[int, str], list[int]] = field(default_factory=dict)
     number_display: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
 
     def hidden_among(self, rows: Iterable[int]) -> list[int]:
@@ -232,28 +233,35 @@ def _xlsx_styles(styles_xml: bytes) -> tuple[dict[int, str | None], dict[int, st
     return dates, numbers
 
 
-def _xlsx_number_cells(xml: bytes, styles: dict[int, str], prefix: bytes) -> dict[Cell, str]:
-    """Number cells (no `t`, or `t="n"`, with a value) whose style is in `styles` -> its code.
+def _xlsx_number_cells(
+    xml: bytes, styles: dict[int, str], prefix: bytes
+) -> dict[tuple[int, str], list[int]]:
+    """Number cells with a value whose style is in `styles`: (column, code) -> rows.
 
-    One regex over the part for ` s="<one of styles>"` (a literal start: fast), then only the
-    tags it hits are looked at; a row's or column's own style is skipped.
+    One regex pass: `<c r="B7" s="5">` with the style's index among `styles` (a `t` before or
+    after `s`; ECMA-376's schema order is `r s t`, which Excel, LibreOffice, openpyxl and
+    xlsxwriter write). The regex engine skips every other cell in C (0.4 s for a 100k-row,
+    45-column sheet; a Python look at each `s="…"` hit took three times that). Only cells
+    without `t` or with `t="n"` and not self-closing (no value) are kept.
     """
-    found: dict[Cell, str] = {}
-    pattern = re.compile(rb' s="(' + b"|".join(str(i).encode() for i in styles) + rb')"')
-    cell_open = b"<" + prefix + b"c "
-    for match in pattern.finditer(xml):
-        start = xml.rfind(b"<", 0, match.start())
-        end = xml.find(b">", match.end())
-        if not xml.startswith(cell_open, start) or xml[end - 1] == 47:  # 47: "/", no value
+    numbers = b"|".join(str(i).encode() for i in sorted(styles))
+    pattern = re.compile(
+        b"<"
+        + re.escape(prefix)
+        + rb'c r="([A-Z]{1,3})([0-9]{1,7})"(?: t="(\w+)")? s="('
+        + numbers
+        + rb')"(?: t="(\w+)")?[^>]*?(/?)>'
+    )
+    found: dict[tuple[int, str], list[int]] = {}
+    columns: dict[bytes, int] = {}
+    for letters, row, kind_before, style, kind_after, empty in pattern.findall(xml):
+        kind = kind_before or kind_after
+        if empty or (kind and kind != b"n"):
             continue
-        tag = xml[start:end]
-        kind = tag.find(b' t="')
-        if kind >= 0 and not tag.startswith(b'n"', kind + 4):
-            continue
-        at = tag.find(b' r="')
-        cell = _ref(tag[at + 4 : tag.find(b'"', at + 4)]) if at >= 0 else None
-        if cell is not None:
-            found[cell] = styles[int(match.group(1))]
+        column = columns.get(letters)
+        if column is None:
+            column = columns[letters] = column_index(letters.decode())
+        found.setdefault((column, styles[int(style)]), []).append(int(row) - 1)
     return found
 
 
@@ -340,7 +348,7 @@ class XlsSheet:
                     if kind == number:
                         code = codes.get(sheet.cell_xf_index(row, column))
                         if code is not None:
-                            result.number_formats[(row, column)] = code
+                            result.number_formats.setdefault((column, code), []).append(row)
         return result
 
     def _number_codes(self) -> dict[int, str]:
