@@ -77,7 +77,7 @@ def read_number_cells(
     columns = {
         position: _Column(
             name=name,
-            values=table.column(position).combine_chunks().cast(pa.string()),
+            values=_strings(table.column(position)),
             identifier=template.BY_NAME[name].kind is template.Kind.IDENTIFIER,
             covered=np.zeros(n, dtype=bool),
             slow={},
@@ -100,13 +100,14 @@ def read_number_cells(
 
     problems: list[Problem] = []
     candidates: list[Cell] = []
-    for position, column in columns.items():
-        for row in _candidates(column, header_index + 1):
-            text = column.values[row].as_py()
-            if column.identifier and re.fullmatch(_SCIENTIFIC_TEXT, text):
-                problems.append(_scientific_text_problem(row, column.name, text))
-            else:
-                candidates.append((row, position + offset))
+    for position, row, text in _candidates(columns, header_index + 1):
+        column = columns[position]
+        if column.covered[row]:
+            continue
+        if column.identifier and re.fullmatch(_SCIENTIFIC_TEXT, text):
+            problems.append(_scientific_text_problem(row, column.name, text))
+        else:
+            candidates.append((row, position + offset))
     if candidates:
         for (row, sheet_column), code in sheet.numeric_formats(candidates).items():
             columns[sheet_column - offset].slow[row] = (code, None)
@@ -151,29 +152,44 @@ def _read_formatted(column: _Column, rows: np.ndarray, code: str) -> None:
         column.slow[int(row)] = (code, None)
 
 
-def _candidates(column: _Column, first_row: int) -> list[int]:
-    """Rows of a General number cell that needs a look (see the patterns above), found with
-    cheap length and substring tests first and a regex on the few cells they leave."""
-    body = column.values.slice(first_row)
-    lengths = pc.utf8_length(body)
-    if column.identifier:
-        maybe = pc.or_(
-            pc.greater_equal(lengths, 12),
-            pc.or_(pc.match_substring(body, "."), pc.match_substring(body, "E", ignore_case=True)),
-        )
-        patterns = [_LONG_NUMBER, _SIX_DIGITS_THEN_ZEROS, _SCIENTIFIC_TEXT]
-        if column.name != "size":
-            patterns.append(_CODE_DECIMAL)
-    else:
-        maybe = pc.greater_equal(lengths, 17)
-        patterns = [_LONG_NUMBER]
-    maybe_mask = maybe.to_numpy(zero_copy_only=False) == True  # noqa: E712 (nulls)
-    maybe_mask &= ~column.covered[first_row:]
-    if not maybe_mask.any():
-        return []
-    indices = np.flatnonzero(maybe_mask)
-    hits = pc.match_substring_regex(body.take(pa.array(indices)), "|".join(patterns))
-    return [first_row + int(i) for i in indices[hits.to_numpy(zero_copy_only=False) == True]]  # noqa: E712
+def _candidates(columns: dict[int, _Column], first_row: int) -> list[tuple[int, int, str]]:
+    """(table column, row, text) of the General number cells that need a look (the patterns
+    above). The body rows of all watched columns of one kind are searched as one array: one
+    regex for the identifiers (another for `size`, where a decimal part is fine), one length
+    test for the number columns; Python sees only the hits."""
+    groups: dict[str, list[int]] = {"codes": [], "size": [], "numbers": []}
+    for position, column in columns.items():
+        group = "numbers" if not column.identifier else "size" if column.name == "size" else "codes"
+        groups[group].append(position)
+    patterns = {
+        "codes": "|".join((_LONG_NUMBER, _SIX_DIGITS_THEN_ZEROS, _SCIENTIFIC_TEXT, _CODE_DECIMAL)),
+        "size": "|".join((_LONG_NUMBER, _SIX_DIGITS_THEN_ZEROS, _SCIENTIFIC_TEXT)),
+    }
+    found: list[tuple[int, int, str]] = []
+    for group, positions in groups.items():
+        if not positions:
+            continue
+        bodies = [columns[p].values.slice(first_row) for p in positions]
+        together = pa.concat_arrays(bodies) if len(bodies) > 1 else bodies[0]
+        if group == "numbers":
+            hits = pc.greater_equal(pc.utf8_length(together), 17)
+        else:
+            hits = pc.match_substring_regex(together, patterns[group])
+        if not pc.any(hits).as_py():
+            continue
+        height = len(bodies[0])
+        for index in np.flatnonzero(hits.to_numpy(zero_copy_only=False) == True):  # noqa: E712
+            text = together[int(index)].as_py()
+            if group == "numbers" and not re.fullmatch(_LONG_NUMBER, text):
+                continue
+            position = positions[int(index) // height]
+            found.append((position, first_row + int(index) % height, text))
+    return found
+
+
+def _strings(values: pa.ChunkedArray) -> pa.StringArray:
+    combined = values.combine_chunks()
+    return combined if combined.type == pa.string() else combined.cast(pa.string())
 
 
 def _read_slow(column: _Column) -> list[Problem]:
