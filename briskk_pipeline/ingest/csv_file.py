@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import PurePath
@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from briskk_pipeline import template
+from briskk_pipeline.headers.report import find_partial_header, header_rejection
 from briskk_pipeline.ingest.sheet import HEADER_SEARCH_ROWS, RawSheet, find_header, to_raw_sheet
 from briskk_pipeline.ingest.text import WINDOWS_1252, DecodedText, decode_text
 from briskk_pipeline.validation.report import FileRejected, Problem, file_problem
@@ -60,6 +61,9 @@ def read_csv(data: bytes, file_name: str) -> RawSheet:
     if decoded.bad_byte is not None:
         raise FileRejected([_bad_byte_problem(decoded, layout)])
     if layout is None:
+        partial = find_partial_layout(decoded.text)
+        if partial is not None:
+            raise FileRejected(header_rejection(list(partial.header), partial.match))
         raise FileRejected(
             [
                 file_problem(
@@ -83,13 +87,25 @@ def read_csv(data: bytes, file_name: str) -> RawSheet:
 
 def find_layout(text: str) -> Layout | None:
     """The delimiter and header row by the rule in this module's docstring, or None."""
+    return _best_layout(text, find_header)
+
+
+def find_partial_layout(text: str) -> Layout | None:
+    """Like `find_layout`, for a header row lacking some of the template's marker columns
+    (`headers.report.find_partial_header`): its file is rejected, naming what is missing."""
+    return _best_layout(text, find_partial_header)
+
+
+def _best_layout(
+    text: str, finder: Callable[[pa.Table], tuple[int, template.HeaderMatch] | None]
+) -> Layout | None:
     best: Layout | None = None
     for delimiter in DELIMITERS:
         try:
             head = _head(text, delimiter)
         except csv.Error:  # e.g. a field past the size limit: not this delimiter
             continue
-        found = find_header(records_table(head))
+        found = finder(records_table(head))
         if found is None:
             continue
         index, match = found

@@ -17,6 +17,7 @@ import fastexcel
 import pyarrow as pa
 
 from briskk_pipeline import template
+from briskk_pipeline.headers.report import find_partial_header, header_rejection
 from briskk_pipeline.ingest.excel_cells import (
     fill_merged,
     hidden_rows_warning,
@@ -64,6 +65,7 @@ def read_excel(data: bytes) -> RawSheet:
         # The likely sheet's structure is scanned while calamine parses it (zlib and the
         # parse release the GIL: a 100k-row sheet's 1 s scan hides behind its 3 s parse).
         first_scan = pool.submit(_scan, data, candidates[0]) if candidates else None
+        heads: list[tuple[str, pa.Table, int]] = []
         for name in candidates:
             # Load the whole sheet once: calamine parses every row of a sheet even when asked
             # for a few (measured: 10 rows of a 100k-row sheet cost as much as all of them).
@@ -72,11 +74,24 @@ def read_excel(data: bytes) -> RawSheet:
             if found is not None:
                 best = (name, loaded, *found)
                 break
+            heads.append((name, loaded.table.slice(0, HEADER_SEARCH_ROWS), loaded.offset))
         if best is None:
-            raise _not_a_template(named, names)
+            raise _partial_header(heads) or _not_a_template(named, names)
         name, loaded, header_index, match = best
         scanned = first_scan.result() if first_scan and name == candidates[0] else _scan(data, name)
     return _as_seen(name, loaded, header_index, match, scanned)
+
+
+def _partial_header(heads: list[tuple[str, pa.Table, int]]) -> FileRejected | None:
+    """The header problems of the first sheet whose header row lacks some of the template's
+    marker columns but has enough of its columns to be a header (`headers.report`)."""
+    for _name, head, offset in heads:
+        found = find_partial_header(head)
+        if found is not None:
+            index, match = found
+            cells = list(head.slice(index, 1).to_pylist()[0].values())
+            return FileRejected(header_rejection(cells, match, offset=offset))
+    return None
 
 
 def _not_a_template(named: list[str], names: list[str]) -> FileRejected:
@@ -168,7 +183,7 @@ def _as_seen(
         header_index=header_index,
         offset=loaded.offset,
     )
-    raw = to_raw_sheet(table, header_index, match, sheet_name=name)
+    raw = to_raw_sheet(table, header_index, match, sheet_name=name, offset=loaded.offset)
     raw.problems.extend(cells.problems)
     raw.problems.extend(number_problems)
     raw.warnings.extend(

@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from briskk_pipeline import template
-from briskk_pipeline.validation.report import FileRejected, Problem, file_problem
+from briskk_pipeline.headers import report as headers
+from briskk_pipeline.validation.report import FileRejected, Problem
 
 HEADER_SEARCH_ROWS = 10  # a header row may sit below a few title or blank rows
 ROW_INDEX_NAME = "row"
@@ -60,21 +61,15 @@ def to_raw_sheet(
     *,
     sheet_name: str | None,
     claim: str | None = None,
+    offset: int = 0,
 ) -> RawSheet:
-    if match.duplicated:
-        raise FileRejected(
-            [
-                file_problem(f"column '{name}' appears more than once in the header row", name)
-                for name in match.duplicated
-            ]
-        )
-    if match.missing_required:
-        raise FileRejected(
-            [
-                file_problem(f"required column '{name}' is missing from the header row", name)
-                for name in match.missing_required
-            ]
-        )
+    """The body rows below `header_index` as a `RawSheet`, or `FileRejected` for a header row
+    that cannot be loaded (`headers.report.header_rejection`). `offset` is the sheet column of
+    the table's first column (calamine starts at the first used one), for column letters."""
+    header_cells = list(table.slice(header_index, 1).to_pylist()[0].values())
+    rejection = headers.header_rejection(header_cells, match, offset=offset)
+    if rejection:
+        raise FileRejected(rejection)
     body = table.slice(header_index + 1)
     n = body.num_rows
     columns: dict[str, pa.Array] = {}
@@ -98,9 +93,8 @@ def to_raw_sheet(
         rows = rows.filter(non_empty)
     frame = cleaned.to_pandas()
     frame.index = pd.Index(rows.to_numpy(), name=ROW_INDEX_NAME)
-    warnings = [
-        f"column '{name}' is not part of the template and was ignored" for name in match.unknown
-    ]
+    warnings = headers.unknown_header_warnings(header_cells, match)
+    warnings.extend(headers.headerless_warnings(table, header_index, offset=offset))
     warnings.extend(str(note) for note in cell_notes)
     if claim is None and sheet_name is not None:
         claim = template.tenant_claim(sheet_name)
