@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # (~/.local/share/briskk on Linux; briskk_pipeline/home.py). Nothing is set here.
 DEV_PORT ?= 3000
 
-.PHONY: install lock chromium demo test lint format dev bench stop-db clean
+.PHONY: install lock chromium libreoffice demo test lint format dev bench stop-db clean
 
 # The exact versions the tests passed with (constraints.txt, written by `make lock`): a fresh
 # clone installs those, not whatever wheels are newest within pyproject.toml's ranges.
@@ -43,8 +43,12 @@ demo: install
 chromium:
 	@scripts/ensure-chromium
 
+## libreoffice: /usr/bin/soffice for the number-format tests' LibreOffice-written files, the same way
+libreoffice:
+	@scripts/ensure-libreoffice
+
 ## test: install, lint, run every test (needs Chromium: see `chromium`)
-test: install chromium
+test: install chromium libreoffice
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy briskk_pipeline

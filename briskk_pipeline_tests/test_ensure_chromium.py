@@ -36,6 +36,8 @@ def test_without_a_way_to_install_it_says_the_command_in_one_line():
 
 def test_make_test_gets_chromium_before_any_test():
     makefile = (REPO / "Makefile").read_text()
-    assert re.search(r"^test: install chromium$", makefile, re.MULTILINE)
+    assert re.search(r"^test: install chromium libreoffice$", makefile, re.MULTILINE)
+    assert re.search(r"^libreoffice:\n\t@scripts/ensure-libreoffice$", makefile, re.MULTILINE)
     assert re.search(r"^chromium:\n\t@scripts/ensure-chromium$", makefile, re.MULTILINE)
-    assert "scripts/ensure-chromium" in (REPO / ".ci" / "run").read_text()
+    ci = (REPO / ".ci" / "run").read_text()
+    assert "scripts/ensure-chromium" in ci and "scripts/ensure-libreoffice" in ci
