@@ -61,6 +61,7 @@ UPLOAD_KEYS = {
     "images",
     "image_failures",
     "failure_reason",
+    "report_error",  # issue 20: a step after the load failed
     "finished_at",
     "seconds",
     "report_uri",

@@ -73,6 +73,7 @@ def test_registered_upload_reads_back_in_the_spec_shape(engine: sa.Engine) -> No
         "images": {"stored": 0, "reused": 0, "failed": 0, "blocked": 0, "not_fetched": 0},
         "image_failures": [],
         "failure_reason": None,
+        "report_error": None,  # issue 20: no step after the load failed
         "finished_at": None,
         "seconds": None,
         "source": "inbox",
