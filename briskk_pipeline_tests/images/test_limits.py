@@ -108,7 +108,9 @@ def test_the_upload_budget_ends_running_and_queued_urls(
         slow, store=local_store, settings=image_settings, policy=policy, time_budget=1.5
     )
 
-    assert 1.5 <= time.monotonic() - started < 2.5  # the budget, plus at most 1 s of grace
+    # the budget, plus 1 s of grace and room for a loaded CI machine (a full fetch of the
+    # trickled images would take far longer): the bound shows the budget cut the work short
+    assert 1.5 <= time.monotonic() - started < 4.5
     assert [(outcomes[u].status, outcomes[u].reason) for u in slow] == [
         (ImageStatus.FAILED, budget_reason(1.5))
     ] * 4
