@@ -64,9 +64,11 @@ def test_a_read_only_store_registers_nothing(env: dict[str, str], workbook: Path
 def test_a_store_refusing_during_the_run_fails_the_upload(
     env: dict[str, str], workbook: Path, engine: sa.Engine
 ) -> None:
-    # Archiving works; the report (every dry run writes one) is refused by its folder.
-    reports = Path(env["BRISKK_HOME"]) / "objects" / "reports"
-    with read_only(reports):
+    # Archiving works; the run's first stored output (storage/io_manager.py) is refused by its
+    # folder, before the catalog load: the upload failed. (A refusal after the load, of the
+    # report, leaves the upload loaded with report_error: test_status_truth.py.)
+    outputs = Path(env["BRISKK_HOME"]) / "objects" / "outputs"
+    with read_only(outputs):
         done = briskk(env, "ingest", str(workbook), "--dry-run")
     assert done.returncode == 3
     [record] = uploads.list_uploads(engine)
@@ -74,22 +76,18 @@ def test_a_store_refusing_during_the_run_fails_the_upload(
     line = fault_line(done.stderr)
     assert line == (f"briskk: upload {upload_id} failed: {record['failure_reason']}")
     assert record["status"] == "failed"
-    assert record["failure_reason"].startswith("the object store refused the write: ") and record[
-        "failure_reason"
-    ].endswith(f"at {reports}/{upload_id}.xlsx (step upload_report)")
-    assert record["finished_at"] is not None
+    assert record["failure_reason"].startswith("the object store refused the write: ")
+    assert record["failure_reason"].endswith("(step raw_sheet)")
+    assert record["finished_at"] is not None and record["report_error"] is None
     assert done.stdout == ""
-    # the archive, and the run's intermediate outputs (storage/io_manager.py): no report, no
-    # half-written object
+    # the archive only: no output, no report, no half-written object
     stored = every_file(Path(env["BRISKK_HOME"]) / "objects")
-    assert [k for k in stored if not k.startswith("outputs/")] == [
-        f"archive/BrandA/{upload_id}/BrandA_Briskk_SKU_Template.xlsx"
-    ]
+    assert stored == [f"archive/BrandA/{upload_id}/BrandA_Briskk_SKU_Template.xlsx"]
     # --json still prints the summary (status failed) on stdout, and the same one line
-    with read_only(reports):
+    with read_only(outputs):
         again = briskk(env, "ingest", str(workbook), "--dry-run", "--json")
     assert again.returncode == 3
-    assert fault_line(again.stderr).endswith("(step upload_report)")
+    assert fault_line(again.stderr).endswith("(step raw_sheet)")
     assert '"status": "failed"' in again.stdout
 
 
