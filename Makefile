@@ -43,7 +43,7 @@ demo: install
 chromium:
 	@scripts/ensure-chromium
 
-## libreoffice: /usr/bin/soffice for the number-format tests' LibreOffice-written files, the same way
+## libreoffice: /usr/bin/soffice for the spreadsheets tests write with LibreOffice, the same way
 libreoffice:
 	@scripts/ensure-libreoffice
 
