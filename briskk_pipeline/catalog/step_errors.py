@@ -20,6 +20,7 @@ from typing import Final
 import sqlalchemy as sa
 
 from briskk_pipeline.catalog.tables import uploads
+from briskk_pipeline.catalog.uploads import failed_values
 
 # Statuses the load writes in its own transaction: the catalog already holds the outcome.
 LOADED_STATUSES: Final = frozenset({"succeeded", "rejected", "previewed", "needs_review"})
@@ -45,14 +46,5 @@ def record_run_failure(engine: sa.Engine, upload_id: str, reason: str) -> str:
         if status in LOADED_STATUSES:
             connection.execute(sa.update(uploads).where(where).values(report_error=reason))
             return str(status)
-        connection.execute(
-            sa.update(uploads)
-            .where(where)
-            .values(
-                status="failed",
-                failure_reason=reason,
-                finished_at=sa.func.now(),
-                heartbeat_at=None,
-            )
-        )
+        connection.execute(sa.update(uploads).where(where).values(**failed_values(reason)))
     return "failed"

@@ -249,7 +249,9 @@ def unlaunched_uploads(
         return [(row.upload_id, row.tenant) for row in connection.execute(query)]
 
 
-def _update_one(engine: sa.Engine, upload_id: str, **values: Any) -> None:
+def update_upload(engine: sa.Engine, upload_id: str, **values: Any) -> None:
+    """Set columns `values` of upload `upload_id` in a transaction of its own. Raises
+    `LookupError` when no upload has that id."""
     with engine.begin() as connection:
         result = connection.execute(
             sa.update(uploads).where(uploads.c.upload_id == upload_id).values(**values)
@@ -259,7 +261,7 @@ def _update_one(engine: sa.Engine, upload_id: str, **values: Any) -> None:
 
 
 def set_run_id(engine: sa.Engine, upload_id: str, run_id: str) -> None:
-    _update_one(engine, upload_id, run_id=run_id)
+    update_upload(engine, upload_id, run_id=run_id)
 
 
 def mark_dry_run(engine: sa.Engine, upload_id: str) -> None:
@@ -267,12 +269,12 @@ def mark_dry_run(engine: sa.Engine, upload_id: str) -> None:
 
     Kept on the record (not only on a run's tags) so a re-run from the UI stays a preview.
     """
-    _update_one(engine, upload_id, dry_run=True)
+    update_upload(engine, upload_id, dry_run=True)
 
 
 def set_report_uri(engine: sa.Engine, upload_id: str, report_uri: str | None) -> None:
     """Where the upload's annotated workbook is stored; None when it needs none."""
-    _update_one(engine, upload_id, report_uri=report_uri, report_error=None)
+    update_upload(engine, upload_id, report_uri=report_uri, report_error=None)
 
 
 def mark_upload_started(
@@ -285,7 +287,7 @@ def mark_upload_started(
         if worker is not None
         else {}
     )
-    _update_one(
+    update_upload(
         engine,
         upload_id,
         run_id=run_id,
@@ -297,16 +299,20 @@ def mark_upload_started(
     )
 
 
+def failed_values(reason: str) -> dict[str, Any]:
+    """The columns of an upload the pipeline broke on: `failed`, the one-line `reason`, done,
+    no longer claimed (used here and by `step_errors.record_run_failure`)."""
+    return {
+        "status": "failed",
+        "failure_reason": reason,
+        "finished_at": sa.func.now(),
+        "heartbeat_at": None,
+    }
+
+
 def mark_upload_failed(engine: sa.Engine, upload_id: str, reason: str) -> None:
     """The pipeline broke (not the brand's file): `failed`, with the reason."""
-    _update_one(
-        engine,
-        upload_id,
-        status="failed",
-        failure_reason=reason,
-        finished_at=sa.func.now(),
-        heartbeat_at=None,
-    )
+    update_upload(engine, upload_id, **failed_values(reason))
 
 
 def write_outcome(

@@ -66,20 +66,11 @@ def _held(engine: sa.Engine, upload_id: str) -> dict[str, Any]:
     return record
 
 
-def _record(engine: sa.Engine, upload_id: str, **values: Any) -> None:
-    with engine.begin() as connection:
-        connection.execute(
-            sa.update(tables.uploads)
-            .where(tables.uploads.c.upload_id == upload_id)
-            .values(**values)
-        )
-
-
 def decline(engine: sa.Engine, upload_id: str, *, by: str) -> Decision:
     """Decline a held upload: `rejected`, nothing loaded. Raises `ReviewError`."""
     record = _held(engine, upload_id)
     note = f"declined in review by {by}: nothing was loaded"
-    _record(
+    uploads.update_upload(
         engine,
         upload_id,
         status="rejected",
@@ -108,7 +99,9 @@ def approve(
     from briskk_pipeline.ingest.launch import PARTITIONS, run_upload
 
     record = _held(engine, upload_id)
-    _record(engine, upload_id, review_decision=APPROVED, reviewed_at=sa.func.now(), reviewed_by=by)
+    uploads.update_upload(
+        engine, upload_id, review_decision=APPROVED, reviewed_at=sa.func.now(), reviewed_by=by
+    )
     if not instance.has_dynamic_partition(PARTITIONS, upload_id):
         instance.add_dynamic_partitions(PARTITIONS, [upload_id])
     tags = {REVIEW_TAG: APPROVED, **({FORCE_TAG: "true"} if force else {})}
@@ -126,7 +119,7 @@ def approve(
     reason = after.get("failure_reason") or ""
     if after["status"] == "failed" and REFUSED_PREFIX in reason:
         refused = reason[reason.index(REFUSED_PREFIX) :]
-        _record(
+        uploads.update_upload(
             engine,
             upload_id,
             status="needs_review",
