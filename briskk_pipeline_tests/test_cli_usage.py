@@ -88,6 +88,7 @@ PIPELINE = {*CATALOG, "S3_BUCKET", "DAGSTER_HOME", "BRISKK_MAX_*", "BRISKK_*_IMA
         (("tokens", "create"), {"0", "2", "3"}, CATALOG),
         (("history",), {"0", "2", "3"}, CATALOG),
         (("rollback",), {"0", "1", "2", "3", "130"}, {*CATALOG, "DAGSTER_HOME"}),
+        (("review",), {"0", "1", "2", "3"}, {*PIPELINE, "BRISKK_REVIEW_*"}),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, tuple) else None,
 )

@@ -45,6 +45,8 @@ ENVIRONMENT: Final[dict[str, str]] = {
     'BRISKK_MAX_IMAGE_BYTES (README, "Configuration")',
     "BRISKK_*_IMAGES": "image policy: BRISKK_FETCH_IMAGES, BRISKK_REFRESH_IMAGES, "
     "BRISKK_ALLOWED_IMAGE_HOSTS",
+    "BRISKK_REVIEW_*": "review limits: BRISKK_REVIEW_DISABLED_SHARE, BRISKK_REVIEW_PRICE_FACTOR, "
+    'BRISKK_REVIEW_VALUES_CLEARED (README, "Configuration")',
     "BRISKK_API_*": "BRISKK_API_RUNS (local or queue), BRISKK_API_WORKERS (README, "
     '"Configuration")',
 }

@@ -11,6 +11,7 @@ import socket
 import sys
 from typing import Any
 
+from briskk_pipeline.cli import usage
 from briskk_pipeline.cli.context import open_resources
 from briskk_pipeline.cli.output import (
     EXIT_FAILED,
@@ -27,29 +28,34 @@ class _Usage(Exception):
     that module is `__main__` and would not catch this module's `CliError` class."""
 
 
-REVIEW_EPILOG = """\
+REVIEW_ABOUT = """\
 An upload whose changes cross its tenant's limits (more than a fifth of the active SKUs
 disabled, a price moved by more than a factor of 2, more than 50 stored values cleared; see
 BRISKK_REVIEW_* and --set-limits) is held: status needs_review, the catalog untouched.
 Without UPLOAD_ID, lists the held uploads and why. --approve loads exactly the diff that was
 shown (refused if the catalog changed since, unless --force); --decline rejects it.
-
-exit codes:
-  0  listed, approved and loaded, or declined
-  1  approval refused: the catalog changed since the diff was shown (the upload stays held)
-  2  usage error: no such upload, or it is not held
-  3  the approval's run failed
 """
+REVIEW_EXITS = (
+    (EXIT_OK, "listed, approved and loaded, or declined"),
+    (
+        EXIT_REJECTED,
+        "approval refused: the catalog changed since the diff was shown (the upload stays held)",
+    ),
+    (EXIT_USAGE, "usage error: no such upload, or it is not held"),
+    (EXIT_FAILED, "the approval's run failed"),
+)
 
 
 def add_review_command(commands: Any) -> None:
     """Add `review` to the `briskk` subcommand parser `commands`."""
-    review = commands.add_parser(
+    review = usage.add_command(
+        commands,
         "review",
-        help="uploads held for review: list, approve, decline",
+        "uploads held for review: list, approve, decline",
+        exits=REVIEW_EXITS,
+        environment=(*usage.PIPELINE, "BRISKK_REVIEW_*"),
         description="Uploads held for review (status needs_review): list, approve or decline.",
-        epilog=REVIEW_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        before=REVIEW_ABOUT,
     )
     review.add_argument("upload_id", nargs="?", help="the held upload (see `briskk review`)")
     decision = review.add_mutually_exclusive_group()
