@@ -18,15 +18,10 @@ from briskk_pipeline.cli.output import (
     EXIT_OK,
     EXIT_REJECTED,
     EXIT_USAGE,
+    CliError,
     print_json,
     print_table,
 )
-
-
-class _Usage(Exception):
-    """A usage error, printed by `cmd_review` itself: under `python -m briskk_pipeline.cli`
-    that module is `__main__` and would not catch this module's `CliError` class."""
-
 
 REVIEW_ABOUT = """\
 An upload whose changes cross its tenant's limits (more than a fifth of the active SKUs
@@ -84,15 +79,8 @@ def _who() -> str:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    """`briskk review [UPLOAD_ID --approve|--decline]` (module docstring, REVIEW_EPILOG)."""
-    try:
-        return _review(args)
-    except _Usage as error:
-        print(f"briskk: {error}", file=sys.stderr)
-        return EXIT_USAGE
-
-
-def _review(args: argparse.Namespace) -> int:
+    """`briskk review [UPLOAD_ID --approve|--decline]` (module docstring, REVIEW_ABOUT); usage
+    errors are `CliError`s (exit 2), printed by `cli.app.main`."""
     from dagster import DagsterInstance
 
     from briskk_pipeline.review import decide
@@ -103,10 +91,10 @@ def _review(args: argparse.Namespace) -> int:
             return _set_limits(engine, args)
         if args.upload_id is None:
             if args.approve or args.decline:
-                raise _Usage("give the UPLOAD_ID to approve or decline")
+                raise CliError("give the UPLOAD_ID to approve or decline")
             return _list(decide.held_uploads(engine, args.tenant), args.json)
         if not (args.approve or args.decline):
-            raise _Usage("give --approve or --decline (or no UPLOAD_ID to list held uploads)")
+            raise CliError("give --approve or --decline (or no UPLOAD_ID to list held uploads)")
         try:
             if args.decline:
                 outcome = decide.decline(engine, args.upload_id, by=_who())
@@ -115,7 +103,7 @@ def _review(args: argparse.Namespace) -> int:
                     DagsterInstance.get(), engine, args.upload_id, by=_who(), force=args.force
                 )
         except decide.ReviewError as error:
-            raise _Usage(str(error)) from error
+            raise CliError(str(error)) from error
     result = {
         "upload_id": outcome.upload_id,
         "decision": outcome.decision,
@@ -171,7 +159,7 @@ def _set_limits(engine: Any, args: argparse.Namespace) -> int:
     from briskk_pipeline.review.limits import set_tenant_limits
 
     if not args.tenant:
-        raise _Usage("--set-limits needs --tenant")
+        raise CliError("--set-limits needs --tenant")
     share, factor, cleared = (None if v == "-" else v for v in args.set_limits)
     try:
         set_tenant_limits(
@@ -182,6 +170,6 @@ def _set_limits(engine: Any, args: argparse.Namespace) -> int:
             values_cleared=None if cleared is None else int(cleared),
         )
     except (InvalidOperation, ValueError) as error:
-        raise _Usage(f"--set-limits takes numbers or '-': {error}") from error
+        raise CliError(f"--set-limits takes numbers or '-': {error}") from error
     print(f"review limits of tenant {args.tenant} stored")
     return EXIT_OK
