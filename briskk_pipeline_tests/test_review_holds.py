@@ -125,6 +125,9 @@ def test_approval_after_a_conflicting_upload_is_refused_until_forced(env, tmp_pa
     refused = briskk(env, "review", result["upload_id"], "--approve", "--json")
     assert refused.returncode == 1, refused.stderr
     assert "refused:" in refused.stdout and "P000000-0" in refused.stdout
+    # the way out it names is the review's own --force, not a re-run's
+    assert f"briskk review {result['upload_id']} --approve --force" in refused.stdout
+    assert "briskk rerun" not in refused.stdout
     sku = catalog_skus(env)["P000000-0"]
     assert (sku["price"], sku["stock"]) == (rows[0]["price"], 1)
     record = next(u for u in briskk_json(env, "uploads") if u["upload_id"] == result["upload_id"])

@@ -120,7 +120,8 @@ def catalog_load(
     force = config.force or context.run.tags.get(FORCE_TAG, "").lower() == "true"
     # a held upload approved (review/decide.py) loads the diff shown; any other is held when
     # it crosses the tenant's limits (review/limits.py)
-    if context.run.tags.get(REVIEW_TAG) == APPROVED:
+    approval = context.run.tags.get(REVIEW_TAG) == APPROVED
+    if approval:
         shown = (upload.get("change_summary") or {}).get("catalog_fingerprint")
         hold = approval_check(upload_id, shown, force=force)
     else:
@@ -145,7 +146,11 @@ def catalog_load(
             force=force,
             hold=hold,
         )
-    except (NewerDataRefused, CatalogChangedSinceReview) as refused:
+    except NewerDataRefused as refused:
+        # an approval is forced through review, not rerun: the way out names that command
+        why = refused.with_remedy(f"`briskk review {upload_id} --approve --force`")
+        raise Failure(description=why if approval else str(refused)) from refused
+    except CatalogChangedSinceReview as refused:
         raise Failure(description=str(refused)) from refused
     # time spent in this body up to the committed load (both assets are one transaction)
     seconds = round(time.perf_counter() - body_started, 4)

@@ -39,9 +39,19 @@ class NewerDataRefused(Exception):
         self.found = found
         super().__init__(describe(upload_id, found))
 
+    def with_remedy(self, remedy: str) -> str:
+        """The same paragraph ending in another way to load it anyway (`describe`)."""
+        return describe(self.upload_id, self.found, remedy=remedy)
 
-def describe(upload_id: str, found: list[Newer]) -> str:
-    """One paragraph naming the products and SKUs (at most `SHOWN` of each) and the uploads."""
+
+def rerun_remedy(upload_id: str) -> str:
+    """How a re-run loads anyway: the CLI's `--force`, or the run tag from the UI."""
+    return f"`briskk rerun {upload_id} --force`, or the run tag {FORCE_TAG}=true"
+
+
+def describe(upload_id: str, found: list[Newer], *, remedy: str | None = None) -> str:
+    """One paragraph naming the products and SKUs (at most `SHOWN` of each) and the uploads,
+    ending with `remedy`, how to load it anyway (default: `rerun_remedy`)."""
     parts = []
     for entity, noun in (("product", "products"), ("sku", "SKUs")):
         keys = [f.key for f in found if f.entity == entity]
@@ -54,7 +64,7 @@ def describe(upload_id: str, found: list[Newer]) -> str:
     return (
         f"refused: later uploads ({', '.join(later)}) changed {'; '.join(parts)} since upload "
         f"{upload_id}; loading it again would overwrite their newer values. To load it anyway: "
-        f"`briskk rerun {upload_id} --force`, or the run tag {FORCE_TAG}=true"
+        f"{remedy or rerun_remedy(upload_id)}"
     )
 
 

@@ -302,7 +302,7 @@ def print_ingest(summary: Mapping[str, Any], record: Mapping[str, Any], out: Tex
         )
     if record.get("report_uri"):
         print(
-            f"\nyour file with every problem marked: briskk report {summary['upload_id']}",
+            f"\nyour file with every finding marked: briskk report {summary['upload_id']}",
             file=out,
         )
 
