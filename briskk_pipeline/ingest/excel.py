@@ -24,6 +24,7 @@ from briskk_pipeline.ingest.excel_cells import (
     merged_across_warnings,
     report_cells,
 )
+from briskk_pipeline.ingest.excel_numbers import read_number_cells
 from briskk_pipeline.ingest.sheet import HEADER_SEARCH_ROWS, RawSheet, find_header, to_raw_sheet
 from briskk_pipeline.ingest.structure import Sheet, SheetStructure, open_sheet
 from briskk_pipeline.validation.report import FileRejected, file_problem
@@ -33,8 +34,10 @@ def read_excel(data: bytes) -> RawSheet:
     """The template sheet of an xlsx/xlsm/xls/ods workbook, every cell as the brand sees it.
 
     The sheet is the one named `<Tenant>_Briskk_SKU_Template`, else the first sheet with a
-    template header row (SPEC §2 "Sheet"). Merged ranges are filled, and error cells, formulas
-    without a saved value and date cells are `RawSheet.problems` (`excel_cells.py`).
+    template header row (SPEC §2 "Sheet"). Number cells of identifier and number columns are
+    what their number format shows (`excel_numbers.py`), merged ranges are filled, and error
+    cells, formulas without a saved value and date cells are `RawSheet.problems`
+    (`excel_cells.py`).
     Raises `FileRejected` for a file that is not a readable workbook or has no template sheet.
     """
     try:
@@ -162,7 +165,15 @@ def _as_seen(
 ) -> RawSheet:
     """The chosen sheet's rows with merged ranges filled and every odd cell reported."""
     sheet, structure = scanned
-    table = fill_merged(loaded.table, structure.merged, loaded.offset)
+    table, number_problems = read_number_cells(
+        sheet=sheet,
+        structure=structure,
+        table=loaded.table,
+        positions=match.positions,
+        header_index=header_index,
+        offset=loaded.offset,
+    )
+    table = fill_merged(table, structure.merged, loaded.offset)
     cells = report_cells(
         sheet=sheet,
         structure=structure,
@@ -174,6 +185,7 @@ def _as_seen(
     )
     raw = to_raw_sheet(table, header_index, match, sheet_name=name, offset=loaded.offset)
     raw.problems.extend(cells.problems)
+    raw.problems.extend(number_problems)
     raw.warnings.extend(
         merged_across_warnings(structure.merged, match.positions, header_index, loaded.offset)
     )

@@ -115,7 +115,7 @@ def test_cleaning_warns_once_per_changed_cell_and_never_elsewhere():
     cleaned = clean(raw_frame(rows))
     assert [(w.row, w.column) for w in cleaned.warnings] == [(4, "sku_id"), (7, "barcode")]
     assert cleaned.typed.at[4, "sku_id"] == "P000000-2"
-    assert cleaned.typed.at[7, "barcode"] == "890000000005"
+    assert cleaned.typed.at[7, "barcode"] == "890000100005"
 
 
 # ------------------------------------------------------------------------------ headers
