@@ -328,3 +328,67 @@ def test_files_libreoffice_saved_keep_formats_and_empty_formula_results(tmp_path
         found = problems(sheet)
         assert (6, "offer_price", "10%") in found, target
         assert not any("never calculated" in p.message for p in sheet.problems), target
+
+
+# ------------------------------------------------------------------------------- .xlsb
+
+
+def xlsb_rows(n: int) -> list[list[Any]]:
+    rows: list[list[Any]] = [[REAL_HEADER[c] for c in COLUMN_NAMES]]
+    rows += [[row[c] for c in COLUMN_NAMES] for row in template_rows(n)]
+    return rows
+
+
+def test_an_xlsb_workbook_loads_with_formats_merged_ranges_and_hidden_rows():
+    from briskk_pipeline_tests.xlsb_writer import write_xlsb
+
+    c = {name: i for i, name in enumerate(COLUMN_NAMES)}  # 0-based
+    rows = xlsb_rows(8)
+    rows[1][c["barcode"]] = 12345678905
+    rows[2][c["offer_price"]] = 0.1
+    rows[3][c["hsn_code"]] = 1234567890123456789
+    rows[4][c["size"]] = 46307.0  # 12-Oct-2026, a size Excel made a date
+    for r in (3, 4):
+        rows[r][c["brand"]] = None
+    data = write_xlsb(
+        rows,
+        sheet_name=SHEET,
+        formats={
+            (1, c["barcode"]): "0000000000000",
+            (2, c["offer_price"]): "0%",
+            (3, c["hsn_code"]): "0",
+            (4, c["size"]): "d-mmm",
+        },
+        merged=[(2, c["brand"], 4, c["brand"])],
+        hidden_rows=[5],
+        hidden_columns=[c["fit"]],
+    )
+    sheet = read(data, "upload.xlsb")
+    assert sheet.frame.at[2, "barcode"] == "0012345678905"
+    assert sheet.frame.loc[3:5, "brand"].tolist() == ["BrandA"] * 3
+    assert problems(sheet) == [
+        (3, "offer_price", "10%"),
+        (4, "hsn_code", "1234567890123460000"),
+        (5, "size", "12-Oct"),
+    ]
+    assert sheet.warnings == [
+        "column fit (S) is hidden in the sheet but was loaded like every other column",
+        "row 6 is hidden in the sheet but was loaded like every other row: if you hid it to "
+        "remove that SKU, delete the row or set is_disabled to TRUE",
+    ]
+
+
+def test_an_xlsb_written_by_pyxlsbwriter_loads_like_the_same_rows_in_xlsx(tmp_path: Path):
+    """A third-party writer's .xlsb (values only: pyxlsbwriter writes no formats or merges)."""
+    from pyxlsbwriter import XlsbWriter
+
+    path = tmp_path / "book.xlsb"
+    with XlsbWriter(str(path)) as writer:
+        writer.add_sheet(SHEET)
+        writer.write_sheet(xlsb_rows(8))
+    got = read(path.read_bytes(), "upload.xlsb")
+    expected = read(openpyxl_bytes(template_rows(8), sheet_name=SHEET))
+    assert got.problems == expected.problems == []
+    assert got.frame.drop(columns=["is_disabled"]).equals(
+        expected.frame.drop(columns=["is_disabled"])
+    )
