@@ -154,36 +154,37 @@ def _read_formatted(column: _Column, rows: np.ndarray, code: str) -> None:
 
 def _candidates(columns: dict[int, _Column], first_row: int) -> list[tuple[int, int, str]]:
     """(table column, row, text) of the General number cells that need a look (the patterns
-    above). The body rows of all watched columns of one kind are searched as one array: one
-    regex for the identifiers (another for `size`, where a decimal part is fine), one length
-    test for the number columns; Python sees only the hits."""
-    groups: dict[str, list[int]] = {"codes": [], "size": [], "numbers": []}
-    for position, column in columns.items():
-        group = "numbers" if not column.identifier else "size" if column.name == "size" else "codes"
-        groups[group].append(position)
+    above). Each column is first judged from its Arrow buffers with numpy (no cell 12 bytes
+    long or more, no `.`/`E` byte: nothing to look at), so most columns cost no regex at all;
+    Python sees only the hits."""
     patterns = {
-        "codes": "|".join((_LONG_NUMBER, _SIX_DIGITS_THEN_ZEROS, _SCIENTIFIC_TEXT, _CODE_DECIMAL)),
-        "size": "|".join((_LONG_NUMBER, _SIX_DIGITS_THEN_ZEROS, _SCIENTIFIC_TEXT)),
+        True: "|".join((_LONG_NUMBER, _SIX_DIGITS_THEN_ZEROS, _SCIENTIFIC_TEXT, _CODE_DECIMAL)),
+        False: "|".join((_LONG_NUMBER, _SIX_DIGITS_THEN_ZEROS, _SCIENTIFIC_TEXT)),
     }
     found: list[tuple[int, int, str]] = []
-    for group, positions in groups.items():
-        if not positions:
+    for position, column in columns.items():
+        values = column.values
+        if len(values) <= first_row or values.null_count == len(values):
             continue
-        bodies = [columns[p].values.slice(first_row) for p in positions]
-        together = pa.concat_arrays(bodies) if len(bodies) > 1 else bodies[0]
-        if group == "numbers":
-            hits = pc.greater_equal(pc.utf8_length(together), 17)
+        offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)
+        offsets = offsets[values.offset + first_row : values.offset + len(values) + 1]
+        lengths = np.diff(offsets)
+        body = values.slice(first_row)
+        if not column.identifier:
+            rows = np.flatnonzero(lengths >= 17)  # a number of 16 digits or more
+            texts = body.take(pa.array(rows)).to_pylist() if len(rows) else []
+            hits = [
+                (r, t) for r, t in zip(rows, texts, strict=True) if re.fullmatch(_LONG_NUMBER, t)
+            ]
         else:
-            hits = pc.match_substring_regex(together, patterns[group])
-        if not pc.any(hits).as_py():
-            continue
-        height = len(bodies[0])
-        for index in np.flatnonzero(hits.to_numpy(zero_copy_only=False) == True):  # noqa: E712
-            text = together[int(index)].as_py()
-            if group == "numbers" and not re.fullmatch(_LONG_NUMBER, text):
+            data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+            marks = (data == 46) | (data == 69) | (data == 101)  # ".", "E", "e"
+            if not marks.any() and not (lengths >= 12).any():
                 continue
-            position = positions[int(index) // height]
-            found.append((position, first_row + int(index) % height, text))
+            matches = pc.match_substring_regex(body, patterns[column.name != "size"])
+            rows = np.flatnonzero(matches.to_numpy(zero_copy_only=False) == True)  # noqa: E712
+            hits = list(zip(rows, body.take(pa.array(rows)).to_pylist(), strict=True))
+        found.extend((position, first_row + int(row), text) for row, text in hits)
     return found
 
 
