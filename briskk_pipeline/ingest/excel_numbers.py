@@ -45,6 +45,8 @@ _LONG_NUMBER: Final = r"^-?[0-9.]{17,}$|^-?[0-9]{16,}$"
 _CODE_DECIMAL: Final = r"^-?[0-9]+\.[0-9]+$"
 _SIX_DIGITS_THEN_ZEROS: Final = "|".join(rf"^[1-9][0-9]{{{k}}}0{{{11 - k},}}$" for k in range(6))
 _SCIENTIFIC_TEXT: Final = r"(?i)^-?[0-9](\.[0-9]+)?E\+?[0-9]+$"
+_SCIENTIFIC_TEXT_RE: Final = re.compile(_SCIENTIFIC_TEXT)
+_LONG_NUMBER_RE: Final = re.compile(_LONG_NUMBER)
 
 
 @dataclass
@@ -104,7 +106,7 @@ def read_number_cells(
         column = columns[position]
         if column.covered[row]:
             continue
-        if column.identifier and re.fullmatch(_SCIENTIFIC_TEXT, text):
+        if column.identifier and _SCIENTIFIC_TEXT_RE.fullmatch(text):
             problems.append(_scientific_text_problem(row, column.name, text))
         else:
             candidates.append((row, position + offset))

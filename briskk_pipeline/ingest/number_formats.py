@@ -171,8 +171,8 @@ def read_cell(value: float, code: str | None, column: str) -> Reading:
 
 
 def read_shown(value: float, shown: str, fmt: FormatCode, column: str) -> Reading:
-    """The reading of number `value` that the cell shows as `shown` (ods gives `shown` itself:
-    pass `parse(None)`-like flags built by the caller)."""
+    """The reading of number `value` that the cell shows as `shown`, its format described by
+    `fmt` (an .ods cell carries `shown` itself; its caller builds `fmt` from the value type)."""
     if not math.isfinite(value):
         return Reading(shown, problem="is not a number Excel can show")
     if BY_NAME[column].kind is Kind.IDENTIFIER:

@@ -32,16 +32,14 @@ import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, Union
+from typing import Final
 
 from defusedxml import ElementTree
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 
 from briskk_pipeline.ingest import number_formats
 from briskk_pipeline.ingest.excel_dates import short_date_code
-
-if TYPE_CHECKING:
-    from briskk_pipeline.ingest.xlsb import XlsbSheet
+from briskk_pipeline.ingest.xlsb import XlsbSheet, is_xlsb
 
 Range = tuple[int, int, int, int]  # first row, first column, last row, last column (inclusive)
 Cell = tuple[int, int]  # (row, column), 0-based
@@ -428,14 +426,12 @@ class OdsSheet:
         return {}
 
 
-Sheet = Union[XlsxSheet, XlsSheet, OdsSheet, "XlsbSheet"]
+Sheet = XlsxSheet | XlsSheet | OdsSheet | XlsbSheet
 
 
 def open_sheet(data: bytes, sheet_name: str) -> Sheet:
     """The structure reader for the workbook's format (by content, not by file name)."""
     if data.startswith(b"PK"):
-        from briskk_pipeline.ingest.xlsb import XlsbSheet, is_xlsb
-
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             names = set(package.namelist())
             is_ods = "content.xml" in names and b"opendocument.spreadsheet" in (
