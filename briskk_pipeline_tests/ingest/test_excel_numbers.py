@@ -316,7 +316,13 @@ def test_files_libreoffice_saved_keep_formats_and_empty_formula_results(tmp_path
     source.parent.mkdir()
     source.write_bytes(openpyxl_bytes(template_rows(12), spoil, sheet_name=SHEET))
     assert [p.row for p in read(source.read_bytes()).problems if "never" in p.message] == [2]
-    for target in ("xlsx:Calc MS Excel 2007 XML", "ods"):
+    targets = (
+        "xlsx:Calc MS Excel 2007 XML",
+        "xlsm:Calc MS Excel 2007 VBA XML",
+        "xls:MS Excel 97",
+        "ods",
+    )
+    for target in targets:
         out = tmp_path / target.split(":")[0]
         out.mkdir()
         sheet = read(soffice(source, target, out).read_bytes(), f"upload.{out.name}")
