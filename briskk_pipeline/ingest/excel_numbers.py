@@ -123,7 +123,13 @@ def read_number_cells(
 
 def _read_formatted(column: _Column, rows: np.ndarray, code: str) -> None:
     """Rewrite `rows` of `column` (number cells formatted `code`): the common shapes in one
-    vectorised step (`number_formats.quick_text`'s rule), every other cell later, one by one."""
+    vectorised step, every other cell later, one by one (`number_formats.read_cell`).
+
+    The shapes: a zero-padding code (`0000000000000`) on a whole number of at most 15 digits in
+    an identifier column is the number padded; a plain decimal code (`0.00`, `#,##0`) on a
+    number with no more decimals than it shows leaves a number column's text as it is. The
+    tests check both against `read_cell`.
+    """
     if len(rows) == 0:
         return
     column.covered[rows] = True

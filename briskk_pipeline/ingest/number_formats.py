@@ -120,29 +120,6 @@ def render(value: float, code: str | None) -> str:
     return str(format_value(_excel_value(value), fmt.code))
 
 
-def quick_text(text: str, code: str | None, identifier: bool) -> str | None:
-    """The cell text for a number cell whose fastexcel text is `text`, when the common shapes
-    decide it without rendering; None when `read_cell` must decide.
-
-    Zero-padding codes on a whole number of at most 15 digits in an identifier column pad it
-    (`12345678905` under `0000000000000`); a plain decimal code (`0.00`, `#,##0`) on a number
-    with no more decimals than it shows leaves a number column's text as it is. The tests
-    check both against `read_cell` on many values.
-    """
-    fmt = parse(code)
-    if identifier:
-        if fmt.zeros and len(text) <= EXCEL_DIGITS and text.isdigit():
-            return text.zfill(fmt.zeros)
-        return None
-    if fmt.decimals is None:
-        return None
-    whole, _, fraction = text.removeprefix("-").partition(".")
-    short = len(fraction) <= fmt.decimals and len(whole) + len(fraction) <= EXCEL_DIGITS
-    if short and whole.isdigit() and (not fraction or fraction.isdigit()):
-        return text
-    return None
-
-
 def general_text(value: float) -> str:
     """A number's digits as Excel keeps them (15 significant): `123456789012`, `0.3`."""
     if value == int(value) and abs(value) < _LIMIT:

@@ -398,3 +398,35 @@ def test_an_xlsb_written_by_pyxlsbwriter_loads_like_the_same_rows_in_xlsx(tmp_pa
     assert got.frame.drop(columns=["is_disabled"]).equals(
         expected.frame.drop(columns=["is_disabled"])
     )
+
+
+def test_the_column_wise_shortcuts_read_what_read_cell_reads():
+    """The vectorised shapes of `excel_numbers._read_formatted` against the cell-by-cell rule."""
+    import random
+
+    from briskk_pipeline.ingest.number_formats import read_cell
+
+    rng = random.Random(5)
+    cases = {
+        "barcode": ("0000000000000", lambda: rng.randrange(10**13)),
+        "sku_id": ("000000", lambda: rng.choice((rng.randrange(10**6), rng.randrange(10**9)))),
+        "price": (
+            "#,##0.00",
+            lambda: rng.choice((rng.randrange(1, 10**5), rng.randrange(1, 10**7) / 1000)),
+        ),
+        "stock": ("#,##0", lambda: rng.choice((rng.randrange(10**4), rng.randrange(10**5) / 10))),
+        "waist_in": ("0.0", lambda: rng.randrange(1, 10**4) / 100),
+    }
+    values = {name: [make() for _ in range(40)] for name, (_, make) in cases.items()}
+
+    def spoil(ws: Any) -> None:
+        for name, (code, _) in cases.items():
+            for r, value in enumerate(values[name], start=2):
+                formatted(ws, r, name, value, code)
+
+    sheet = read(openpyxl_bytes(template_rows(40), spoil, sheet_name=SHEET))
+    for name, (code, _) in cases.items():
+        for r, value in enumerate(values[name], start=2):
+            reading = read_cell(value, code, name)
+            expected = reading.text if reading.problem is None else reading.shown
+            assert sheet.frame.at[r, name] == expected, (name, value)
