@@ -30,11 +30,14 @@ ids) but no renderer; `ssf` (a Python port of SheetJS's format engine, last rele
 Babel, pytz, PyYAML, six, convertdate and ummalqura and its default constructor fails with
 current Babel (its fork `ssf-coco` prints debug lines on every call); `q2numfmt` got 22 of 37
 reference cases wrong (no zero padding, literals or sections); the `TEXT` function of
-`formulas` is EUPL-licensed, pulls in scipy and has no fractions. xlfmt matched every reference
-case but one: it draws `$` for a locale-only tag (`[$-409]`), which carries no symbol in Excel,
-so those tags are removed before rendering. Excel renders from 15 significant digits, so the
-value is rounded to them first. The whole format-code → text table the tests check is in
-`briskk_pipeline_tests/ingest/test_number_formats.py`.
+`formulas` is EUPL-licensed, pulls in scipy and has no fractions. On the 66 cases compared
+(the issue's shapes, Microsoft's documented examples, accounting, fraction, scaled and
+conditional codes), xlfmt differed from the expected text twice: General for 0.000001 (a
+width-dependent display, unused here) and a locale-only tag (`[$-409]`), for which it draws `$`
+though the tag carries no symbol in Excel, so those tags are removed before rendering (`ssf`
+with locale support off differed three times, `1.005` under `0.00` among them). Excel renders
+from 15 significant digits, so the value is rounded to them first. The format code -> text
+table the tests check is in `briskk_pipeline_tests/ingest/test_number_formats.py`.
 
 Speed: rendering costs 10-30 µs a cell, so the common shapes take a vectorised path whose
 result is the library's (checked by the tests): zero-padding codes (`000000`) on whole numbers,
