@@ -184,11 +184,16 @@ def _as_seen(
         offset=loaded.offset,
     )
     raw = to_raw_sheet(table, header_index, match, sheet_name=name, offset=loaded.offset)
-    raw.problems.extend(cells.problems)
-    raw.problems.extend(number_problems)
+    raw.problems.extend(
+        sorted([*cells.problems, *number_problems], key=lambda p: (p.row or 0, _order(p.column)))
+    )
     raw.warnings.extend(
         merged_across_warnings(structure.merged, match.positions, header_index, loaded.offset)
     )
     hidden = hidden_rows_warning(structure, raw.frame.index)
     raw.warnings.extend([*cells.warnings, *([hidden] if hidden else [])])
     return raw
+
+
+def _order(column: str | None) -> int:
+    return template.COLUMN_NAMES.index(column) if column in template.COLUMN_NAMES else -1

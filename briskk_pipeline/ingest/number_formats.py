@@ -30,11 +30,14 @@ ids) but no renderer; `ssf` (a Python port of SheetJS's format engine, last rele
 Babel, pytz, PyYAML, six, convertdate and ummalqura and its default constructor fails with
 current Babel (its fork `ssf-coco` prints debug lines on every call); `q2numfmt` got 22 of 37
 reference cases wrong (no zero padding, literals or sections); the `TEXT` function of
-`formulas` is EUPL-licensed, pulls in scipy and has no fractions. xlfmt matched every reference
-case but one: it draws `$` for a locale-only tag (`[$-409]`), which carries no symbol in Excel,
-so those tags are removed before rendering. Excel renders from 15 significant digits, so the
-value is rounded to them first. The whole format-code → text table the tests check is in
-`briskk_pipeline_tests/ingest/test_number_formats.py`.
+`formulas` is EUPL-licensed, pulls in scipy and has no fractions. On the 66 cases compared
+(the issue's shapes, Microsoft's documented examples, accounting, fraction, scaled and
+conditional codes), xlfmt differed from the expected text twice: General for 0.000001 (a
+width-dependent display, unused here) and a locale-only tag (`[$-409]`), for which it draws `$`
+though the tag carries no symbol in Excel, so those tags are removed before rendering (`ssf`
+with locale support off differed three times, `1.005` under `0.00` among them). Excel renders
+from 15 significant digits, so the value is rounded to them first. The format code -> text
+table the tests check is in `briskk_pipeline_tests/ingest/test_number_formats.py`.
 
 Speed: rendering costs 10-30 µs a cell, so the common shapes take a vectorised path whose
 result is the library's (checked by the tests): zero-padding codes (`000000`) on whole numbers,
@@ -120,29 +123,6 @@ def render(value: float, code: str | None) -> str:
     return str(format_value(_excel_value(value), fmt.code))
 
 
-def quick_text(text: str, code: str | None, identifier: bool) -> str | None:
-    """The cell text for a number cell whose fastexcel text is `text`, when the common shapes
-    decide it without rendering; None when `read_cell` must decide.
-
-    Zero-padding codes on a whole number of at most 15 digits in an identifier column pad it
-    (`12345678905` under `0000000000000`); a plain decimal code (`0.00`, `#,##0`) on a number
-    with no more decimals than it shows leaves a number column's text as it is. The tests
-    check both against `read_cell` on many values.
-    """
-    fmt = parse(code)
-    if identifier:
-        if fmt.zeros and len(text) <= EXCEL_DIGITS and text.isdigit():
-            return text.zfill(fmt.zeros)
-        return None
-    if fmt.decimals is None:
-        return None
-    whole, _, fraction = text.removeprefix("-").partition(".")
-    short = len(fraction) <= fmt.decimals and len(whole) + len(fraction) <= EXCEL_DIGITS
-    if short and whole.isdigit() and (not fraction or fraction.isdigit()):
-        return text
-    return None
-
-
 def general_text(value: float) -> str:
     """A number's digits as Excel keeps them (15 significant): `123456789012`, `0.3`."""
     if value == int(value) and abs(value) < _LIMIT:
@@ -171,8 +151,8 @@ def read_cell(value: float, code: str | None, column: str) -> Reading:
 
 
 def read_shown(value: float, shown: str, fmt: FormatCode, column: str) -> Reading:
-    """The reading of number `value` that the cell shows as `shown` (ods gives `shown` itself:
-    pass `parse(None)`-like flags built by the caller)."""
+    """The reading of number `value` that the cell shows as `shown`, its format described by
+    `fmt` (an .ods cell carries `shown` itself; its caller builds `fmt` from the value type)."""
     if not math.isfinite(value):
         return Reading(shown, problem="is not a number Excel can show")
     if BY_NAME[column].kind is Kind.IDENTIFIER:

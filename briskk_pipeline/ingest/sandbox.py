@@ -167,7 +167,6 @@ def sheet_names_sandboxed(data: bytes, limits: ReadLimits) -> list[str] | None:
 
 
 _WORKBOOK_PART: Final = "xl/workbook.xml"
-_SHEET_TAG: Final = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheet"
 
 
 def _xlsx_sheet_names(data: bytes) -> list[str] | None:
@@ -183,7 +182,8 @@ def _xlsx_sheet_names(data: bytes) -> list[str] | None:
             root = ElementTree.fromstring(package.read(part))
     except (KeyError, zipfile.BadZipFile, ValueError, OSError, SyntaxError):
         return None  # also defusedxml's refusals (ValueErrors): the read says why
-    return [sheet.get("name", "") for sheet in root.iter(_SHEET_TAG)]
+    # Transitional or Strict Open XML (`http://purl.oclc.org/ooxml/spreadsheetml/main`)
+    return [e.get("name", "") for e in root.iter() if e.tag.rpartition("}")[2] == "sheet"]
 
 
 def _rejected(message: str) -> FileRejected:

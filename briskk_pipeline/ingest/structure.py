@@ -1,19 +1,24 @@
 """What a sheet's values alone do not tell: merged ranges, hidden rows and columns, formulas
-that were never calculated, and the number format of date cells.
+that were never calculated, and the number formats of date and number cells.
 
 fastexcel (calamine) gives every cell's value fast but not these, and a brand sees them: a
 product field merged down its SKU rows is one value for every row; a row hidden in Excel is
-still in the file; a formula written by a script has no saved value. Per format:
+still in the file; a formula written by a script has no saved value; a barcode formatted
+`0000000000000` shows zeros its value does not have. Per format:
 
-- **xlsx/xlsm**: the worksheet's XML part is scanned for the few elements that matter
-  (`<row hidden>`, `<col hidden>`, `<mergeCell>`, `<f>` without a `<v>`) with byte searches,
-  never a per-cell parse: the workbook's values are already read by calamine, and a full XML
-  parse of a 100k-row sheet in Python costs seconds (openpyxl: ~40 s). The small parts
+- **xlsx/xlsm**, Transitional or Strict Open XML (the same parts under the
+  `http://purl.oclc.org/ooxml/...` namespaces): the worksheet's XML part is scanned for the few
+  elements that matter (`<row hidden>`, `<col hidden>`, `<mergeCell>`, `<f>` without a cached
+  value, number cells whose style has a number format) with byte searches and one regex, never
+  a per-cell parse in Python: the workbook's values are already read by calamine, and a full
+  XML parse of a 100k-row sheet in Python costs seconds (openpyxl: ~40 s). The small parts
   (`workbook.xml`, its relationships, `styles.xml`) are parsed with defusedxml (no DTDs or
   entity expansion). ECMA-376 Part 1 §18.3 (sheets), §18.8 (styles).
+- **xlsb**: the binary parts' records (`xlsb.py`).
 - **xls** (BIFF): xlrd with `formatting_info=True` (merged cells, row/column info, formats).
 - **ods**: `content.xml` parsed with defusedxml's iterparse (OpenDocument 1.3 §9.1:
-  `table:number-rows-spanned`, `table:visibility`, repeated rows and cells).
+  `table:number-rows-spanned`, `table:visibility`, repeated rows and cells; a number cell's
+  shown text is in the cell).
 
 Positions are 0-based `(row, column)` of the sheet: A1 is (0, 0).
 """
@@ -34,6 +39,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 
 from briskk_pipeline.ingest import number_formats
 from briskk_pipeline.ingest.excel_dates import short_date_code
+from briskk_pipeline.ingest.xlsb import XlsbSheet, is_xlsb
 
 Range = tuple[int, int, int, int]  # first row, first column, last row, last column (inclusive)
 Cell = tuple[int, int]  # (row, column), 0-based
@@ -420,7 +426,7 @@ class OdsSheet:
         return {}
 
 
-Sheet = XlsxSheet | XlsSheet | OdsSheet
+Sheet = XlsxSheet | XlsSheet | OdsSheet | XlsbSheet
 
 
 def open_sheet(data: bytes, sheet_name: str) -> Sheet:
@@ -431,7 +437,9 @@ def open_sheet(data: bytes, sheet_name: str) -> Sheet:
             is_ods = "content.xml" in names and b"opendocument.spreadsheet" in (
                 package.read("mimetype") if "mimetype" in names else b""
             )
-        return OdsSheet(data, sheet_name) if is_ods else XlsxSheet(data, sheet_name)
+        if is_ods:
+            return OdsSheet(data, sheet_name)
+        return XlsbSheet(data, sheet_name) if is_xlsb(names) else XlsxSheet(data, sheet_name)
     return XlsSheet(data, sheet_name)
 
 

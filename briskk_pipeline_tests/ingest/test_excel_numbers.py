@@ -316,7 +316,13 @@ def test_files_libreoffice_saved_keep_formats_and_empty_formula_results(tmp_path
     source.parent.mkdir()
     source.write_bytes(openpyxl_bytes(template_rows(12), spoil, sheet_name=SHEET))
     assert [p.row for p in read(source.read_bytes()).problems if "never" in p.message] == [2]
-    for target in ("xlsx:Calc MS Excel 2007 XML", "ods"):
+    targets = (
+        "xlsx:Calc MS Excel 2007 XML",
+        "xlsm:Calc MS Excel 2007 VBA XML",
+        "xls:MS Excel 97",
+        "ods",
+    )
+    for target in targets:
         out = tmp_path / target.split(":")[0]
         out.mkdir()
         sheet = read(soffice(source, target, out).read_bytes(), f"upload.{out.name}")
@@ -328,3 +334,99 @@ def test_files_libreoffice_saved_keep_formats_and_empty_formula_results(tmp_path
         found = problems(sheet)
         assert (6, "offer_price", "10%") in found, target
         assert not any("never calculated" in p.message for p in sheet.problems), target
+
+
+# ------------------------------------------------------------------------------- .xlsb
+
+
+def xlsb_rows(n: int) -> list[list[Any]]:
+    rows: list[list[Any]] = [[REAL_HEADER[c] for c in COLUMN_NAMES]]
+    rows += [[row[c] for c in COLUMN_NAMES] for row in template_rows(n)]
+    return rows
+
+
+def test_an_xlsb_workbook_loads_with_formats_merged_ranges_and_hidden_rows():
+    from briskk_pipeline_tests.xlsb_writer import write_xlsb
+
+    c = {name: i for i, name in enumerate(COLUMN_NAMES)}  # 0-based
+    rows = xlsb_rows(8)
+    rows[1][c["barcode"]] = 12345678905
+    rows[2][c["offer_price"]] = 0.1
+    rows[3][c["hsn_code"]] = 1234567890123456789
+    rows[4][c["size"]] = 46307.0  # 12-Oct-2026, a size Excel made a date
+    for r in (3, 4):
+        rows[r][c["brand"]] = None
+    data = write_xlsb(
+        rows,
+        sheet_name=SHEET,
+        formats={
+            (1, c["barcode"]): "0000000000000",
+            (2, c["offer_price"]): "0%",
+            (3, c["hsn_code"]): "0",
+            (4, c["size"]): "d-mmm",
+        },
+        merged=[(2, c["brand"], 4, c["brand"])],
+        hidden_rows=[5],
+        hidden_columns=[c["fit"]],
+    )
+    sheet = read(data, "upload.xlsb")
+    assert sheet.frame.at[2, "barcode"] == "0012345678905"
+    assert sheet.frame.loc[3:5, "brand"].tolist() == ["BrandA"] * 3
+    assert problems(sheet) == [
+        (3, "offer_price", "10%"),
+        (4, "hsn_code", "1234567890123460000"),
+        (5, "size", "12-Oct"),
+    ]
+    assert sheet.warnings == [
+        "column fit (S) is hidden in the sheet but was loaded like every other column",
+        "row 6 is hidden in the sheet but was loaded like every other row: if you hid it to "
+        "remove that SKU, delete the row or set is_disabled to TRUE",
+    ]
+
+
+def test_an_xlsb_written_by_pyxlsbwriter_loads_like_the_same_rows_in_xlsx(tmp_path: Path):
+    """A third-party writer's .xlsb (values only: pyxlsbwriter writes no formats or merges)."""
+    from pyxlsbwriter import XlsbWriter
+
+    path = tmp_path / "book.xlsb"
+    with XlsbWriter(str(path)) as writer:
+        writer.add_sheet(SHEET)
+        writer.write_sheet(xlsb_rows(8))
+    got = read(path.read_bytes(), "upload.xlsb")
+    expected = read(openpyxl_bytes(template_rows(8), sheet_name=SHEET))
+    assert got.problems == expected.problems == []
+    assert got.frame.drop(columns=["is_disabled"]).equals(
+        expected.frame.drop(columns=["is_disabled"])
+    )
+
+
+def test_the_column_wise_shortcuts_read_what_read_cell_reads():
+    """The vectorised shapes of `excel_numbers._read_formatted` against the cell-by-cell rule."""
+    import random
+
+    from briskk_pipeline.ingest.number_formats import read_cell
+
+    rng = random.Random(5)
+    cases = {
+        "barcode": ("0000000000000", lambda: rng.randrange(10**13)),
+        "sku_id": ("000000", lambda: rng.choice((rng.randrange(10**6), rng.randrange(10**9)))),
+        "price": (
+            "#,##0.00",
+            lambda: rng.choice((rng.randrange(1, 10**5), rng.randrange(1, 10**7) / 1000)),
+        ),
+        "stock": ("#,##0", lambda: rng.choice((rng.randrange(10**4), rng.randrange(10**5) / 10))),
+        "waist_in": ("0.0", lambda: rng.randrange(1, 10**4) / 100),
+    }
+    values = {name: [make() for _ in range(40)] for name, (_, make) in cases.items()}
+
+    def spoil(ws: Any) -> None:
+        for name, (code, _) in cases.items():
+            for r, value in enumerate(values[name], start=2):
+                formatted(ws, r, name, value, code)
+
+    sheet = read(openpyxl_bytes(template_rows(40), spoil, sheet_name=SHEET))
+    for name, (code, _) in cases.items():
+        for r, value in enumerate(values[name], start=2):
+            reading = read_cell(value, code, name)
+            expected = reading.text if reading.problem is None else reading.shown
+            assert sheet.frame.at[r, name] == expected, (name, value)
