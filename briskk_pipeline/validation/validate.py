@@ -18,6 +18,7 @@ import pandera.pandas as pa
 from briskk_pipeline.template import PRODUCT_COLUMNS, SKU_COLUMNS, Kind, columns_of
 from briskk_pipeline.validation import rules
 from briskk_pipeline.validation.cleaning import clean
+from briskk_pipeline.validation.examples import template_example_rows
 from briskk_pipeline.validation.image_urls import image_url_warnings
 from briskk_pipeline.validation.membership import text_isin
 from briskk_pipeline.validation.report import Problem, dedupe
@@ -104,6 +105,7 @@ def validate_rows(
         lookalikes_asked = _ask(pool, sku_lookalikes, lowered, no_lookalikes)
         schema = _schema_problems(typed, raw)
         in_file = [
+            *template_example_rows(typed),
             *rules.duplicate_skus(typed),
             *rules.conflicting_product_fields(typed, raw),
         ]
