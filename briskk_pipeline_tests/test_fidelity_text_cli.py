@@ -6,37 +6,19 @@ same `ingest_job` as the CLI)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from briskk_pipeline.catalog.uploads import get_upload
 from briskk_pipeline.resources import LocalObjectStore
-from briskk_pipeline.template import COLUMN_NAMES
-from briskk_pipeline_tests.excel_text import excel_text
+from briskk_pipeline_tests.excel_text import excel_csv_of_a_brand, excel_text
 from briskk_pipeline_tests.fixtures.cli import briskk_json
 from briskk_pipeline_tests.harness import make_harness
 from briskk_pipeline_tests.ingest.test_sensor import Ticker, _resources, _uploads
 from briskk_pipeline_tests.workbooks import template_rows
 
 pytestmark = pytest.mark.e2e
-
-DRAGGED = {"facility_id": "fac001", "facility_name": "Store 1", "is_disabled": False}
-
-
-def excel_csv_of_a_brand() -> bytes:
-    """What a brand's Excel in a European locale saves: Windows-1252, `;`, CRLF, a `sep=;`
-    line; an error value, a size made a date, a barcode kept with `="…"`, and defaults dragged
-    down to row 1001 below 12 SKU rows (rows 2-13)."""
-    rows: list[dict[str, Any]] = template_rows(12)
-    for row in rows[:4]:
-        row["product_name"] = "Kurta en coton brodé"
-    rows[0]["barcode"] = '="0012345678905"'  # row 2
-    rows[5]["offer_price"] = "#N/A"  # row 7, product P000001
-    rows[9]["size"] = "12-Oct"  # row 11, product P000002
-    tail = [{c: DRAGGED.get(c) for c in COLUMN_NAMES} for _ in range(988)]  # rows 14-1001
-    return excel_text(rows + tail, save_as="csv-semicolon", sep_line=True)
 
 
 def test_an_excel_csv_reads_as_excel_showed_it(env, tmp_path: Path):
