@@ -220,25 +220,42 @@ def _cut_claim(name: str) -> str | None:
     return None
 
 
+# What Google Drive and older Windows put before a copied file's name: "Copy of X".
+_COPY_PREFIX_RE: Final = re.compile(r"^(?:copy\s+of(?:\s+|$))+", re.IGNORECASE)
+# Google Sheets names a CSV download "<spreadsheet title> - <sheet name>.csv".
+_TITLE_SEPARATOR: Final = " - "
+
+
 def tenant_claim(sheet_name: str) -> str | None:
     """The tenant a sheet name (or a CSV file's name without extension) claims, or None.
 
     SPEC §1/§2: the data sheet is named `<Tenant>_Briskk_SKU_Template`, in any letter case:
     `BrandA_Briskk_SKU_Template` and `branda_briskk_sku_template` claim `BrandA` / `branda`
-    (one tenant: tenants compare without regard to case). Also recognised (PITFALLS):
+    (one tenant: tenants compare without regard to case). A name is a claim exactly when,
+    after the marks tools add to names are set aside, it ends in `_Briskk_SKU_Template` (or
+    in the start of it, cut by Excel) with something before it. The marks (PITFALLS):
 
+    - a copy mark a browser or file manager adds at the end, `BrandA_Briskk_SKU_Template (1)`,
+      `… - Copy`, `… copy 2` -> `BrandA`;
     - a name Excel cut at 31 characters, `FashionHubIndia_Briskk_SKU_Temp` -> `FashionHubIndia`
       (see `_cut_claim`; a cut inside the tenant name claims nothing);
-    - a copy mark added by a browser or file manager, `BrandA_Briskk_SKU_Template (1)`,
-      `… - Copy`, `… copy 2` -> `BrandA`.
+    - `Copy of ` at the start (Google Drive, older Windows): `Copy of BrandA_Briskk_SKU_Template`
+      -> `BrandA`;
+    - a Google Sheets download's `<spreadsheet title> - ` at the start: `Briskk SKU Template -
+      BrandA_Briskk_SKU_Template` -> `BrandA` (a tenant name holds no spaces, so the part after
+      the last ` - ` is the sheet's name).
 
-    The claimed name is returned as written (not validated: see `is_valid_tenant`).
+    Anything else claims nothing (`Briskk SKU Template - BrandA`, `BrandA_Briskk_SKU_Template_v2`).
+    The claimed name is returned as written and may be an invalid tenant (`Brand A`): what
+    that means is `raw_sheet`'s decision (ignored beside an explicit tenant, else rejected).
     """
     name = strip_copy_suffix(sheet_name)
     match = TEMPLATE_SHEET_RE.match(name)
-    if match:
-        return match.group("tenant").strip() or None
-    return _cut_claim(name)
+    claim = match.group("tenant") if match else _cut_claim(name)
+    if claim is None:
+        return None
+    claim = claim.rsplit(_TITLE_SEPARATOR, 1)[-1]
+    return _COPY_PREFIX_RE.sub("", claim.strip()).strip() or None
 
 
 def is_cut_sheet_name(sheet_name: str) -> bool:

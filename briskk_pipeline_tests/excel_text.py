@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from briskk_pipeline.template import COLUMN_NAMES
-from briskk_pipeline_tests.workbooks import REAL_HEADER
+from briskk_pipeline_tests.workbooks import REAL_HEADER, template_rows
 
 SAVE_AS = {
     "csv": (",", "cp1252"),
@@ -63,3 +63,20 @@ def excel_text(
     for i, row in enumerate(rows):
         writer.writerow([shown(row.get(n)) for n in names] + [shown(v[i]) for _, v in extra])
     return buffer.getvalue().encode(encoding)
+
+
+DRAGGED = {"facility_id": "fac001", "facility_name": "Store 1", "is_disabled": False}
+
+
+def excel_csv_of_a_brand() -> bytes:
+    """What a brand's Excel in a European locale saves: Windows-1252, `;`, CRLF, a `sep=;`
+    line; an error value, a size made a date, a barcode kept with `="…"`, and defaults dragged
+    down to row 1001 below 12 SKU rows (rows 2-13)."""
+    rows: list[dict[str, Any]] = template_rows(12)
+    for row in rows[:4]:
+        row["product_name"] = "Kurta en coton brodé"
+    rows[0]["barcode"] = '="0012345678905"'  # row 2
+    rows[5]["offer_price"] = "#N/A"  # row 7, product P000001
+    rows[9]["size"] = "12-Oct"  # row 11, product P000002
+    tail = [{c: DRAGGED.get(c) for c in COLUMN_NAMES} for _ in range(988)]  # rows 14-1001
+    return excel_text(rows + tail, save_as="csv-semicolon", sep_line=True)

@@ -11,9 +11,9 @@ from briskk_pipeline.images.pipeline import FETCH_OFF_REASON
 from briskk_pipeline.images.urls import ONE_ADDRESS_PER_CELL
 from briskk_pipeline_tests.fixtures.cli import briskk, briskk_json
 from briskk_pipeline_tests.fixtures.http import LoopbackHTTPServer, make_image
+from briskk_pipeline_tests.real_template import REAL_TEMPLATE, brand_copy
 from briskk_pipeline_tests.workbooks import template_rows, write_xlsx
 
-REAL_TEMPLATE = Path(__file__).resolve().parents[2] / "shared/samples/briskk-sku-template.xlsx"
 INGEST_KEYS = {
     "upload_id",
     "status",
@@ -34,8 +34,10 @@ INGEST_KEYS = {
 pytestmark = pytest.mark.e2e
 
 
-def test_real_template_through_every_command(env):
-    result = briskk_json(env, "ingest", str(REAL_TEMPLATE))
+def test_real_template_through_every_command(env, tmp_path):
+    # The real template with its example ids renamed: a brand's products in Excel's bytes
+    # (the examples themselves are rejected: test_real_template_examples_are_never_loaded).
+    result = briskk_json(env, "ingest", str(brand_copy(tmp_path)))
     assert set(result) == INGEST_KEYS
     assert result["status"] == "succeeded"
     assert result["tenant"] == "default"
@@ -72,7 +74,7 @@ def test_real_template_through_every_command(env):
     assert isinstance(result["seconds"], float) and result["seconds"] > 0
 
     products = briskk_json(env, "products")
-    assert [p["product_id"] for p in products] == ["prod001", "prod002", "prod003", "prod004"]
+    assert [p["product_id"] for p in products] == ["kurta001", "kurta002", "kurta003", "kurta004"]
     first = products[0]
     assert first["tenant"] == "default"
     assert first["hsn_code"] == "61091000" and isinstance(first["hsn_code"], str)
@@ -88,7 +90,7 @@ def test_real_template_through_every_command(env):
         "height": None,
     }
     sku = first["skus"][0]
-    assert sku["sku_id"] == "sku001" and sku["barcode"] == "123456789012"
+    assert sku["sku_id"] == "ksku001" and sku["barcode"] == "123456789012"
     assert sku["price"] == 500 and sku["offer_price"] == 450
     assert isinstance(sku["stock"], int) and sku["stock"] == 100
     assert sku["is_disabled"] is False
@@ -107,7 +109,28 @@ def test_real_template_through_every_command(env):
     assert os.path.exists(upload["archive_uri"].removeprefix("file://"))
 
     human = briskk(env, "products")
-    assert human.returncode == 0 and "prod004" in human.stdout and "4 products" in human.stdout
+    assert human.returncode == 0 and "kurta004" in human.stdout and "4 products" in human.stdout
+
+
+def test_real_template_examples_are_never_loaded(env):
+    result = briskk_json(env, "ingest", str(REAL_TEMPLATE), code=1)
+    assert (result["status"], result["products_loaded"], result["products_rejected"]) == (
+        "rejected",
+        0,
+        4,
+    )
+    assert [(e["row"], e["column"], e["value"]) for e in result["errors"]] == [
+        (2, "product_id", "prod001"),
+        (3, "product_id", "prod002"),
+        (4, "product_id", "prod003"),
+        (5, "product_id", "prod004"),
+    ]
+    assert result["errors"][0]["message"] == (
+        "this row is the template's own example product 'Men's Cotton T-Shirt' (prod001 / "
+        "sku001 in the template's sample data), not one of your products: delete the "
+        "template's example rows and upload again"
+    )
+    assert briskk_json(env, "products") == []
 
 
 def test_messy_file_reports_row_numbered_errors_and_exits_zero(env, tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import pytest
 from dagster import DefaultScheduleStatus, DefaultSensorStatus
@@ -12,9 +11,8 @@ from briskk_pipeline.definitions import defs
 from briskk_pipeline_tests.fixtures.http import make_image
 from briskk_pipeline_tests.fixtures.s3 import list_objects, read_object
 from briskk_pipeline_tests.harness import Harness, make_harness
+from briskk_pipeline_tests.real_template import brand_copy
 from briskk_pipeline_tests.workbooks import Text, template_rows, write_xlsx
-
-REAL_TEMPLATE = Path(__file__).resolve().parents[2] / "shared/samples/briskk-sku-template.xlsx"
 
 
 @pytest.fixture
@@ -26,22 +24,22 @@ def by_sku(products: list[dict]) -> dict[str, dict]:
     return {s["sku_id"]: s for p in products for s in p["skus"]}
 
 
-def test_real_template(harness):
-    record = harness.ingest(REAL_TEMPLATE)
+def test_real_template(harness, tmp_path):
+    record = harness.ingest(brand_copy(tmp_path))  # its example ids renamed: a brand's rows
     assert record["status"] == "succeeded"
     assert record["tenant"] == "default"
     assert (record["products_loaded"], record["skus_loaded"]) == (4, 4)
     assert (record["products_rejected"], record["rows_rejected"], record["errors"]) == (0, 0, [])
     products = harness.products()
-    assert [p["product_id"] for p in products] == ["prod001", "prod002", "prod003", "prod004"]
+    assert [p["product_id"] for p in products] == ["kurta001", "kurta002", "kurta003", "kurta004"]
     assert {p["tenant"] for p in products} == {"default"}
     skus = by_sku(products)
-    assert skus["sku001"]["barcode"] == "123456789012"
-    assert skus["sku002"]["size"] == "32"
-    assert skus["sku001"]["facility_name"] == "Store 1"
+    assert skus["ksku001"]["barcode"] == "123456789012"
+    assert skus["ksku002"]["size"] == "32"
+    assert skus["ksku001"]["facility_name"] == "Store 1"
     assert all(s["is_disabled"] is False for s in skus.values())
-    assert skus["sku001"]["price"] == 500 and skus["sku001"]["offer_price"] == 450
-    assert skus["sku001"]["across_shoulder_in"] == 17.5
+    assert skus["ksku001"]["price"] == 500 and skus["ksku001"]["offer_price"] == 450
+    assert skus["ksku001"]["across_shoulder_in"] == 17.5
     assert products[0]["hsn_code"] == "61091000"
     # images were not fetched (fetching is off): recorded as failed, never rejecting
     assert [i["status"] for i in products[0]["images"]] == ["failed", "failed", "failed"]

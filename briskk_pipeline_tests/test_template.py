@@ -43,6 +43,12 @@ def cut(name: str) -> str:
         ("BrandA_Briskk_SKU_Template copy 2", "BrandA"),
         ("BrandA_Briskk_SKU_Template (1) (1)", "BrandA"),
         ("FashionHubIndia_Briskk_SKU_Temp (1)", "FashionHubIndia"),  # cut, then copied
+        # "Copy of" (Google Drive, older Windows), a Google Sheets "<title> - <sheet>" download
+        ("Copy of BrandA_Briskk_SKU_Template", "BrandA"),
+        ("copy of Copy of BrandA_Briskk_SKU_Template (1)", "BrandA"),
+        ("Copy of LongBrandName_Briskk_SK", "LongBrandName"),  # copied, then cut at 31
+        ("Briskk SKU Template - BrandA_Briskk_SKU_Template", "BrandA"),
+        ("Catalog - Copy of BrandA_Briskk_SKU_Template", "BrandA"),
     ],
 )
 def test_tenant_claim(name: str, claim: str) -> None:
@@ -63,6 +69,9 @@ def test_tenant_claim(name: str, claim: str) -> None:
         "FashionHubIndia_Briskk_SKU_Templ",  # 32 characters: not what Excel keeps
         cut("VeryLongBrandNameOfThirtyOneChars_Briskk_SKU_Template"),  # cut inside the tenant
         "Description of each column 2024",  # 31 characters, no suffix at all
+        "Briskk SKU Template - BrandA",  # the tenant after the template's name: no claim
+        "Briskk SKU Template",
+        "Copy of _Briskk_SKU_Template",
         "(1)",
         "",
     ],

@@ -59,8 +59,10 @@ def read_archived_upload(
 
     `upload` is the record (`tenant` as filed, `explicit_tenant` as given, `file_name`).
     Tenants compare without regard to case. Rejected whole (the problems returned, no sheet):
-    an unreadable file, an invalid claimed tenant, a claim that differs from the explicit
-    tenant, or a file whose tenant is not the one it was filed under. Warned about (in the
+    an unreadable file, an invalid claimed tenant when no tenant is given (beside an explicit
+    tenant a name that is no valid tenant is a name tools gave the file, and is set aside: a
+    claim is only a claim), a valid claim that differs from the explicit tenant, or a file
+    whose tenant is not the one it was filed under. Warned about (in the
     sheet's `warnings`): an upload filed under `default` for want of any tenant, and one
     filed under a spelling other than the one given.
     """
@@ -70,14 +72,16 @@ def read_archived_upload(
         )
         claim = sheet.tenant_claim
         if claim is not None and not template.is_valid_tenant(claim):
-            raise FileRejected(
-                [
-                    file_problem(
-                        f"the sheet name claims tenant '{claim}', which is not a valid tenant "
-                        "name (letters, digits, '_' and '-' only)"
-                    )
-                ]
-            )
+            if upload["explicit_tenant"] is None:
+                raise FileRejected(
+                    [
+                        file_problem(
+                            f"the sheet name claims tenant '{claim}', which is not a valid "
+                            "tenant name (letters, digits, '_' and '-' only)"
+                        )
+                    ]
+                )
+            claim = None  # a name tools gave the file, not a tenant: the explicit one decides
         try:
             tenant = template.resolve_tenant(upload["explicit_tenant"], claim)
         except template.TenantMismatch as mismatch:

@@ -8,6 +8,10 @@
   do, the one matching the most template columns, then in the order `,` `;` tab. A file where
   none does is rejected. Fields are otherwise never split on another character, so "1299,50"
   in a `;` file stays "1299,50" (cleaning numbers is validation's job).
+- A first line `sep=;` (or `sep=,`, `sep=<tab>`) names the delimiter, as Excel reads it, and
+  is not a row: Excel hides it, so the line below it is row 1.
+- Cells are then read as Excel shows them (`csv_cells.py`): error text, `="0012345"`, a
+  leading apostrophe, dates and scientific notation Excel wrote.
 - Quoting as Excel writes it (RFC 4180: `"` quotes, `""` inside quotes). Rows are numbered by
   record, as Excel numbers them when it opens the file: a quoted field holding line breaks is
   still one row.
@@ -19,7 +23,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import PurePath
 
@@ -28,6 +32,7 @@ import pyarrow.csv as pa_csv
 
 from briskk_pipeline import template
 from briskk_pipeline.headers.report import find_partial_header, header_rejection
+from briskk_pipeline.ingest.csv_cells import read_as_excel
 from briskk_pipeline.ingest.sheet import HEADER_SEARCH_ROWS, RawSheet, find_header, to_raw_sheet
 from briskk_pipeline.ingest.text import WINDOWS_1252, DecodedText, decode_text
 from briskk_pipeline.validation.report import FileRejected, Problem, file_problem
@@ -38,6 +43,7 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _HEAD_CHARS = 1 << 16  # text first parsed to find the header; grows until 10 records fit
 _ARROW_BLOCK_BYTES = 16 << 20  # pyarrow's unit of work; one record may not exceed it
 _SNIPPET = 30  # characters shown either side of a character a message points at
+_SEP_LINE_RE = re.compile(r'"?sep=([^\r\n"])"?\1*(?:\r\n|\n|\r)', re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -56,12 +62,12 @@ def read_csv(data: bytes, file_name: str) -> RawSheet:
     Raises `FileRejected` for an unreadable byte (with its row and column), a file without the
     template's header row in any of `DELIMITERS`, or malformed quoting.
     """
-    decoded = decode_text(data)
-    layout = find_layout(decoded.text)
+    decoded, delimiter = _without_sep_line(decode_text(data))
+    layout = find_layout(decoded.text, (delimiter,) if delimiter else DELIMITERS)
     if decoded.bad_byte is not None:
         raise FileRejected([_bad_byte_problem(decoded, layout)])
     if layout is None:
-        partial = find_partial_layout(decoded.text)
+        partial = find_partial_layout(decoded.text, (delimiter,) if delimiter else DELIMITERS)
         if partial is not None:
             raise FileRejected(header_rejection(list(partial.header), partial.match))
         raise FileRejected(
@@ -82,25 +88,49 @@ def read_csv(data: bytes, file_name: str) -> RawSheet:
     )
     if decoded.encoding == WINDOWS_1252:
         sheet.warnings.insert(0, _windows_1252_warning(decoded.text, layout))
+    cells = read_as_excel(sheet.frame)
+    sheet.frame = cells.frame
+    sheet.problems.extend(cells.problems)
+    sheet.warnings.extend(cells.warnings)
     return sheet
 
 
-def find_layout(text: str) -> Layout | None:
-    """The delimiter and header row by the rule in this module's docstring, or None."""
-    return _best_layout(text, find_header)
+def find_layout(text: str, delimiters: tuple[str, ...] = DELIMITERS) -> Layout | None:
+    """The delimiter (one of `delimiters`) and header row by the rule in this module's
+    docstring, or None."""
+    return _best_layout(text, find_header, delimiters)
 
 
-def find_partial_layout(text: str) -> Layout | None:
+def _without_sep_line(decoded: DecodedText) -> tuple[DecodedText, str | None]:
+    """The text without a first line `sep=<c>` and the delimiter `<c>` it names, if it has one.
+
+    Excel reads such a line as the delimiter to split by and does not show it, so the row below
+    it is row 1 (tools writing CSV for Excel add it; a cell `sep=;` in A1 saved by Excel comes
+    out quoted or followed by empty fields, also accepted).
+    """
+    found = _SEP_LINE_RE.match(decoded.text)
+    if found is None:
+        return decoded, None
+    cut = found.end()
+    bad = decoded.bad_byte
+    if bad is not None:
+        bad = replace(bad, offset=bad.offset - cut) if bad.offset >= cut else None
+    return replace(decoded, text=decoded.text[cut:], bad_byte=bad), found.group(1)
+
+
+def find_partial_layout(text: str, delimiters: tuple[str, ...] = DELIMITERS) -> Layout | None:
     """Like `find_layout`, for a header row lacking some of the template's marker columns
     (`headers.report.find_partial_header`): its file is rejected, naming what is missing."""
-    return _best_layout(text, find_partial_header)
+    return _best_layout(text, find_partial_header, delimiters)
 
 
 def _best_layout(
-    text: str, finder: Callable[[pa.Table], tuple[int, template.HeaderMatch] | None]
+    text: str,
+    finder: Callable[[pa.Table], tuple[int, template.HeaderMatch] | None],
+    delimiters: tuple[str, ...] = DELIMITERS,
 ) -> Layout | None:
     best: Layout | None = None
-    for delimiter in DELIMITERS:
+    for delimiter in delimiters:
         try:
             head = _head(text, delimiter)
         except csv.Error:  # e.g. a field past the size limit: not this delimiter

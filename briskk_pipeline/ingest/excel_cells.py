@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from briskk_pipeline import template
+from briskk_pipeline.ingest.cell_errors import error_message
 from briskk_pipeline.ingest.excel_dates import render
 from briskk_pipeline.ingest.structure import Sheet, SheetStructure, column_letters
 from briskk_pipeline.validation.report import Problem
@@ -157,6 +158,8 @@ def report_cells(
         )
     for (row, sheet_column), formula in structure.uncalculated.items():
         add(row, sheet_column - offset, formula, UNCALCULATED_MESSAGE)
+    for (row, sheet_column), shown in structure.errors.items():  # ods error cells
+        add(row, sheet_column - offset, shown, error_message(shown))
 
     candidates = (
         date_candidates(table, positions, header_index + 1, offset)

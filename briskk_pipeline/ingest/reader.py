@@ -15,6 +15,7 @@ from briskk_pipeline.ingest.csv_file import read_csv
 from briskk_pipeline.ingest.excel import read_excel
 from briskk_pipeline.ingest.sheet import HEADER_SEARCH_ROWS, ROW_INDEX_NAME, RawSheet
 from briskk_pipeline.ingest.sniff import Kind, sniff
+from briskk_pipeline.ingest.trailing import not_data_rows, not_data_warning
 from briskk_pipeline.validation.report import FileRejected, file_problem
 
 __all__ = ["HEADER_SEARCH_ROWS", "ROW_INDEX_NAME", "RawSheet", "read_upload"]
@@ -25,11 +26,13 @@ def read_upload(data: bytes, file_name: str, *, max_rows: int) -> RawSheet:
 
     The format is judged from the bytes (`sniff`), never from the file name: a CSV renamed
     .xlsx is read as CSV, and an HTML page or a PDF renamed .xls or .csv is rejected with a
-    message saying what it really is.
+    message saying what it really is. Rows below the last product that hold only dragged-down
+    defaults are not data (`trailing.py`): removed, with a warning, before the row limit.
     """
     if not data:
         raise FileRejected([file_problem("the file is empty")])
     sheet = read_excel(data) if sniff(data) is Kind.EXCEL else read_csv(data, file_name)
+    _drop_rows_that_are_not_data(sheet)
     if sheet.row_count == 0:
         raise FileRejected([file_problem("the sheet has a header row but no product rows")])
     if sheet.row_count > max_rows:
@@ -43,3 +46,17 @@ def read_upload(data: bytes, file_name: str, *, max_rows: int) -> RawSheet:
             ]
         )
     return sheet
+
+
+def _drop_rows_that_are_not_data(sheet: RawSheet) -> None:
+    """Remove the rows below the last product that hold only defaults (`trailing.py`), their
+    cells' problems with them, and say so in one warning."""
+    reported = [(p.row, p.column) for p in sheet.problems]
+    mask = not_data_rows(sheet.frame, reported)
+    if not mask.any():
+        return
+    rows = [int(r) for r in sheet.frame.index[mask]]
+    sheet.warnings.append(not_data_warning(sheet.frame, rows))
+    sheet.frame = sheet.frame.loc[~mask]
+    dropped = set(rows)
+    sheet.problems = [p for p in sheet.problems if p.row not in dropped]

@@ -66,6 +66,8 @@ class SheetStructure:
     date_display: dict[tuple[int, int], str] = field(default_factory=dict)
     date_format: dict[tuple[int, int], str | None] = field(default_factory=dict)
     not_dates: set[tuple[int, int]] = field(default_factory=set)  # text cells, not dates
+    # cell -> the error value it shows (ods: fastexcel reads an error cell as empty)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
     # False when no cell can be a date (an xlsx without date styles): skips the date search
     may_have_dates: bool = True
     # number cells whose number format is not General, Text or a date: (column, format
@@ -405,6 +407,7 @@ class XlsSheet:
 _NS_TABLE: Final = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _NS_OFFICE: Final = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _NS_TEXT: Final = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+_NS_CALCEXT: Final = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
 
 
 class OdsSheet:
@@ -489,6 +492,9 @@ def _ods_structure(data: bytes, sheet_name: str) -> SheetStructure:
                     result.date_display[(row, column)] = shown
                 elif kind is not None:
                     result.not_dates.add((row, column))
+                if element.get(f"{{{_NS_CALCEXT}}}value-type") == "error":  # LibreOffice
+                    shown = "".join(p.text or "" for p in element.iter(f"{{{_NS_TEXT}}}p"))
+                    result.errors[(row, column)] = shown.strip() or "#N/A"
                 if kind in ("float", "percentage", "currency"):
                     shown = "".join(p.text or "" for p in element.iter(f"{{{_NS_TEXT}}}p"))
                     if shown != element.get(f"{{{_NS_OFFICE}}}value"):

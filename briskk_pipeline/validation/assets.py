@@ -12,6 +12,7 @@ from dagster import (
     asset,
 )
 
+from briskk_pipeline.catalog.lookalikes import digits_without_leading_zeros
 from briskk_pipeline.catalog.queries import barcode_owners, sku_ids_by_lower_case, sku_owners
 from briskk_pipeline.ingest.assets import RawUpload
 from briskk_pipeline.ingest.partitions import uploads_partitions
@@ -63,6 +64,9 @@ def validated_rows(
             read_problems=raw_sheet.sheet.problems,
             barcode_owners=lambda codes: barcode_owners(engine, raw_sheet.tenant, codes),
             sku_lookalikes=lambda ids: sku_ids_by_lower_case(engine, raw_sheet.tenant, ids),
+            zero_lookalikes=lambda forms: digits_without_leading_zeros(
+                engine, raw_sheet.tenant, forms
+            ),
         )
         result.columns = list(raw_sheet.sheet.columns)
         if update:

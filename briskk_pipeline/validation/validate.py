@@ -22,8 +22,9 @@ from briskk_pipeline.template import (
     Kind,
     columns_of,
 )
-from briskk_pipeline.validation import rules
+from briskk_pipeline.validation import lookalikes, rules
 from briskk_pipeline.validation.cleaning import clean
+from briskk_pipeline.validation.examples import template_example_rows
 from briskk_pipeline.validation.image_urls import image_url_warnings
 from briskk_pipeline.validation.membership import text_isin
 from briskk_pipeline.validation.report import Problem, dedupe
@@ -32,6 +33,8 @@ from briskk_pipeline.validation.schemas import OFFER_CHECK, TemplateRow, message
 SkuOwners = Callable[[list[str]], Mapping[str, str]]  # sku_id -> product_id in the catalog
 BarcodeOwners = Callable[[list[str]], Mapping[str, str]]  # barcode -> sku_id in the catalog
 SkuLookalikes = Callable[[list[str]], Iterable[str]]  # lower-case ids -> catalog sku_ids
+# column -> forms without leading zeros -> column -> catalog values with such a form
+ZeroLookalikes = Callable[[dict[str, list[str]]], Mapping[str, Iterable[str]]]
 Status = Literal["succeeded", "rejected"]
 K = TypeVar("K")
 R = TypeVar("R")
@@ -93,11 +96,13 @@ def validate_rows(
     read_problems: Iterable[Problem] = (),
     barcode_owners: BarcodeOwners | None = None,
     sku_lookalikes: SkuLookalikes | None = None,
+    zero_lookalikes: ZeroLookalikes | None = None,
 ) -> ValidatedRows:
     """Clean, check and split `raw` (a `raw_sheet` frame indexed by Excel row).
 
-    `sku_owners`, `barcode_owners` and `sku_lookalikes` ask the tenant's catalog (see
-    `catalog.queries`); without them only the file itself is checked.
+    `sku_owners`, `barcode_owners`, `sku_lookalikes` and `zero_lookalikes` ask the tenant's
+    catalog (see `catalog.queries`, `catalog.lookalikes`); without them only the file itself
+    is checked.
 
     `read_problems` are the cells the reader already found wrong (`RawSheet.problems`, e.g.
     an Excel error cell): they come first, so their message wins over what the checks would
@@ -110,16 +115,20 @@ def validate_rows(
     barcodes = typed["barcode"].dropna().unique().tolist()
     lowered = typed["sku_id"].dropna().str.lower().unique().tolist()
     # The catalog lookups wait on PostgreSQL: they run beside the file's own checks.
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="catalog-lookup") as pool:
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="catalog-lookup") as pool:
         no_owners: Mapping[str, str] = {}
         no_lookalikes: Iterable[str] = ()
+        no_zeros: Mapping[str, Iterable[str]] = {}
         owners_asked = _ask(pool, sku_owners, sku_ids, no_owners)
         barcodes_asked = _ask(pool, barcode_owners, barcodes, no_owners)
         lookalikes_asked = _ask(pool, sku_lookalikes, lowered, no_lookalikes)
+        zeros_asked = _ask(pool, zero_lookalikes, lookalikes.zero_forms(typed), no_zeros)
         schema = _schema_problems(typed, raw)
         in_file = [
+            *template_example_rows(typed),
             *rules.duplicate_skus(typed),
-            *rules.conflicting_product_fields(typed, raw),
+            # invisible characters do not make a product's rows disagree (lookalikes.py)
+            *rules.conflicting_product_fields(lookalikes.comparable(typed), raw),
         ]
         barcodes_in_file = rules.duplicate_barcodes(typed)
         image_warnings = image_url_warnings(typed, raw)
@@ -130,7 +139,8 @@ def validate_rows(
         problems.extend(barcodes_in_file)
         catalog_barcodes = barcodes_asked.result()
         problems.extend(rules.foreign_barcodes(typed, catalog_barcodes))
-        lookalikes = lookalikes_asked.result()
+        case_lookalikes = lookalikes_asked.result()
+        zero_catalog = zeros_asked.result()
     # A row tied to its product only by its SKU gets the product's values once product_id is
     # filled: its blank product cells are not problems of their own.
     tied = {p.row for p in orphans}
@@ -141,7 +151,9 @@ def validate_rows(
     ]
     cell_warnings = [
         *cleaned.warnings,
-        *rules.case_only_sku_warnings(typed, lookalikes),
+        *rules.case_only_sku_warnings(typed, case_lookalikes),
+        *lookalikes.invisible_product_warnings(typed),
+        *lookalikes.leading_zero_warnings(typed, zero_catalog),
         *image_warnings,
     ]
 
@@ -219,7 +231,7 @@ def rejected_with_product(
 
 
 def _ask(
-    pool: ThreadPoolExecutor, lookup: Callable[[list[K]], R] | None, keys: list[K], nothing: R
+    pool: ThreadPoolExecutor, lookup: Callable[[K], R] | None, keys: K, nothing: R
 ) -> Future[R]:
     """`lookup(keys)` started in `pool`; `nothing` at once when there is no lookup or key."""
     if lookup is None or not keys:

@@ -123,3 +123,47 @@ def test_an_upload_filed_under_default_says_so(harness, tmp_path, name, sheet, w
     # an explicit tenant is an identity: nothing to warn about
     explicit = harness.ingest(path, tenant="BrandZ")
     assert (explicit["tenant"], explicit["warnings"]) == ("BrandZ", [])
+
+
+@pytest.mark.parametrize(
+    ("name", "sheet"),
+    [
+        ("Briskk SKU Template - BrandA.csv", None),
+        ("Copy of BrandA_Briskk_SKU_Template.csv", None),
+        ("BrandA_Briskk_SKU_Template (1).csv", None),
+        ("Brand A_Briskk_SKU_Template.csv", None),  # shaped like a claim, not a tenant name
+        ("export.xlsx", "Copy of BrandA_Briskk_SKU_Templ"),  # 31 characters: cut by Excel
+        ("export.xlsx", "Brand A_Briskk_SKU_Template (2)"),
+    ],
+)
+def test_names_tools_give_files_never_reject_an_explicit_tenants_upload(
+    harness, tmp_path, name, sheet
+):
+    path = tmp_path / name
+    if sheet is None:
+        path.write_bytes(csv_bytes(template_rows(4)))
+    else:
+        write_xlsx(path, template_rows(4), sheet_name=sheet)
+    record = harness.ingest(path, tenant="BrandA")
+    assert (record["status"], record["tenant"], record["errors"]) == ("succeeded", "BrandA", [])
+    assert record["warnings"] == []
+    assert [p["tenant"] for p in harness.products()] == ["BrandA"]
+
+
+def test_a_valid_claim_of_another_tenant_still_rejects(harness, tmp_path):
+    path = tmp_path / "Copy of BrandB_Briskk_SKU_Template.csv"
+    path.write_bytes(csv_bytes(template_rows(4)))
+    record = harness.ingest(path, tenant="BrandA")
+    assert record["status"] == "rejected"
+    assert "named for tenant 'BrandB'" in record["errors"][0]["message"]
+
+
+def test_an_invalid_claim_without_a_tenant_is_still_rejected(harness, tmp_path):
+    path = tmp_path / "Brand A_Briskk_SKU_Template.csv"
+    path.write_bytes(csv_bytes(template_rows(4)))
+    record = harness.ingest(path)
+    assert record["status"] == "rejected"
+    assert (
+        "claims tenant 'Brand A', which is not a valid tenant name"
+        in (record["errors"][0]["message"])
+    )
