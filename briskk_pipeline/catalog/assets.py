@@ -27,10 +27,11 @@ from briskk_pipeline.images.assets import ProductImages
 from briskk_pipeline.ingest.assets import registered_upload
 from briskk_pipeline.ingest.partitions import STATUS_TAG, uploads_partitions
 from briskk_pipeline.metadata import frame_preview, problems_summary
+from briskk_pipeline.readiness.evaluate import UploadReadiness, apply_blocking
 from briskk_pipeline.resources import CatalogDatabase
 from briskk_pipeline.validation.validate import ValidatedRows
 
-_DEPS = ["validated_rows", "product_images"]
+_DEPS = ["validated_rows", "product_images", "readiness"]
 
 
 @multi_asset(
@@ -51,7 +52,7 @@ _DEPS = ["validated_rows", "product_images"]
             "the upload leaves out are disabled, never deleted.",
         ),
     ],
-    ins={"validated_rows": AssetIn(), "product_images": AssetIn()},
+    ins={"validated_rows": AssetIn(), "product_images": AssetIn(), "readiness": AssetIn()},
     check_specs=[
         AssetCheckSpec(
             "upload_accepted",
@@ -71,6 +72,7 @@ def catalog_load(
     context: AssetExecutionContext,
     validated_rows: ValidatedRows,
     product_images: ProductImages,
+    readiness: UploadReadiness,
     catalog: CatalogDatabase,
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """Upsert the valid products and SKUs, their image slots and the upload's final record.
@@ -81,6 +83,8 @@ def catalog_load(
     same load and rolls it back: the record becomes `previewed` with what it would change.
     """
     body_started = time.perf_counter()
+    # a channel the tenant made blocking keeps its not-ready products out (readiness/)
+    validated_rows, product_images = apply_blocking(validated_rows, product_images, readiness)
     engine = catalog.get_engine()
     upload_id = context.partition_key
     upload = registered_upload(engine, upload_id)

@@ -85,7 +85,9 @@ def rate_table() -> RateTable:
     )
 
 
-def implied_rate(hsn_code: str, price: Decimal, table: RateTable | None = None) -> ImpliedRate | None:
+def implied_rate(
+    hsn_code: str, price: Decimal, table: RateTable | None = None
+) -> ImpliedRate | None:
     """The GST rate (percent) for `hsn_code` sold at `price` rupees per piece; None when the
     rates file implies none for the code (another chapter, or an excepted code)."""
     table = table or rate_table()

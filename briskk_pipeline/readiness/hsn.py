@@ -112,4 +112,6 @@ def _invalid_message(code: str, tariff: TariffList) -> str:
                 f"is not a tariff item of the Customs Tariff (GST HSN list); under "
                 f"{code[:width]} the tariff items are {_named(items)}"
             )
-    return f"is not an HSN code of the Customs Tariff (GST HSN list): chapter {code[:2]} has no {code}"
+    return (
+        f"is not an HSN code of the Customs Tariff (GST HSN list): chapter {code[:2]} has no {code}"
+    )

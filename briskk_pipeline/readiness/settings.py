@@ -140,7 +140,5 @@ def save_settings(
             "updated_at": datetime.now(UTC),
         }
         insert = pg_insert(tenant_readiness).values(tenant_key=tenant.lower(), **values)
-        connection.execute(
-            insert.on_conflict_do_update(index_elements=["tenant_key"], set_=values)
-        )
+        connection.execute(insert.on_conflict_do_update(index_elements=["tenant_key"], set_=values))
     return new

@@ -16,6 +16,7 @@ from briskk_pipeline.catalog.queries import barcode_owners, sku_ids_by_lower_cas
 from briskk_pipeline.ingest.assets import RawUpload
 from briskk_pipeline.ingest.partitions import uploads_partitions
 from briskk_pipeline.metadata import frame_preview, problems_summary, problems_table
+from briskk_pipeline.readiness.settings import settings_for
 from briskk_pipeline.resources import CatalogDatabase
 from briskk_pipeline.validation.validate import ValidatedRows, validate_rows
 
@@ -48,12 +49,15 @@ def validated_rows(
         result = ValidatedRows.rejected(raw_sheet.problems)
     else:
         engine = catalog.get_engine()
+        readiness = settings_for(engine, raw_sheet.tenant)  # strict barcodes, tax rule map
         result = validate_rows(
             raw_sheet.sheet.frame,
             sku_owners=lambda ids: sku_owners(engine, raw_sheet.tenant, ids),
             read_problems=raw_sheet.sheet.problems,
             barcode_owners=lambda codes: barcode_owners(engine, raw_sheet.tenant, codes),
             sku_lookalikes=lambda ids: sku_ids_by_lower_case(engine, raw_sheet.tenant, ids),
+            strict_barcodes=readiness.strict_barcodes,
+            tax_rules=readiness.tax_rules,
         )
         result.warnings = [
             *raw_sheet.sheet.warnings,

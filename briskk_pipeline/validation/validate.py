@@ -15,6 +15,7 @@ from typing import Literal, TypeVar
 import pandas as pd
 import pandera.pandas as pa
 
+from briskk_pipeline.readiness.codes import code_findings
 from briskk_pipeline.template import PRODUCT_COLUMNS, SKU_COLUMNS, Kind, columns_of
 from briskk_pipeline.validation import rules
 from briskk_pipeline.validation.cleaning import clean
@@ -79,11 +80,16 @@ def validate_rows(
     read_problems: Iterable[Problem] = (),
     barcode_owners: BarcodeOwners | None = None,
     sku_lookalikes: SkuLookalikes | None = None,
+    strict_barcodes: bool = False,
+    tax_rules: Mapping[str, float] | None = None,
 ) -> ValidatedRows:
     """Clean, check and split `raw` (a `raw_sheet` frame indexed by Excel row).
 
     `sku_owners`, `barcode_owners` and `sku_lookalikes` ask the tenant's catalog (see
     `catalog.queries`); without them only the file itself is checked.
+
+    `strict_barcodes` and `tax_rules` are the tenant's readiness settings: HSN codes, barcode
+    check digits and tax rules are checked by `readiness.codes.code_findings`.
 
     `read_problems` are the cells the reader already found wrong (`RawSheet.problems`, e.g.
     an Excel error cell): they come first, so their message wins over what the checks would
@@ -108,6 +114,8 @@ def validate_rows(
             *rules.conflicting_product_fields(typed, raw),
         ]
         barcodes_in_file = rules.duplicate_barcodes(typed)
+        codes = code_findings(typed, strict_barcodes=strict_barcodes, tax_rules=tax_rules)
+        in_file.extend(codes.problems)
         image_warnings = image_url_warnings(typed, raw)
         owners = owners_asked.result()
         orphans, orphaned_products = rules.orphan_rows(typed, owners)
@@ -129,6 +137,7 @@ def validate_rows(
         *cleaned.warnings,
         *rules.case_only_sku_warnings(typed, lookalikes),
         *image_warnings,
+        *codes.warnings,
     ]
 
     bad_rows = {p.row for p in problems if p.row is not None}
