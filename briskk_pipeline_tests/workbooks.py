@@ -51,10 +51,10 @@ class Text:
     value: str
 
 
-
 def with_check_digit(body: int) -> int:
     """`body` with its GS1 check digit appended: a valid GTIN (readiness/gtin.py)."""
     return body * 10 + check_digit(str(body))
+
 
 def template_rows(
     n_rows: int,
