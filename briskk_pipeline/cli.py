@@ -170,6 +170,9 @@ def _parser() -> argparse.ArgumentParser:
     from briskk_pipeline.history.cli import add_history_commands  # `history`, `rollback`
 
     add_history_commands(commands)
+    from briskk_pipeline.readiness.cli import add_readiness_command  # `readiness`
+
+    add_readiness_command(commands)
     return parser
 
 
@@ -246,6 +249,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     )
     from briskk_pipeline.ingest.register import RegistrationError, UploadTooLarge, check_size
     from briskk_pipeline.ingest.sandbox import warm_up
+    from briskk_pipeline.readiness.shapes import readiness_line, upload_readiness
+    from briskk_pipeline.readiness.store import upload_verdicts
 
     path: Path = args.path  # checked by _check_ingest_args
     started = time.monotonic()
@@ -287,6 +292,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 )
             try:
                 record = uploads.get_upload(engine, upload_id)
+                readiness = upload_readiness(upload_verdicts(engine, upload_id))
             except Exception as error:
                 raise_failed(engine, upload_id, error)
         except RegistrationError as error:
@@ -296,10 +302,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if record is None:  # registered above: only a catalog reset in between gets here
         raise CliError(f"upload {upload_id} vanished from the catalog", EXIT_FAILED)
     summary = uploads.ingest_summary(record, seconds=time.monotonic() - started)
+    summary["readiness"] = readiness  # per product and channel: "ready" or the failing rules
     if args.json:
         _print_json(summary)
     elif record["status"] != "failed":
         _print_ingest(summary, record, sys.stdout)
+        if line := readiness_line(readiness):
+            print(line, file=sys.stdout)
     if record["status"] == "failed":  # one line, whatever broke (the reason is recorded)
         print(f"briskk: upload {upload_id} failed: {record.get('failure_reason')}", file=sys.stderr)
     return {

@@ -42,6 +42,7 @@ from briskk_pipeline.api.runs import (
 from briskk_pipeline.api.state import ApiState
 from briskk_pipeline.faults import describe_fault
 from briskk_pipeline.ingest.launch import PARTITIONS, UploadFailed
+from briskk_pipeline.readiness.routes import readiness_router
 
 HERE: Final = Path(__file__).resolve().parent
 DEFAULT_WORKERS: Final = 2
@@ -118,6 +119,7 @@ def create_app() -> FastAPI:
     app.include_router(router)
     app.include_router(products_router)
     app.include_router(history_router)  # History issue: product history, rollback
+    app.include_router(readiness_router)  # marketplace readiness (readiness/routes.py)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
 
