@@ -44,6 +44,9 @@ class ReadinessSettings:
     strict_barcodes: bool = False
     tax_rules: Mapping[str, float] = field(default_factory=dict)
     source: str = "environment"
+    # the channels were chosen (a tenant row, or BRISKK_CHANNELS), not all by default: then a
+    # product not ready for one of them is worth an annotated workbook of its own
+    chosen: bool = False
 
 
 def parse_channels(text: str | Iterable[str]) -> tuple[str, ...]:
@@ -76,9 +79,11 @@ def environment_settings(environ: Mapping[str, str] | None = None) -> ReadinessS
     """The defaults of a tenant without its own row, from `BRISKK_CHANNELS` and
     `BRISKK_STRICT_BARCODES`."""
     env = os.environ if environ is None else environ
-    channels = parse_channels(env.get(CHANNELS_ENV, "")) or channel_names()
+    chosen = parse_channels(env.get(CHANNELS_ENV, ""))
     strict = parse_flag(env.get(STRICT_BARCODES_ENV, ""), STRICT_BARCODES_ENV)
-    return ReadinessSettings(channels=channels, strict_barcodes=strict)
+    return ReadinessSettings(
+        channels=chosen or channel_names(), strict_barcodes=strict, chosen=bool(chosen)
+    )
 
 
 def settings_for(
@@ -99,6 +104,7 @@ def settings_for(
                 strict_barcodes=bool(row["strict_barcodes"]),
                 tax_rules=dict(row["tax_rules"]),
                 source="tenant",
+                chosen=True,
             )
     return environment_settings(environ)
 
@@ -125,6 +131,7 @@ def save_settings(
             strict_barcodes=current.strict_barcodes if strict_barcodes is None else strict_barcodes,
             tax_rules=dict(tax_rules) if tax_rules is not None else dict(current.tax_rules),
             source="tenant",
+            chosen=True,
         )
         stray = [c for c in new.blocking if c not in new.channels]
         if stray:

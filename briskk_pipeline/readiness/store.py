@@ -168,3 +168,16 @@ def catalog_verdicts(
         query = query.where(newest.c.ready.is_(False))
     with engine.connect() as connection:
         return [_as_dict(row) for row in connection.execute(query).mappings()]
+
+
+def needs_sheet(
+    engine: sa.Engine, record: Mapping[str, Any], verdicts: Sequence[Mapping[str, Any]]
+) -> bool:
+    """Whether readiness alone is worth an annotated workbook: a product is not ready for a
+    channel the tenant chose (settings.py: a tenant row or BRISKK_CHANNELS; with every channel
+    by default, a clean upload gets no workbook only for readiness)."""
+    from briskk_pipeline.readiness.settings import settings_for
+
+    if all(v["ready"] for v in verdicts):
+        return False
+    return settings_for(engine, str(record["tenant"])).chosen

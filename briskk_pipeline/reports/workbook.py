@@ -30,6 +30,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from briskk_pipeline import template
+from briskk_pipeline.readiness.sheet import write_readiness
 from briskk_pipeline.reports.findings import Finding
 from briskk_pipeline.reports.sheets import (
     CHANGES_SHEET,
@@ -65,6 +66,7 @@ def build_report(
     changes: Sequence[Mapping[str, Any]] | None = None,
     changes_summary: str = "",
     copy_sheets: bool = True,
+    readiness: Sequence[Mapping[str, Any]] | None = None,
 ) -> bytes:
     """The annotated workbook as .xlsx bytes.
 
@@ -73,6 +75,8 @@ def build_report(
     `changes` (dry runs): the Changes sheet's rows, see `catalog/changes.collect_changes`.
     `copy_sheets=False` (a file far over the row limit, where openpyxl would spend a minute
     copying it): the Problems and Changes sheets alone, without the brand's sheets.
+    `readiness`: the upload's verdicts (`readiness.store.upload_verdicts`) for the Readiness
+    sheet, before a Changes sheet.
     """
     workbook = _open(data, file_name) if copy_sheets else _empty_workbook()
     for title in (PROBLEMS_SHEET, CHANGES_SHEET):  # a re-uploaded report's own sheets
@@ -87,6 +91,7 @@ def build_report(
         data_sheet=sheet.title if sheet is not None else None,
         cells=cells,
     )
+    write_readiness(workbook, readiness or [])  # marketplace readiness (readiness/sheet.py)
     if changes is not None:
         write_changes(workbook, changes, changes_summary)
     for other in workbook.worksheets:
