@@ -57,6 +57,13 @@ def _price(offer: object, price: object) -> Decimal | None:
     return None
 
 
+def _rupees(amount: Decimal) -> str:
+    """`2,999` or `1,299.50`: whole rupees without decimals, else two."""
+    if amount == amount.to_integral_value():
+        return f"{int(amount):,}"
+    return f"{amount:,.2f}"
+
+
 def code_findings(
     typed: pd.DataFrame,
     *,
@@ -115,6 +122,7 @@ def _tax_warning(
     if named is None or implied is None or named == implied.rate:
         return None
     return (
-        f"tax rule {tax_rule_id!r} is {named} % GST, but HSN {hsn} at ₹{price:,} per piece is "
+        f"tax rule {tax_rule_id!r} is {named} % GST, but HSN {hsn} at ₹{_rupees(price)} per "
+        f"piece is "
         f"{implied.rate} %: {implied.reason}"
     )
