@@ -50,10 +50,8 @@ def add_readiness_command(commands: Any) -> None:
     command.set_defaults(handler=cmd_readiness, uses_dagster=False)
 
 
-def _fail(message: str) -> Exception:
-    from briskk_pipeline.cli import CliError
-
-    return CliError(message)
+class _UsageError(Exception):
+    """A usage error: one line on stderr, exit 2 (the `briskk` convention)."""
 
 
 def _print_json(value: object) -> None:
@@ -62,6 +60,14 @@ def _print_json(value: object) -> None:
 
 def cmd_readiness(args: argparse.Namespace) -> int:
     """List not-ready products, the channels, or change a tenant's settings."""
+    try:
+        return _readiness(args)
+    except _UsageError as error:
+        print(f"briskk: {error}", file=sys.stderr)
+        return 2
+
+
+def _readiness(args: argparse.Namespace) -> int:
     from briskk_pipeline.readiness.settings import SettingsError, parse_channels
 
     try:
@@ -72,10 +78,12 @@ def cmd_readiness(args: argparse.Namespace) -> int:
         changing = (args.set_channels, args.set_blocking, args.strict_barcodes)
         if any(v is not None for v in changing):
             if not args.tenant:
-                raise _fail("--set-channels, --set-blocking and --strict-barcodes need --tenant")
+                raise _UsageError(
+                    "--set-channels, --set-blocking and --strict-barcodes need --tenant"
+                )
             return _change_settings(args)
     except SettingsError as error:
-        raise _fail(str(error)) from error
+        raise _UsageError(str(error)) from error
     return _list(args)
 
 
@@ -87,7 +95,7 @@ def _engine_and_run(run: Any) -> Any:
     try:
         definitions = resources_from_env()
     except ValueError as error:
-        raise _fail(str(error)) from error
+        raise _UsageError(str(error)) from error
     with build_resources(definitions) as resources:
         return run(resources.catalog.get_engine())
 
