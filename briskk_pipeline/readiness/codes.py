@@ -70,10 +70,17 @@ def code_findings(
     strict_barcodes: bool = False,
     tax_rules: Mapping[str, float] | None = None,
 ) -> CodeFindings:
-    """Every HSN, barcode and tax rule finding of `typed` (cleaned rows, index = Excel row)."""
+    """Every HSN, barcode and tax rule finding of `typed` (cleaned rows, index = Excel row).
+
+    A product's tax rule is judged against each SKU row's price; the rows that disagree in the
+    same way make one warning, on the first of them, naming the others.
+    """
     found = CodeFindings()
     hsn_checks: dict[str, HsnCheck] = {}
     warned_products: set[str] = set()
+    # (product, tax rule, implied rate) -> rows, and the words for the first of them
+    tax: dict[tuple[str, str, object], tuple[list[int], str, str]] = {}
+    tax_cache: dict[tuple[str, str, str], tuple[object, str] | None] = {}
     rows = typed.index.tolist()
     columns = {
         name: typed[name].tolist() if name in typed else [None] * len(rows)
@@ -96,33 +103,38 @@ def code_findings(
             if problem is not None:
                 target = found.problems if strict_barcodes else found.warnings
                 target.append(Problem(int(row), "barcode", barcode, problem))
-        if hsn is not None and check is not None and check.status is not HsnStatus.INVALID:
-            warning = _tax_warning(
-                hsn,
-                _text(columns["tax_rule_id"][i]),
-                _price(columns["offer_price"][i], columns["price"][i]),
-                tax_rules,
-            )
-            if warning is not None:
-                tax_rule = _text(columns["tax_rule_id"][i])
-                found.warnings.append(Problem(int(row), "tax_rule_id", tax_rule, warning))
+        tax_rule = _text(columns["tax_rule_id"][i])
+        if hsn is None or check is None or check.status is HsnStatus.INVALID or tax_rule is None:
+            continue
+        offer, price = columns["offer_price"][i], columns["price"][i]
+        key = (hsn, tax_rule, f"{_text(offer)}|{_text(price)}")
+        if key not in tax_cache:
+            tax_cache[key] = _tax_warning(hsn, tax_rule, _price(offer, price), tax_rules)
+        warning = tax_cache[key]
+        if warning is not None:
+            rate, words = warning
+            group = tax.setdefault((product, tax_rule, rate), ([], tax_rule, words))
+            group[0].append(int(row))
+    for rows_of, tax_rule, words in tax.values():
+        others = f" (also rows {', '.join(map(str, rows_of[1:]))})" if len(rows_of) > 1 else ""
+        found.warnings.append(Problem(rows_of[0], "tax_rule_id", tax_rule, words + others))
     return found
 
 
 def _tax_warning(
     hsn: str,
-    tax_rule_id: str | None,
+    tax_rule_id: str,
     price: Decimal | None,
     tax_rules: Mapping[str, float] | None,
-) -> str | None:
-    if tax_rule_id is None or price is None:
+) -> tuple[object, str] | None:
+    """(the implied rate, the warning's words) when the rule names another rate; else None."""
+    if price is None:
         return None
     named = named_rate(tax_rule_id, tax_rules)
     implied = implied_rate(hsn, price)
     if named is None or implied is None or named == implied.rate:
         return None
-    return (
+    return implied.rate, (
         f"tax rule {tax_rule_id!r} is {named} % GST, but HSN {hsn} at ₹{_rupees(price)} per "
-        f"piece is "
-        f"{implied.rate} %: {implied.reason}"
+        f"piece is {implied.rate} %: {implied.reason}"
     )

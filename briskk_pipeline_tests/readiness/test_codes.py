@@ -185,3 +185,16 @@ def test_a_tax_rule_that_disagrees_with_the_price_is_a_warning_on_its_row():
     # the offer price is the sale value: ₹2,999 offered at ₹2,499 is 5 %
     offered = one_row(hsn_code="61091000", tax_rule_id="GST_5", price="2999", offer_price="2499")
     assert validate_rows(offered).cell_warnings == []
+
+
+def test_one_tax_warning_per_product_and_rate_naming_the_other_rows():
+    from briskk_pipeline_tests.validation.test_validate import raw_frame
+    from briskk_pipeline_tests.workbooks import template_rows
+
+    rows = template_rows(4)  # one product, rows 2 to 5
+    for row, price in zip(rows, ("999", "1299", "2999", "3999"), strict=True):
+        row.update(hsn_code="61091000", tax_rule_id="GST_5", price=price, offer_price=None)
+    result = validate_rows(raw_frame(rows))
+    assert [(w.row, w.column) for w in result.cell_warnings] == [(4, "tax_rule_id")]
+    assert result.cell_warnings[0].message.endswith("(also rows 5)")
+    assert "at ₹2,999 per piece is 18 %" in result.cell_warnings[0].message
