@@ -249,8 +249,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     )
     from briskk_pipeline.ingest.register import RegistrationError, UploadTooLarge, check_size
     from briskk_pipeline.ingest.sandbox import warm_up
-    from briskk_pipeline.readiness.shapes import readiness_line, upload_readiness
-    from briskk_pipeline.readiness.store import upload_verdicts
+    from briskk_pipeline.readiness.shapes import readiness_line
+    from briskk_pipeline.readiness.store import upload_readiness_summary
 
     path: Path = args.path  # checked by _check_ingest_args
     started = time.monotonic()
@@ -292,7 +292,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 )
             try:
                 record = uploads.get_upload(engine, upload_id)
-                readiness = upload_readiness(upload_verdicts(engine, upload_id))
+                readiness = upload_readiness_summary(engine, upload_id)
             except Exception as error:
                 raise_failed(engine, upload_id, error)
         except RegistrationError as error:

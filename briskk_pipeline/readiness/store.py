@@ -181,3 +181,10 @@ def needs_sheet(
     if all(v["ready"] for v in verdicts):
         return False
     return settings_for(engine, str(record["tenant"])).chosen
+
+
+def upload_readiness_summary(engine: sa.Engine, upload_id: str) -> dict[str, Any]:
+    """The `readiness` object of `briskk ingest --json` and `POST /ingest` for an upload."""
+    from briskk_pipeline.readiness.shapes import upload_readiness
+
+    return upload_readiness(upload_verdicts(engine, upload_id))
