@@ -16,7 +16,7 @@ Kinds and their parameters:
 - `image_duplicates`: `near_duplicate_bits` (perceptual hashes at most this many bits apart
   are one picture; 0: identical hashes; same bytes always count).
 - `image_count`: `min`, `max` (stored images of the product).
-- `image_stored`: every image URL of the product was fetched and stored.
+- `image_stored`: every image URL of the product (or its main image) was fetched and stored.
 - `required_attributes`: `columns` (template columns that must not be blank).
 - `gtin`: `required` (every SKU needs a barcode); a barcode given must be a valid GTIN.
 

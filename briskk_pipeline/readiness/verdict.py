@@ -213,9 +213,12 @@ def _count(product: ProductFacts, rule: Rule, name: str) -> list[tuple[str, str 
 
 
 def _stored(product: ProductFacts, rule: Rule, name: str) -> list[tuple[str, str | None]]:
+    slots = [s for s in product.slots if rule.applies_to == "all" or s.position == 0]
+    if rule.applies_to == "main" and not slots:
+        return [(f"main_image is blank; {name} wants {rule.says}", "main_image")]
     return [
         (f"{s.column} is not stored ({s.reason or s.status})", s.column)
-        for s in product.slots
+        for s in slots
         if s.status != "stored"
     ]
 

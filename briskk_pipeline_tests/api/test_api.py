@@ -40,6 +40,7 @@ INGEST_KEYS = {
     "images",
     "image_failures",
     "seconds",
+    "readiness",  # per product and channel: "ready" or the failing rules (readiness/)
 }
 UPLOAD_KEYS = {
     "upload_id",

@@ -183,5 +183,15 @@ def test_unmeasured_images_are_not_judged_on_background_or_hash():
     facts = product(
         ImageInfo("a", "JPEG", 1200, 1500, 300 * KB, None, None),
         ImageInfo("b", "JPEG", 1200, 1500, 300 * KB, None, None),
+        hsn="64039990",  # footwear: Ajio's four apparel angles do not apply
     )
     assert failures(facts, "ajio") == []
+
+
+def test_no_stored_image_is_never_ready_for_a_marketplace():
+    facts = product(None, None)  # both URLs failed
+    for channel in ("ajio", "amazon_in", "flipkart", "myntra", "nykaa", "briskk"):
+        assert not evaluate(facts, rule_sets()[channel]).ready, channel
+    assert ("amazon_main_image", "main_image") in [
+        (r, c) for r, c, _ in failures(facts, "amazon_in")
+    ]
