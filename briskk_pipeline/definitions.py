@@ -19,6 +19,7 @@ from briskk_pipeline.ingest.jobs import ingest_failure_sensor, ingest_job
 from briskk_pipeline.ingest.recovery import stale_uploads_sensor
 from briskk_pipeline.ingest.retention import prune_uploads_job, prune_uploads_schedule
 from briskk_pipeline.ingest.sensor import inbox_sensor
+from briskk_pipeline.readiness.assets import readiness
 from briskk_pipeline.reports.assets import upload_report
 from briskk_pipeline.reports.rebuild import upload_report_job
 from briskk_pipeline.resources import resources_from_env
@@ -30,6 +31,7 @@ defs = Definitions(
         raw_sheet,
         validated_rows,
         product_images,
+        readiness,
         catalog_load,
         upload_report,
         catalog_snapshot,

@@ -59,7 +59,7 @@ COLUMNS: Final[tuple[Column, ...]] = (
     # main_image has no `*` in the header but the template's description calls it required.
     _c("main_image", P, Kind.URL, True, "Main product image URL (http or https)."),
     *(_c(f"image_{i}", P, Kind.URL, False, f"Additional image {i} URL.") for i in range(1, 9)),
-    _c("hsn_code", P, Kind.IDENTIFIER, True, "HSN tax code, 2 to 8 digits."),
+    _c("hsn_code", P, Kind.IDENTIFIER, True, "HSN code, 4, 6 or 8 digits (tariff list)."),
     _c("product_highlights", P, Kind.TEXT, True, "Key selling points."),
     _c("fit", P, Kind.TEXT, False, "Fit."),
     _c("sleeve", P, Kind.TEXT, False, "Sleeve type."),

@@ -29,6 +29,7 @@ INGEST_KEYS = {
     "seconds",
     "mode",  # issue 19: merge | replace | update
     "changes",  # issue 19: what the upload changed (catalog/summary.py)
+    "readiness",  # per product and channel: "ready" or the failing rules (readiness/)
 }
 
 pytestmark = pytest.mark.e2e
@@ -47,7 +48,20 @@ def test_real_template_through_every_command(env, tmp_path):
     assert result["errors"] == []
     assert result["warnings"] == [
         "no tenant given and the sheet is not named '<Tenant>_Briskk_SKU_Template': "
-        "filed under tenant 'default'"
+        "filed under tenant 'default'",
+        # the real template's third sample barcode has a wrong GS1 check digit
+        "row 4, column barcode: is not a valid GTIN-12: its check digit is 6 but the digits "
+        "before it give 2 (GS1 check digit); a mistyped or rounded number (value '112233445566')",
+    ]
+    readiness = result["readiness"]
+    assert readiness["channels"] == ["ajio", "amazon_in", "briskk", "flipkart", "myntra", "nykaa"]
+    # fetching is off: no image is stored, so no product is ready anywhere
+    assert readiness["ready"] == dict.fromkeys(readiness["channels"], 0)
+    assert [p["product_id"] for p in readiness["products"]] == [
+        "prod001",
+        "prod002",
+        "prod003",
+        "prod004",
     ]
     # fetching is off in these tests: not fetched is not counted as a failure
     assert result["images"] == {

@@ -62,7 +62,7 @@ def test_messy_workbook_loads_exactly(harness, tmp_path):
     )
     assert record["tenant"] == "BrandA"  # from the sheet name
     skus = by_sku(harness.products("BrandA"))
-    assert skus["P000000-0"]["barcode"] == first_barcode == "090000100000"
+    assert skus["P000000-0"]["barcode"] == first_barcode == "090000100004"
     assert skus["P000000-0"]["price"] == 1299 and skus["P000000-0"]["offer_price"] == 999.5
     assert skus["P000001-0"]["facility_name"] == "Warehouse 2"
 

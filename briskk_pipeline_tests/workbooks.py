@@ -21,6 +21,7 @@ from typing import Any
 
 import xlsxwriter
 
+from briskk_pipeline.readiness.gtin import check_digit
 from briskk_pipeline.template import BY_NAME, COLUMN_NAMES, IMAGE_COLUMNS
 
 # How the real template writes its header: `*` on required columns, `is_disabled ` with a space.
@@ -50,6 +51,11 @@ class Text:
     value: str
 
 
+def with_check_digit(body: int) -> int:
+    """`body` with its GS1 check digit appended: a valid GTIN (readiness/gtin.py)."""
+    return body * 10 + check_digit(str(body))
+
+
 def template_rows(
     n_rows: int,
     *,
@@ -72,9 +78,10 @@ def template_rows(
     rng = random.Random(seed)
     # Barcodes are unique per tenant: files with another product prefix get other barcodes.
     prefix_offset = 0 if product_prefix == "P" else zlib.crc32(product_prefix.encode()) % 900 + 1
-    # 890 + at least 7 significant digits: 890000000000 is what Excel leaves of a long number
-    # shown as 8.9E+11, a problem of its own (ingest/number_formats.py).
-    barcode_base = 890_000_100_000 + prefix_offset * 10_000_000
+    # 11 digits and a check digit (a valid GTIN-12, readiness/gtin.py), with at least 7
+    # significant digits: 890000000000 is what Excel leaves of a long number shown as 8.9E+11,
+    # a problem of its own (ingest/excel_numbers.py).
+    barcode_base = 89_000_010_000 + prefix_offset * 1_000_000
     rows: list[dict[str, Any]] = []
     for i in range(n_rows):
         p = i // skus_per_product
@@ -103,7 +110,7 @@ def template_rows(
             bullet_points="Material: 100% cotton; Care: machine wash cold",
             neck_type="Round Neck",
             sku_id=f"{product_prefix}{p:06d}-{i % skus_per_product}",
-            barcode=barcode_base + i,
+            barcode=with_check_digit(barcode_base + i),  # a valid GTIN-12
             size=SIZES[(i + p) % len(SIZES)],
             color=COLORS[p % len(COLORS)],
             price=price,
@@ -242,9 +249,9 @@ def _realistic_rows(
         price = rng.choice((299, 499, 799, 999, 1299.5, 1499, 1999, 2499, 3999.99, 4999))
         discount = rng.choice((None, 0.9, 0.8, 0.75, 0.6))
         base = 20 + (j % 6) * 2
-        barcode: Any = 8_900_000_100_000 + i  # 13-digit EAN, as a number
-        if i % 10 == 3:
-            barcode = Text(f"0{89_000_000_000 + i:011d}")  # 12-digit UPC with a leading zero
+        barcode: Any = with_check_digit(890_000_100_000 + i)  # 13-digit EAN, as a number
+        if i % 10 == 3:  # 12-digit UPC with a leading zero
+            barcode = Text(f"{with_check_digit(8_900_010_000 + i):012d}")
         row: dict[str, Any] = {c: None for c in COLUMN_NAMES}
         row.update(product)
         row.update(

@@ -25,6 +25,7 @@ from briskk_pipeline.api.upload import receive_upload
 from briskk_pipeline.catalog import uploads
 from briskk_pipeline.ingest.launch import start_upload
 from briskk_pipeline.ingest.register import RegistrationError
+from briskk_pipeline.readiness.store import upload_readiness_summary
 
 router = APIRouter()
 MAX_WAIT_SECONDS = 60.0
@@ -153,7 +154,10 @@ async def _wait_for_outcome(state: ApiState, upload_id: str, deadline: float) ->
         if record is None:
             raise HTTPException(500, f"upload {upload_id} vanished from the catalog")
         remaining = deadline - time.monotonic()
-        if record["status"] != "running" or remaining <= 0:
+        if record["status"] != "running":  # per product and channel (readiness/)
+            readiness = await run_in_threadpool(upload_readiness_summary, state.engine, upload_id)
+            return {**record, "readiness": readiness}
+        if remaining <= 0:
             return record
         await asyncio.sleep(min(POLL_SECONDS, remaining))
 
@@ -164,6 +168,8 @@ def _ingest_response(record: dict[str, Any], upload_id: str, seconds: float) -> 
         body: dict[str, Any] = {"upload_id": upload_id, "status": "running"}
         return JSONResponse(body, status_code=202, headers=location)
     summary = uploads.ingest_summary(record, seconds=seconds)
+    if "readiness" in record:  # as `briskk ingest --json` (readiness/store.py)
+        summary["readiness"] = record["readiness"]
     if record["status"] == "failed":
         detail = f"the pipeline failed: {record.get('failure_reason')}"
         return JSONResponse({"detail": detail, **summary}, status_code=500, headers=location)

@@ -30,13 +30,14 @@ from briskk_pipeline.images.assets import ProductImages
 from briskk_pipeline.ingest.assets import registered_upload
 from briskk_pipeline.ingest.partitions import STATUS_TAG, uploads_partitions
 from briskk_pipeline.metadata import frame_preview, problems_summary
+from briskk_pipeline.readiness.evaluate import UploadReadiness, apply_blocking
 from briskk_pipeline.resources import CatalogDatabase
 from briskk_pipeline.review.decide import APPROVED, REVIEW_TAG, CatalogChangedSinceReview
 from briskk_pipeline.review.hold import approval_check, tenant_hold
 from briskk_pipeline.template import is_update_header
 from briskk_pipeline.validation.validate import ValidatedRows
 
-_DEPS = ["validated_rows", "product_images"]
+_DEPS = ["validated_rows", "product_images", "readiness"]
 
 
 class CatalogLoadConfig(Config):
@@ -64,7 +65,7 @@ class CatalogLoadConfig(Config):
             "are kept as they are (disabled, never deleted, only by a `replace` upload).",
         ),
     ],
-    ins={"validated_rows": AssetIn(), "product_images": AssetIn()},
+    ins={"validated_rows": AssetIn(), "product_images": AssetIn(), "readiness": AssetIn()},
     check_specs=[
         AssetCheckSpec(
             "upload_accepted",
@@ -85,6 +86,7 @@ def catalog_load(
     config: CatalogLoadConfig,
     validated_rows: ValidatedRows,
     product_images: ProductImages,
+    readiness: UploadReadiness,
     catalog: CatalogDatabase,
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """Upsert the valid products and SKUs, their image slots and the upload's final record.
@@ -99,6 +101,8 @@ def catalog_load(
     `briskk/force=true` (catalog/newer.py).
     """
     body_started = time.perf_counter()
+    # a channel the tenant made blocking keeps its not-ready products out (readiness/)
+    validated_rows, product_images = apply_blocking(validated_rows, product_images, readiness)
     engine = catalog.get_engine()
     upload_id = context.partition_key
     upload = registered_upload(engine, upload_id)

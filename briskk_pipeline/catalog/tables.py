@@ -8,7 +8,7 @@ exactly these tables; `briskk_pipeline_tests/catalog` checks the two agree.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from briskk_pipeline.template import COLUMNS, Column, Kind, Level
 
@@ -177,6 +177,9 @@ images = sa.Table(
     sa.Column("height", sa.Integer, nullable=False),
     sa.Column("bytes", sa.BigInteger, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # measured once when stored (readiness/image_facts.py, 0012_readiness); NULL before that
+    sa.Column("border_white", sa.Float),  # share of near-white border pixels, 0..1
+    sa.Column("phash", sa.Text),  # imagehash.phash, 16 hex digits
 )
 
 # One row per image slot of a product: position 0 is main_image, 1..8 image_1..image_8.
@@ -299,4 +302,31 @@ rollbacks = sa.Table(
     sa.Column("rolled_back_at", sa.DateTime(timezone=True)),
     sa.Column("rolled_back_by", sa.Text),
     sa.Index("rollbacks_target_idx", "target_id"),
+)
+
+# Marketplace readiness (readiness/, 0012_readiness): a tenant's channel settings, and each
+# upload's verdict per product and channel (`ready`, or the failing rules as JSON).
+tenant_readiness = sa.Table(
+    "tenant_readiness",
+    metadata,
+    sa.Column("tenant_key", sa.Text, primary_key=True),  # lower(tenant), SPEC §2
+    sa.Column("channels", ARRAY(sa.Text), nullable=False),
+    sa.Column("blocking", ARRAY(sa.Text), nullable=False, server_default=sa.text("'{}'::text[]")),
+    sa.Column("strict_barcodes", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("tax_rules", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+upload_readiness = sa.Table(
+    "upload_readiness",
+    metadata,
+    sa.Column("upload_id", sa.Text, sa.ForeignKey("uploads.upload_id"), primary_key=True),
+    sa.Column("product_id", sa.Text, primary_key=True),
+    sa.Column("channel", sa.Text, primary_key=True),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("row", sa.Integer),  # the product's first Excel row in the upload
+    sa.Column("ready", sa.Boolean, nullable=False),
+    sa.Column("failures", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("upload_readiness_product_idx", "tenant", "product_id", "channel", "checked_at"),
 )

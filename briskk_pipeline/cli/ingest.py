@@ -125,6 +125,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     )
     from briskk_pipeline.ingest.register import RegistrationError, UploadTooLarge, check_size
     from briskk_pipeline.ingest.sandbox import warm_up
+    from briskk_pipeline.readiness.store import upload_readiness_summary
 
     path: Path = args.path  # checked by check_ingest_args
     with open_resources() as resources:
@@ -172,6 +173,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 raise KeyboardInterrupt
             try:
                 record = uploads.get_upload(engine, upload_id)
+                readiness = upload_readiness_summary(engine, upload_id)
             except Exception as error:
                 raise_failed(engine, upload_id, error)
         except RegistrationError as error:
@@ -184,7 +186,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             raise
     if record is None:  # registered above: only a catalog reset in between gets here
         raise CliError(f"upload {upload_id} vanished from the catalog", EXIT_FAILED)
-    return report_run(record, as_json=args.json)
+    return report_run(record, as_json=args.json, readiness=readiness)
 
 
 def record_interrupted(engine: Any, upload_id: str) -> None:
@@ -203,17 +205,22 @@ def record_interrupted(engine: Any, upload_id: str) -> None:
         pass
 
 
-def report_run(record: Mapping[str, Any], *, as_json: bool) -> int:
+def report_run(record: Mapping[str, Any], *, as_json: bool, readiness: Mapping[str, Any]) -> int:
     """Print the summary of a finished run of upload `record` (SPEC §4 JSON, or the human
     summary; a `failed` upload is one line on stderr) and return the command's exit code.
-    The summary's seconds are the whole command's (`process_seconds`)."""
+    The summary's seconds are the whole command's (`process_seconds`); `readiness` is the
+    upload's marketplace readiness (`readiness.store.upload_readiness_summary`)."""
     from briskk_pipeline.catalog.uploads import ingest_summary
+    from briskk_pipeline.readiness.shapes import readiness_line
 
     summary = ingest_summary(record, seconds=process_seconds())
+    summary["readiness"] = dict(readiness)  # per product and channel: ready or failing rules
     if as_json:
         print_json(summary)
     elif record["status"] != "failed":
         print_ingest(summary, record, sys.stdout)
+        if line := readiness_line(readiness):
+            print(line, file=sys.stdout)
     if record["status"] == "failed":  # one line, whatever broke (the reason is recorded)
         print(
             f"briskk: upload {record['upload_id']} failed: {record.get('failure_reason')}",

@@ -46,6 +46,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
 
     from briskk_pipeline.catalog.uploads import get_upload
     from briskk_pipeline.ingest.rerun import RerunRefused, rerun_upload
+    from briskk_pipeline.readiness.store import upload_readiness_summary
 
     interrupts.start_process_helpers()  # before the sandbox: Ctrl-C stays out of it
     with open_resources() as resources:
@@ -55,6 +56,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
         except RerunRefused as error:
             raise CliError(str(error)) from error
         record = get_upload(engine, args.upload_id)
+        readiness = upload_readiness_summary(engine, args.upload_id)
     if record is None:  # checked by rerun_upload: only a catalog reset in between gets here
         raise CliError(f"upload {args.upload_id} vanished from the catalog", EXIT_FAILED)
-    return report_run(record, as_json=args.json)
+    return report_run(record, as_json=args.json, readiness=readiness)

@@ -135,6 +135,8 @@ def build_frames(
             "width": "int64",
             "height": "int64",
             "bytes": "int64",
+            "border_white": "Float64",
+            "phash": "string",
         }
     )
     slot_frame = pd.DataFrame(rows, columns=list(PRODUCT_IMAGE_COLUMNS)).astype(

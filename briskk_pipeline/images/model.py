@@ -21,6 +21,8 @@ IMAGE_FRAME_COLUMNS: Final[tuple[str, ...]] = (
     "width",
     "height",
     "bytes",
+    "border_white",
+    "phash",
 )
 PRODUCT_IMAGE_COLUMNS: Final[tuple[str, ...]] = (
     "product_id",
@@ -67,6 +69,9 @@ class StoredImage:
     width: int
     height: int
     bytes: int
+    # readiness facts (readiness/image_facts.py): None for images stored before 0012_readiness
+    border_white: float | None = None
+    phash: str | None = None
 
 
 @dataclass(frozen=True)

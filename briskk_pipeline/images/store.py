@@ -33,6 +33,8 @@ def stored_image(store: ObjectStore, image: VerifiedImage) -> StoredImage:
         width=image.width,
         height=image.height,
         bytes=image.bytes,
+        border_white=image.border_white,
+        phash=image.phash,
     )
 
 

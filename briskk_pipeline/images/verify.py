@@ -26,6 +26,7 @@ from PIL import Image, UnidentifiedImageError
 
 from briskk_pipeline.images.limits import PixelBudget, TimeBudget
 from briskk_pipeline.images.model import ImageError, NotAnImage
+from briskk_pipeline.readiness.image_facts import measure
 
 # Pillow format name -> (content type, file extension for the object key)
 ACCEPTED_FORMATS: Final[dict[str, tuple[str, str]]] = {
@@ -48,6 +49,9 @@ class VerifiedImage:
     height: int
     bytes: int
     sha256: str
+    # measured on the decoded pixels for marketplace readiness (readiness/image_facts.py)
+    border_white: float | None = None
+    phash: str | None = None
 
 
 def _identify_other(data: bytes) -> str | None:
@@ -93,6 +97,7 @@ def verify_image(
             if image.size != (width, height):
                 raise NotAnImage(f"not a valid {found} image: its size changed on re-reading")
             image.load()
+            facts = measure(image)  # while the pixels are held: never decoded again
     except ImageError:
         raise
     except UnidentifiedImageError:
@@ -118,4 +123,6 @@ def verify_image(
         height=height,
         bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
+        border_white=facts.border_white,
+        phash=facts.phash,
     )

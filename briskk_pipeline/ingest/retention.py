@@ -43,6 +43,7 @@ UPLOAD_ASSETS: Final = (
     "raw_sheet",
     "validated_rows",
     "product_images",
+    "readiness",  # readiness/assets.py
     "products",
     "skus",
     "upload_report",

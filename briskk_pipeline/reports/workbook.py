@@ -32,6 +32,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from briskk_pipeline import template
+from briskk_pipeline.readiness.sheet import write_readiness
 from briskk_pipeline.reports.findings import Finding
 from briskk_pipeline.reports.sheets import (
     CHANGES_SHEET,
@@ -74,6 +75,7 @@ def build_report(
     changes_summary: str = "",
     copy_sheets: bool = True,
     rejected_with: Mapping[int, int | None] | None = None,
+    readiness: Sequence[Mapping[str, Any]] | None = None,
 ) -> bytes:
     """The annotated workbook as .xlsx bytes.
 
@@ -84,6 +86,8 @@ def build_report(
     copying it): the Problems and Changes sheets alone, without the brand's sheets.
     `rejected_with`: Excel row -> the row whose error rejected its product (None: not named),
     for rows rejected with their product (`ValidatedRows.rejected_with`).
+    `readiness`: the upload's verdicts (`readiness.store.upload_verdicts`) for the Readiness
+    sheet, before a Changes sheet.
     """
     workbook = _open(data, file_name) if copy_sheets else _empty_workbook()
     for title in (PROBLEMS_SHEET, CHANGES_SHEET):  # a re-uploaded report's own sheets
@@ -98,6 +102,7 @@ def build_report(
         data_sheet=sheet.title if sheet is not None else None,
         cells=cells,
     )
+    write_readiness(workbook, readiness or [])  # marketplace readiness (readiness/sheet.py)
     if changes is not None:
         write_changes(workbook, changes, changes_summary)
     for other in workbook.worksheets:

@@ -17,6 +17,7 @@ from briskk_pipeline.catalog.queries import barcode_owners, sku_ids_by_lower_cas
 from briskk_pipeline.ingest.assets import RawUpload
 from briskk_pipeline.ingest.partitions import uploads_partitions
 from briskk_pipeline.metadata import frame_preview, problems_summary, problems_table
+from briskk_pipeline.readiness.settings import settings_for
 from briskk_pipeline.resources import CatalogDatabase
 from briskk_pipeline.validation import update_file
 from briskk_pipeline.validation.report import Problem
@@ -58,6 +59,7 @@ def validated_rows(
             ids = frame["sku_id"].dropna().unique().tolist()
             stored = update_file.stored_rows(engine, raw_sheet.tenant, ids)
             frame, update_problems = update_file.complete_from_catalog(frame, stored)
+        readiness = settings_for(engine, raw_sheet.tenant)  # strict barcodes, tax rule map
         result = validate_rows(
             frame,
             sku_owners=lambda ids: sku_owners(engine, raw_sheet.tenant, ids),
@@ -67,6 +69,8 @@ def validated_rows(
             zero_lookalikes=lambda forms: digits_without_leading_zeros(
                 engine, raw_sheet.tenant, forms
             ),
+            strict_barcodes=readiness.strict_barcodes,
+            tax_rules=readiness.tax_rules,
         )
         result.columns = list(raw_sheet.sheet.columns)
         if update:

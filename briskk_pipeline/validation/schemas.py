@@ -16,7 +16,6 @@ from pandera.typing import Series
 from briskk_pipeline.template import BY_NAME
 
 BARCODE_PATTERN = r"^\d{8,14}$"  # pandera anchors only the start: end with $
-HSN_PATTERN = r"^\d{2,8}$"
 
 OFFER_CHECK = "offer_price_at_most_price"
 MESSAGES: dict[str, str] = {
@@ -24,7 +23,6 @@ MESSAGES: dict[str, str] = {
     "greater_than(0)": "must be greater than 0",
     "greater_than_or_equal_to(0)": "must be 0 or more",
     f"str_matches('{BARCODE_PATTERN}')": "must be 8 to 14 digits",
-    f"str_matches('{HSN_PATTERN}')": "must be 2 to 8 digits",
     OFFER_CHECK: "must not be more than price",
 }
 
@@ -63,7 +61,8 @@ class TemplateRow(pa.DataFrameModel):
     image_6: Series[str] = _url("image_6")
     image_7: Series[str] = _url("image_7")
     image_8: Series[str] = _url("image_8")
-    hsn_code: Series[str] = _field("hsn_code", str_matches=HSN_PATTERN)
+    # 4, 6 or 8 digits of the tariff list: readiness/codes.py (a message per kind of fault)
+    hsn_code: Series[str] = _field("hsn_code")
     product_highlights: Series[str] = _field("product_highlights")
     fit: Series[str] = _field("fit")
     sleeve: Series[str] = _field("sleeve")

@@ -15,6 +15,7 @@ from typing import Literal, TypeVar
 import pandas as pd
 import pandera.pandas as pa
 
+from briskk_pipeline.readiness.codes import code_findings
 from briskk_pipeline.template import (
     COLUMN_NAMES,
     PRODUCT_COLUMNS,
@@ -97,12 +98,17 @@ def validate_rows(
     barcode_owners: BarcodeOwners | None = None,
     sku_lookalikes: SkuLookalikes | None = None,
     zero_lookalikes: ZeroLookalikes | None = None,
+    strict_barcodes: bool = False,
+    tax_rules: Mapping[str, float] | None = None,
 ) -> ValidatedRows:
     """Clean, check and split `raw` (a `raw_sheet` frame indexed by Excel row).
 
     `sku_owners`, `barcode_owners`, `sku_lookalikes` and `zero_lookalikes` ask the tenant's
     catalog (see `catalog.queries`, `catalog.lookalikes`); without them only the file itself
     is checked.
+
+    `strict_barcodes` and `tax_rules` are the tenant's readiness settings: HSN codes, barcode
+    check digits and tax rules are checked by `readiness.codes.code_findings`.
 
     `read_problems` are the cells the reader already found wrong (`RawSheet.problems`, e.g.
     an Excel error cell): they come first, so their message wins over what the checks would
@@ -131,6 +137,8 @@ def validate_rows(
             *rules.conflicting_product_fields(lookalikes.comparable(typed), raw),
         ]
         barcodes_in_file = rules.duplicate_barcodes(typed)
+        codes = code_findings(typed, strict_barcodes=strict_barcodes, tax_rules=tax_rules)
+        in_file.extend(codes.problems)
         image_warnings = image_url_warnings(typed, raw)
         owners = owners_asked.result()
         orphans, orphaned_products = rules.orphan_rows(typed, owners)
@@ -155,6 +163,7 @@ def validate_rows(
         *lookalikes.invisible_product_warnings(typed),
         *lookalikes.leading_zero_warnings(typed, zero_catalog),
         *image_warnings,
+        *codes.warnings,
     ]
 
     bad_rows = {p.row for p in problems if p.row is not None}

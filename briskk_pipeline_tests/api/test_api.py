@@ -42,6 +42,7 @@ INGEST_KEYS = {
     "seconds",
     "mode",  # issue 19: merge | replace | update
     "changes",  # issue 19: what the upload changed (catalog/summary.py)
+    "readiness",  # per product and channel: "ready" or the failing rules (readiness/)
 }
 UPLOAD_KEYS = {
     "upload_id",

@@ -75,6 +75,8 @@ def images_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
             "width": "Int64",
             "height": "Int64",
             "bytes": "Int64",
+            "border_white": "Float64",
+            "phash": "string",
         }
     )
 

@@ -79,7 +79,10 @@ def test_an_image_is_stored_under_its_sha256_with_its_content_type(
         width=40,
         height=30,
         bytes=len(data),
+        border_white=0.0,  # a red image: no white on its border (readiness/image_facts.py)
+        phash=outcome.image.phash if outcome.image else None,
     )
+    assert outcome.image is not None and len(outcome.image.phash or "") == 16
     assert list_objects(object_store) == [f"images/{sha}.{extension}"]
     assert hashlib.sha256(read_object(object_store, outcome.object_key)).hexdigest() == sha
     if object_content_type(object_store, outcome.object_key) is not None:  # S3 keeps it

@@ -70,7 +70,7 @@ def test_messy_workbook_keeps_every_value(tmp_path):
     assert frame.at[4, "facility_name"] == "Store 1"
     assert frame.at[5, "is_disabled"] == "false"
     assert frame.at[2, "size"] == "32"
-    assert frame.at[3, "barcode"] == "890000100001"  # a 12-digit number stays exact
+    assert frame.at[3, "barcode"] == "890000100011"  # a 12-digit number stays exact
 
 
 def test_header_below_title_rows_keeps_excel_row_numbers(tmp_path):

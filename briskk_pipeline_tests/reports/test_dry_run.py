@@ -213,7 +213,8 @@ def test_report_copies_the_brands_sheet_only_when_a_cell_is_marked(
     ignored = {"unknown_column": ["x"] * len(rows)}  # an upload-level warning only
     record = dry_run(harness, write_xlsx(tmp_path / "note.xlsx", rows, extra_columns=ignored))
     assert any("unknown_column" in w for w in record["warnings"])
-    assert _report_sheets(harness, record) == ["Problems", "Changes"]
+    # the Readiness sheet (readiness/sheet.py): every channel's verdict of each product
+    assert _report_sheets(harness, record) == ["Problems", "Readiness", "Changes"]
 
     rows[1]["stock"] = -1  # and a cell to mark: the brand's sheet comes back with it
     record = dry_run(harness, write_xlsx(tmp_path / "cell.xlsx", rows, extra_columns=ignored))

@@ -125,7 +125,7 @@ def test_csv_upload_gets_a_workbook_of_its_rows(tmp_path):
     assert book.sheetnames == ["Problems", "BrandA_Briskk_SKU_Template"]
     sheet = book["BrandA_Briskk_SKU_Template"]
     assert marked(sheet) == {"AF7": (RED, f"Briskk: error: {findings[0].message}")}
-    assert sheet["AF7"].value == "0" and sheet["AC2"].value == "890000100000"
+    assert sheet["AF7"].value == "0" and sheet["AC2"].value == "890000100004"
     assert sheet["D8"].value == "=cmd|' /C calc'!A0" and sheet["D8"].data_type == "s"
 
 

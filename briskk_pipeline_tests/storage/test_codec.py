@@ -15,6 +15,8 @@ from briskk_pipeline.images.frames import build_frames, count_outcomes, image_sl
 from briskk_pipeline.images.model import ImageOutcome, ImageStatus, StoredImage
 from briskk_pipeline.ingest.assets import RawUpload
 from briskk_pipeline.ingest.reader import read_upload
+from briskk_pipeline.readiness.evaluate import assess
+from briskk_pipeline.readiness.settings import ReadinessSettings
 from briskk_pipeline.resources import ObjectStore
 from briskk_pipeline.storage import codec
 from briskk_pipeline.storage.io_manager import load_output, output_prefix, store_output
@@ -73,6 +75,9 @@ def outputs() -> dict[str, Any]:
         "product_images": sample_images(rows),
         "product_images_empty": sample_images(ValidatedRows.rejected([])),
         "counts": {"retried": 3, "stored": 1},
+        "readiness": assess(
+            rows, sample_images(rows), ReadinessSettings(channels=("myntra", "briskk"))
+        ),
     }
 
 

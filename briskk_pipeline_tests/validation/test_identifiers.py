@@ -165,7 +165,7 @@ def test_one_barcode_on_two_skus_is_a_problem_naming_both():
 
 def test_a_barcode_written_two_ways_is_still_one_barcode():
     rows = template_rows(4)
-    rows[2]["barcode"] = "８９００００１００００１"  # row 3's barcode, full-width
+    rows[2]["barcode"] = "８９００００１０００１１"  # row 3's barcode, full-width
     result = validate_rows(raw_frame(rows))
     assert [(p.row, p.column) for p in result.problems] == [(3, "barcode"), (4, "barcode")]
     assert "row 4 (SKU 'P000000-2')" in result.problems[0].message

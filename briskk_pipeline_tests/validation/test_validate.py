@@ -131,8 +131,12 @@ RULES = [
     ("barcode", "12345678", "1234567", "must be 8 to 14 digits"),
     ("barcode", "12345678901234", "123456789012345", "must be 8 to 14 digits"),
     ("barcode", "012345678905", "0123-4567-8905", "must be 8 to 14 digits"),
-    ("hsn_code", "61", "6", "must be 2 to 8 digits"),
-    ("hsn_code", "61091000", "610910001", "must be 2 to 8 digits"),
+    # SPEC §2: a heading, sub-heading or tariff item of the list (readiness/hsn.py); the
+    # 2-digit chapter accepted before 0012_readiness is now a problem of its own
+    ("hsn_code", "61091000", "6", "must be 4, 6 or 8 digits"),
+    ("hsn_code", "61091000", "61", "is a chapter (61), not an HSN code"),
+    ("hsn_code", "61091000", "610910001", "must be 4, 6 or 8 digits"),
+    ("hsn_code", "61091000", "61091099", "is not a tariff item of the Customs Tariff"),
 ]  # unusable image URLs are warnings, not problems: test_image_urls.py
 
 

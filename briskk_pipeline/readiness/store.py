@@ -1,0 +1,190 @@
+"""Readiness in the catalog: verdicts stored with their upload, the catalog's current verdicts,
+and image facts measured late for images stored before 0012_readiness.
+
+`upload_readiness` holds one row per upload, product and channel. A product's current verdict
+is the one of the newest upload that loaded it: not a dry run, not rolled back, `succeeded`,
+and the product still in `products`.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import sqlalchemy as sa
+from PIL import Image
+
+from briskk_pipeline.catalog.tables import images, products, upload_readiness, uploads
+from briskk_pipeline.catalog.tenants import same_tenant
+from briskk_pipeline.readiness.image_facts import measure
+from briskk_pipeline.readiness.verdict import Verdict
+
+if TYPE_CHECKING:
+    from briskk_pipeline.resources import ObjectStore
+
+log = logging.getLogger(__name__)
+_MAX_PIXELS = 50_000_000  # as images/verify.py: every stored image passed it
+
+
+def measure_missing(
+    engine: sa.Engine, store: ObjectStore, frame: pd.DataFrame
+) -> tuple[pd.DataFrame, int]:
+    """`frame` (IMAGE_FRAME_COLUMNS) with border_white and phash measured where they are
+    missing (images stored before 0012_readiness, reused since), each read once from `store`
+    and written back to `images`. Returns the frame and how many were measured. An image
+    that cannot be read stays unmeasured (logged): its border and duplicate rules are skipped.
+    """
+    if frame.empty:
+        return frame, 0
+    missing = frame["border_white"].isna() | frame["phash"].isna()
+    if not missing.any():
+        return frame, 0
+    frame = frame.copy()
+    measured: list[dict[str, Any]] = []
+    for index in frame.index[missing.to_numpy()]:
+        key = str(frame.at[index, "object_key"])
+        try:
+            with Image.open(io.BytesIO(store.get(key))) as image:
+                if image.size[0] * image.size[1] > _MAX_PIXELS:
+                    continue
+                image.load()
+                facts = measure(image)
+        except Exception as error:  # a missing or unreadable object must not stop readiness
+            log.warning("could not measure stored image %s: %s", key, error)
+            continue
+        frame.at[index, "border_white"] = facts.border_white
+        frame.at[index, "phash"] = facts.phash
+        measured.append(
+            {
+                "b_sha": frame.at[index, "sha256"],
+                "b_white": facts.border_white,
+                "b_hash": facts.phash,
+            }
+        )
+    if measured:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.update(images)
+                .where(images.c.sha256 == sa.bindparam("b_sha"))
+                .values(border_white=sa.bindparam("b_white"), phash=sa.bindparam("b_hash")),
+                measured,
+            )
+    return frame, len(measured)
+
+
+def save_verdicts(
+    engine: sa.Engine,
+    upload_id: str,
+    tenant: str,
+    verdicts: Sequence[Verdict | Mapping[str, Any]],
+    checked_at: datetime,
+) -> None:
+    """Replace the upload's stored verdicts with `verdicts` (`Verdict`s or their `to_dict()`;
+    a re-run writes the same rows)."""
+    rows = [
+        {
+            **{k: v[k] for k in ("product_id", "channel", "row", "ready", "failures")},
+            "upload_id": upload_id,
+            "tenant": tenant,
+            "checked_at": checked_at,
+        }
+        for v in (x.to_dict() if isinstance(x, Verdict) else x for x in verdicts)
+    ]
+    with engine.begin() as connection:
+        connection.execute(
+            sa.delete(upload_readiness).where(upload_readiness.c.upload_id == upload_id)
+        )
+        if rows:
+            connection.execute(sa.insert(upload_readiness), rows)
+
+
+def _as_dict(row: sa.RowMapping) -> dict[str, Any]:
+    return {
+        "tenant": row["tenant"],
+        "product_id": row["product_id"],
+        "channel": row["channel"],
+        "row": row["row"],
+        "ready": row["ready"],
+        "failures": list(row["failures"]),
+        "upload_id": row["upload_id"],
+        "checked_at": row["checked_at"].isoformat() if row["checked_at"] else None,
+    }
+
+
+def upload_verdicts(engine: sa.Engine, upload_id: str) -> list[dict[str, Any]]:
+    """The upload's verdicts, by product (first row first) then channel."""
+    query = (
+        sa.select(upload_readiness)
+        .where(upload_readiness.c.upload_id == upload_id)
+        .order_by(
+            upload_readiness.c.row.nulls_last(),
+            upload_readiness.c.product_id,
+            upload_readiness.c.channel,
+        )
+    )
+    with engine.connect() as connection:
+        return [_as_dict(r) for r in connection.execute(query).mappings()]
+
+
+def catalog_verdicts(
+    engine: sa.Engine,
+    *,
+    tenant: str | None = None,
+    channels: Iterable[str] | None = None,
+    not_ready_only: bool = True,
+) -> list[dict[str, Any]]:
+    """Each catalog product's current verdict per channel (see the module docstring), of
+    `tenant` (any letter case) or every tenant, for `channels` (None: all stored), by
+    tenant, product and channel; with `not_ready_only`, only those that are not ready."""
+    r = upload_readiness
+    where: list[sa.ColumnElement[bool]] = [
+        uploads.c.dry_run.is_(False),
+        uploads.c.rolled_back_at.is_(None),
+        uploads.c.status == "succeeded",
+    ]
+    if tenant is not None:
+        where.append(same_tenant(r.c.tenant, tenant))
+    wanted = list(channels) if channels is not None else None
+    if wanted is not None:
+        where.append(r.c.channel.in_(wanted))
+    newest = (
+        sa.select(r)
+        .join(uploads, uploads.c.upload_id == r.c.upload_id)
+        .join(
+            products,
+            sa.and_(products.c.tenant == r.c.tenant, products.c.product_id == r.c.product_id),
+        )
+        .where(*where)
+        .distinct(r.c.tenant, r.c.product_id, r.c.channel)
+        .order_by(r.c.tenant, r.c.product_id, r.c.channel, r.c.checked_at.desc())
+        .subquery()
+    )
+    query = sa.select(newest).order_by(newest.c.tenant, newest.c.product_id, newest.c.channel)
+    if not_ready_only:
+        query = query.where(newest.c.ready.is_(False))
+    with engine.connect() as connection:
+        return [_as_dict(row) for row in connection.execute(query).mappings()]
+
+
+def needs_sheet(
+    engine: sa.Engine, record: Mapping[str, Any], verdicts: Sequence[Mapping[str, Any]]
+) -> bool:
+    """Whether readiness alone is worth an annotated workbook: a product is not ready for a
+    channel the tenant chose (settings.py: a tenant row or BRISKK_CHANNELS; with every channel
+    by default, a clean upload gets no workbook only for readiness)."""
+    from briskk_pipeline.readiness.settings import settings_for
+
+    if all(v["ready"] for v in verdicts):
+        return False
+    return settings_for(engine, str(record["tenant"])).chosen
+
+
+def upload_readiness_summary(engine: sa.Engine, upload_id: str) -> dict[str, Any]:
+    """The `readiness` object of `briskk ingest --json` and `POST /ingest` for an upload."""
+    from briskk_pipeline.readiness.shapes import upload_readiness
+
+    return upload_readiness(upload_verdicts(engine, upload_id))
