@@ -58,10 +58,10 @@ def test_real_template_through_every_command(env, tmp_path):
     # fetching is off: no image is stored, so no product is ready anywhere
     assert readiness["ready"] == dict.fromkeys(readiness["channels"], 0)
     assert [p["product_id"] for p in readiness["products"]] == [
-        "prod001",
-        "prod002",
-        "prod003",
-        "prod004",
+        "kurta001",
+        "kurta002",
+        "kurta003",
+        "kurta004",
     ]
     # fetching is off in these tests: not fetched is not counted as a failure
     assert result["images"] == {

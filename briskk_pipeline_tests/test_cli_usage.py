@@ -68,7 +68,14 @@ def help_sections(*command: str) -> tuple[set[str], set[str]]:
 
 
 CATALOG = {"BRISKK_HOME", "DATABASE_URL"}
-PIPELINE = {*CATALOG, "S3_BUCKET", "DAGSTER_HOME", "BRISKK_MAX_*", "BRISKK_*_IMAGES"}
+PIPELINE = {
+    *CATALOG,
+    "S3_BUCKET",
+    "DAGSTER_HOME",
+    "BRISKK_MAX_*",
+    "BRISKK_*_IMAGES",
+    "BRISKK_CHANNELS",
+}
 
 
 @pytest.mark.parametrize(
@@ -89,6 +96,7 @@ PIPELINE = {*CATALOG, "S3_BUCKET", "DAGSTER_HOME", "BRISKK_MAX_*", "BRISKK_*_IMA
         (("history",), {"0", "2", "3"}, CATALOG),
         (("rollback",), {"0", "1", "2", "3", "130"}, {*CATALOG, "DAGSTER_HOME"}),
         (("review",), {"0", "1", "2", "3"}, {*PIPELINE, "BRISKK_REVIEW_*"}),
+        (("readiness",), {"0", "2"}, {*CATALOG, "BRISKK_CHANNELS"}),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, tuple) else None,
 )

@@ -47,12 +47,14 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "BRISKK_ALLOWED_IMAGE_HOSTS",
     "BRISKK_REVIEW_*": "review limits: BRISKK_REVIEW_DISABLED_SHARE, BRISKK_REVIEW_PRICE_FACTOR, "
     'BRISKK_REVIEW_VALUES_CLEARED (README, "Configuration")',
+    "BRISKK_CHANNELS": "marketplace readiness for tenants without their own settings: "
+    'BRISKK_CHANNELS, BRISKK_STRICT_BARCODES (README, "Marketplace readiness")',
     "BRISKK_API_*": "BRISKK_API_RUNS (local or queue), BRISKK_API_WORKERS (README, "
     '"Configuration")',
 }
 CATALOG: Final = ("BRISKK_HOME", "DATABASE_URL")
 STORE: Final = (*CATALOG, "S3_BUCKET")
-PIPELINE: Final = (*STORE, "DAGSTER_HOME", "BRISKK_MAX_*", "BRISKK_*_IMAGES")
+PIPELINE: Final = (*STORE, "DAGSTER_HOME", "BRISKK_MAX_*", "BRISKK_*_IMAGES", "BRISKK_CHANNELS")
 
 
 def epilog(

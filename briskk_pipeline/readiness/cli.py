@@ -39,7 +39,7 @@ def add_readiness_command(commands: Any) -> None:
         "readiness",
         "what is not ready for which marketplace channel, across the catalog",
         exits=READINESS_EXITS,
-        environment=(*usage.PIPELINE, "BRISKK_CHANNELS"),
+        environment=(*usage.CATALOG, "BRISKK_CHANNELS"),
         before=ABOUT,
     )
     command.add_argument("--tenant", help="only this tenant (any letter case)")
