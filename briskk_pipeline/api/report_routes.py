@@ -15,24 +15,15 @@ from typing import Any, Final
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from briskk_pipeline.api.auth import Identity, may_see
-from briskk_pipeline.api.routes import content_disposition
+from briskk_pipeline.api.auth import Identity
+from briskk_pipeline.api.routes import content_disposition, visible_upload
 from briskk_pipeline.api.state import api_state
-from briskk_pipeline.catalog import uploads
 from briskk_pipeline.reports.upload_images import images_not_stored
 from briskk_pipeline.reports.workbook import CONTENT_TYPE, report_key
 
 report_router = APIRouter()
 NAME_LIMIT: Final = 120  # characters of the brand's file name kept in the report's name
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')  # control, path and Windows-reserved
-
-
-def _visible(request: Request, who: Any, upload_id: str) -> dict[str, Any]:
-    record = uploads.get_upload(api_state(request).engine, upload_id)
-    if record is None or not may_see(who, record["tenant"]):
-        # another tenant's upload does not exist for this token: the body of `routes.py`
-        raise HTTPException(404, f"no upload with id {upload_id!r}")
-    return record
 
 
 def report_file_name(file_name: str) -> str:
@@ -58,7 +49,7 @@ def report_file_name(file_name: str) -> str:
 async def get_report(request: Request, who: Identity, upload_id: str) -> Response:
     """The `.xlsx` the `upload_report` asset stored (`reports/<upload_id>.xlsx`), as an
     attachment named after the brand's file (RFC 6266 `filename` and UTF-8 `filename*`)."""
-    record = await run_in_threadpool(_visible, request, who, upload_id)
+    record = await run_in_threadpool(visible_upload, request, who, upload_id)
     if record["status"] == "running":
         raise HTTPException(
             409, f"upload {upload_id} is still running: its report comes when it ends"
@@ -90,5 +81,5 @@ async def get_report(request: Request, who: Identity, upload_id: str) -> Respons
 def get_image_problems(request: Request, who: Identity, upload_id: str) -> list[dict[str, Any]]:
     """One object per slot: `row`, `column`, `url` (and `source_url`), `status`, `reason`,
     `product_id` (see `reports/upload_images.py`). A slot stored since is left out."""
-    record = _visible(request, who, upload_id)
+    record = visible_upload(request, who, upload_id)
     return images_not_stored(api_state(request).engine, record)

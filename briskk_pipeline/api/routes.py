@@ -179,7 +179,10 @@ def _ingest_response(record: dict[str, Any], upload_id: str, seconds: float) -> 
 # ------------------------------------------------------------------------------ uploads
 
 
-def _visible_upload(request: Request, who: Identity, upload_id: str) -> dict[str, Any]:
+def visible_upload(request: Request, who: Identity, upload_id: str) -> dict[str, Any]:
+    """Upload `upload_id`'s record if the token `who` may see it. Raises `HTTPException` 404
+    otherwise: another tenant's upload answers exactly as an id nobody has (no existence
+    oracle, SPEC §3)."""
     record = uploads.get_upload(api_state(request).engine, upload_id)
     if record is None or not may_see(who, record["tenant"]):
         raise _not_found(upload_id)  # another tenant's upload does not exist for this token
@@ -233,7 +236,7 @@ def list_uploads(
 
 @router.get("/uploads/{upload_id}", tags=["uploads"], summary="One upload (`briskk uploads`)")
 def get_upload(request: Request, who: Identity, upload_id: str) -> dict[str, Any]:
-    return uploads.spec_upload(_visible_upload(request, who, upload_id))
+    return uploads.spec_upload(visible_upload(request, who, upload_id))
 
 
 @router.get(
@@ -244,7 +247,7 @@ def get_upload(request: Request, who: Identity, upload_id: str) -> dict[str, Any
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 def get_original(request: Request, who: Identity, upload_id: str) -> Response:
-    record = _visible_upload(request, who, upload_id)
+    record = visible_upload(request, who, upload_id)
     data = api_state(request).store.get(record["archive_key"])
     return Response(
         data,

@@ -2,10 +2,11 @@
 
 Sign in with a token, upload a workbook of 10 products of which 6 are rejected, read the
 result in a brand's words ("loaded with 6 products rejected", in the warning colour), the
-problems and the images by row and column, download the annotated workbook, upload it again
-(the images it reuses are still listed) and see both uploads in the history; a wrong token is
-refused. At 390 px (a phone) and 1280 px (a laptop) the document never scrolls sideways and
-no badge or file name is broken over two lines. The browser is the system's
+problems and the images by row and column, what each marketplace channel still needs,
+download the annotated workbook, upload it again (the images it reuses are still listed) and
+see both uploads in the history; a wrong token is refused. At 390 px (a phone) and 1280 px
+(a laptop) the document never scrolls sideways and no badge or file name is broken over two
+lines. The browser is the system's
 `/usr/bin/chromium` (Playwright's own download is not reachable; `.ci/run` installs
 chromium). With BRISKK_SCREENSHOT=1 it writes the README's pictures to `docs/screenshots/`.
 """
@@ -133,6 +134,15 @@ def test_upload_result_report_and_history_at_phone_and_laptop_width(
         expect(first_image.nth(0)).to_have_text("26")  # P000006's first row
         expect(first_image.nth(1)).to_have_text("main_image")
         expect(first_image.nth(3)).to_contain_text("not fetched")
+        # marketplace readiness: no image stored (fetching is off), so no product is ready
+        expect(page.locator("#readiness-block")).to_be_visible()
+        expect(page.locator("#readiness-counts")).to_contain_text("myntra: 0 of 4 ready")
+        expect(page.locator("#readiness tbody tr")).to_have_count(4 * 6)  # products x channels
+        first_channel = page.locator("#readiness tbody tr").first.locator("td")
+        expect(first_channel.nth(0)).to_have_text("26")  # P000006, the first product loaded
+        expect(first_channel.nth(1)).to_have_text("P000006")
+        expect(first_channel.nth(2)).to_have_text("ajio")
+        expect(first_channel.nth(3)).to_contain_text("image")
         page.wait_for_timeout(600)  # the smooth scroll to the result ends
         assert_layout_holds(page)
         shoot(page, f"brand-page-{viewport[0]}.png")

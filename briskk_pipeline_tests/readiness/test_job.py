@@ -181,7 +181,7 @@ def test_briskk_readiness_and_get_readiness_list_what_is_not_ready(
     harness, http_server, tmp_path, env, database_url
 ):
     save_settings(harness.engine, "BrandA", channels=["myntra"])
-    harness.ingest(write_xlsx(tmp_path / "c.xlsx", two_products(http_server)))
+    record = harness.ingest(write_xlsx(tmp_path / "c.xlsx", two_products(http_server)))
     done = briskk(env, "readiness", "--tenant", "branda", "--json")
     assert done.returncode == 0, done.stderr
     listed = json.loads(done.stdout)
@@ -208,3 +208,24 @@ def test_briskk_readiness_and_get_readiness_list_what_is_not_ready(
             ]
             assert client.get("/readiness", params={"tenant": "BrandB"}).status_code == 403
             assert client.get("/readiness", params={"channel": "etsy"}).status_code == 400
+            # one upload's verdicts, as `briskk ingest --json` has them (the brand page's table)
+            one = client.get(f"/uploads/{record['upload_id']}/readiness")
+            assert one.status_code == 200
+            body = one.json()
+            assert (body["channels"], body["ready"], body["not_ready"]) == (
+                ["myntra"],
+                {"myntra": 1},
+                {"myntra": 1},
+            )
+            verdicts = [(p["product_id"], p["channels"]["myntra"]) for p in body["products"]]
+            assert [(product, verdict == "ready") for product, verdict in verdicts] == [
+                ("P000000", True),
+                ("P000001", False),
+            ]
+        with api.client(api.token("BrandB")) as other:  # another brand: as an unknown id
+            hidden = other.get(f"/uploads/{record['upload_id']}/readiness")
+            unknown = other.get("/uploads/nosuch/readiness")
+            assert (hidden.status_code, unknown.status_code) == (404, 404)
+            assert hidden.json()["detail"].replace(record["upload_id"], "X") == unknown.json()[
+                "detail"
+            ].replace("nosuch", "X")

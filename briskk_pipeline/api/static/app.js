@@ -185,6 +185,30 @@
     return (counts.length ? [counts.join(", ")] : []).concat(lines);
   }
 
+  // The upload's marketplace readiness (`readiness` of GET /uploads/{id}, readiness/shapes.py):
+  // a count line per channel, and one table row per product and channel that is not ready.
+  function readinessRows(readiness) {
+    const rows = [];
+    for (const p of (readiness && readiness.products) || []) {
+      for (const channel of readiness.channels) {
+        const verdict = p.channels[channel];
+        if (!Array.isArray(verdict)) continue;
+        const needs = verdict.map((f) => (f.column ? f.column + ": " : "") + f.message).join("; ");
+        rows.push([p.row, p.product_id, channel, needs]);
+      }
+    }
+    return rows;
+  }
+
+  function showReadiness(readiness) {
+    const channels = (readiness && readiness.channels) || [];
+    $("readiness-block").hidden = channels.length === 0;
+    if (!channels.length) return;
+    $("readiness-counts").textContent = channels.map((c) => c + ": "
+      + readiness.ready[c] + " of " + (readiness.ready[c] + readiness.not_ready[c]) + " ready").join(", ");
+    fillTable($("readiness"), readinessRows(readiness), ["num", "key", "key", ""]);
+  }
+
   let shown = null; // the upload on screen, for the report button
 
   async function showResult(u) {
@@ -216,6 +240,7 @@
     const changes = changeLines(u.changes);
     $("changes-block").hidden = changes.length === 0;
     fillList($("changes"), changes);
+    $("readiness-block").hidden = true;
     $("images-block").hidden = true;
     if (u.status !== "running") {
       const bad = await api("/uploads/" + encodeURIComponent(u.upload_id) + "/images");
@@ -224,6 +249,8 @@
         $("images-title").textContent = plural(bad.body.length, "image") + " not stored";
         fillTable($("images"), bad.body.map((i) => [i.row, i.column, i.url || i.source_url, imageWords(i)]), ["num", "key", "url", ""]);
       }
+      const ready = await api("/uploads/" + encodeURIComponent(u.upload_id) + "/readiness");
+      if (shown === u && ready.status === 200) showReadiness(ready.body);
     }
     $("result").scrollIntoView({ behavior: "smooth", block: "start" });
   }
