@@ -32,6 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from briskk_pipeline.api.auth_limit import FailedTokenChecks
 from briskk_pipeline.api.body_limits import BodyLimits, body_seconds_from_env
 from briskk_pipeline.api.docs_page import DOCS_STATIC, add_docs_page
+from briskk_pipeline.api.error_bodies import public_fault
 from briskk_pipeline.api.history_routes import history_router
 from briskk_pipeline.api.product_routes import products_router
 from briskk_pipeline.api.report_routes import report_router
@@ -165,7 +166,11 @@ def create_app() -> FastAPI:
         fault = str(error) if isinstance(error, UploadFailed) else describe_fault(error)
         if fault is not None:  # the store or the catalog is down: say so, one line, 503
             log.error("%s %s failed: %s", request.method, request.url.path, fault)
-            return JSONResponse({"detail": fault}, status_code=503, headers=security_headers)
+            # the client learns which system, never its paths or hosts (error_bodies.py)
+            detail = public_fault(error) or "a system behind the API failed"
+            if isinstance(error, UploadFailed):
+                detail = f"upload {error.upload_id} failed: {detail}"
+            return JSONResponse({"detail": detail}, status_code=503, headers=security_headers)
         log.error("%s %s failed", request.method, request.url.path, exc_info=error)
         return JSONResponse(
             {"detail": "the server failed to answer this request; its log has the details"},

@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from briskk_pipeline.api.auth_limit import FailedTokenChecks
+from briskk_pipeline.api.lookups import can_exist
 from briskk_pipeline.api.state import ApiState, api_state
 from briskk_pipeline.api.tokens import TokenIdentity, verify_token
 
@@ -66,6 +67,8 @@ def tenant_scope(who: TokenIdentity, requested: str | None) -> str | None:
     """The tenant a read is limited to: a brand's own (naming another is `403`); for an admin,
     the one named or None (every tenant)."""
     if who.admin:
+        if requested and not can_exist(requested):
+            raise HTTPException(400, f"no tenant can be named {requested!r}")
         return requested or None
     if requested and not same_tenant(requested, who.tenant):
         raise HTTPException(403, f"this token is for tenant {who.tenant!r} only")

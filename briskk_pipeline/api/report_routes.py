@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from briskk_pipeline.api.auth import Identity, may_see
+from briskk_pipeline.api.lookups import can_exist
 from briskk_pipeline.api.routes import content_disposition
 from briskk_pipeline.api.state import api_state
 from briskk_pipeline.catalog import uploads
@@ -28,7 +29,8 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')  # control, path and Windows
 
 
 def _visible(request: Request, who: Any, upload_id: str) -> dict[str, Any]:
-    record = uploads.get_upload(api_state(request).engine, upload_id)
+    engine = api_state(request).engine
+    record = uploads.get_upload(engine, upload_id) if can_exist(upload_id) else None
     if record is None or not may_see(who, record["tenant"]):
         # another tenant's upload does not exist for this token: the body of `routes.py`
         raise HTTPException(404, f"no upload with id {upload_id!r}")

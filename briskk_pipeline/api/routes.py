@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from briskk_pipeline.api.auth import Identity, may_see, same_tenant, tenant_scope
+from briskk_pipeline.api.lookups import can_exist
 from briskk_pipeline.api.runs import SOURCE, queue_upload
 from briskk_pipeline.api.state import ApiState, api_state
 from briskk_pipeline.api.upload import receive_upload
@@ -174,7 +175,8 @@ def _ingest_response(record: dict[str, Any], upload_id: str, seconds: float) -> 
 
 
 def _visible_upload(request: Request, who: Identity, upload_id: str) -> dict[str, Any]:
-    record = uploads.get_upload(api_state(request).engine, upload_id)
+    engine = api_state(request).engine
+    record = uploads.get_upload(engine, upload_id) if can_exist(upload_id) else None
     if record is None or not may_see(who, record["tenant"]):
         raise _not_found(upload_id)  # another tenant's upload does not exist for this token
     return record
@@ -210,7 +212,7 @@ def list_uploads(
     engine = api_state(request).engine
     scope = tenant_scope(who, tenant)
     if before is not None:
-        owner = uploads.upload_tenant(engine, before)
+        owner = uploads.upload_tenant(engine, before) if can_exist(before) else None
         if owner is None or not may_see(who, owner):
             raise HTTPException(
                 400, f"before={before!r} is not one of your upload ids; start without it"

@@ -23,7 +23,6 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -186,7 +185,7 @@ def test_route_matrix(api: ApiServer, world: World, caller: str, tmp_path: Path)
             assert set(response.json()) == {"detail"}, (path, response.text)
         if expected == 401:
             assert response.headers["www-authenticate"] == "Bearer", path
-        if caller != OWN and path not in ("/docs", "/", "/openapi.json") and "MOUNT" != method:
+        if caller != OWN and path not in ("/docs", "/", "/openapi.json") and method != "MOUNT":
             sent = world.upload_id if "{upload_id}" in path else world.product_id
             sent = sent if "{" in path else "\x00never"
             found = leaked(response.text, world, sent)
@@ -195,3 +194,121 @@ def test_route_matrix(api: ApiServer, world: World, caller: str, tmp_path: Path)
                     f"{method} {path} as {caller}: SecA's {found} in {response.text[:300]}"
                 )
     assert not failures, "\n".join(failures)
+
+
+# ------------------------------------------------------------------- no existence oracle
+
+ID_ROUTES = ("", "/original", "/report", "/images")
+UNKNOWN_IDS = (
+    f"{TENANT_B}-20990101T000000-00000000",  # well formed, nobody's
+    "\x00",
+    "a\x00b",
+    "x" * 1000,
+    "..%2F..%2Fetc",
+    "%",
+    "\u202eexe.xlsx",
+    "é\u0301🙂",
+    "'\"<script>",
+)
+
+
+def _shape(response: httpx.Response, sent: str) -> tuple[int, str]:
+    return response.status_code, response.text.replace(
+        re.sub(r"[\\\"]", lambda m: "\\" + m.group(), sent), "<id>"
+    )
+
+
+@pytest.mark.parametrize("unknown", UNKNOWN_IDS, ids=lambda s: repr(s)[:20])
+def test_another_tenants_upload_id_answers_like_an_unknown_one(
+    api: ApiServer, world: World, unknown: str
+) -> None:
+    other = api.client(world.tokens[OTHER])
+    for suffix in ID_ROUTES:
+        theirs = other.get(f"/uploads/{world.upload_id}{suffix}")
+        nobodys = other.get(f"/uploads/{quote(unknown, safe='')}{suffix}")
+        assert theirs.status_code == 404
+        assert nobodys.status_code == 404, (suffix, nobodys.text)
+        assert nobodys.json() == {"detail": f"no upload with id {unknown!r}"}
+        assert theirs.json() == {"detail": f"no upload with id {world.upload_id!r}"}
+    for before in (world.upload_id, unknown, "../../etc/passwd"):
+        page = other.get("/uploads", params={"before": before})
+        assert page.status_code == 400, page.text
+        assert page.json() == {
+            "detail": f"before={before!r} is not one of your upload ids; start without it"
+        }
+    for suffix in ("", "/history"):
+        theirs = other.get(f"/products/{world.product_id}{suffix}")
+        nobodys = other.get(f"/products/{quote(unknown, safe='')}{suffix}")
+        assert (theirs.status_code, nobodys.status_code) == (404, 404), nobodys.text
+        assert nobodys.json() == {"detail": f"no product with id {unknown!r}"}
+
+
+# --------------------------------------------------------------------------- error bodies
+
+TRACE = re.compile(r"Traceback|File \"|line \d+|/usr/|/tmp/|/work/|site-packages|\.py\b|Error\(")
+
+
+def assert_plain_error(response: httpx.Response, status: int) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"detail"} and isinstance(body["detail"], str), body
+    assert not TRACE.search(response.text), response.text
+    assert "\n" not in body["detail"]
+
+
+def test_error_bodies_hold_no_trace_and_no_path(api: ApiServer, world: World) -> None:
+    own = api.client(world.tokens[OWN])
+    assert_plain_error(own.get("/no/such/route"), 404)
+    assert_plain_error(own.get("/static/../../../etc/passwd"), 404)
+    assert_plain_error(own.get("/static/nothing.js"), 404)
+    assert_plain_error(own.delete("/uploads"), 405)
+    assert_plain_error(own.put(f"/uploads/{world.upload_id}"), 405)
+    assert_plain_error(own.get("/uploads?limit=abc"), 400)  # FastAPI's 422, one sentence
+    assert_plain_error(own.get("/products?updated_since=yesterday"), 400)
+    assert_plain_error(own.post("/ingest", content=b"not a form"), 400)
+    assert_plain_error(
+        own.post(
+            "/ingest",
+            content=b"--B\r\nbroken",
+            headers={"content-type": "multipart/form-data; boundary=B"},
+        ),
+        400,
+    )
+
+
+def test_a_server_fault_is_a_sentence_not_a_trace(api: ApiServer, world: World) -> None:
+    """The archived original vanished from the object store (a local folder here): the read
+    fails inside the server, and the answer names no path of it."""
+    objects = Path(api.env.get("BRISKK_HOME", "")) / "objects"
+    archived = next(objects.glob(f"archive/**/{world.upload_id}/*"))
+    keep = archived.with_suffix(".kept")
+    shutil.move(archived, keep)
+    try:
+        response = api.client(world.tokens[OWN]).get(f"/uploads/{world.upload_id}/original")
+        assert response.status_code in (500, 503), response.text
+        assert_plain_error(response, response.status_code)
+        assert str(objects) not in response.text
+    finally:
+        shutil.move(keep, archived)
+
+
+@pytest.mark.parametrize("unknown", ["\x00", "a\x00b"], ids=["nul", "inner-nul"])
+def test_an_id_no_row_can_hold_is_unknown_for_an_admin_too(
+    api: ApiServer, world: World, unknown: str
+) -> None:
+    """Ids with NUL (which PostgreSQL refuses) were a 500 inside the server."""
+    admin = api.client(api.token("SecOps", admin=True))
+    sent = quote(unknown, safe="")
+    for suffix in ID_ROUTES:
+        response = admin.get(f"/uploads/{sent}{suffix}")
+        assert response.json() == {"detail": f"no upload with id {unknown!r}"}
+    assert admin.get(f"/products/{sent}").json() == {"detail": f"no product with id {unknown!r}"}
+    for path in ("/uploads", "/products"):
+        response = admin.get(path, params={"tenant": unknown})
+        assert response.status_code == 400
+        assert response.json() == {"detail": f"no tenant can be named {unknown!r}"}
+    for action in ("rollback?dry_run=true", "review?decision=decline"):
+        response = admin.post(f"/uploads/{sent}/{action}")
+        assert response.status_code == 404, response.text
+        assert_plain_error(response, 404)
