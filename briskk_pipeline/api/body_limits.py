@@ -127,7 +127,7 @@ async def _answer(send: Send, error: HTTPException) -> None:
     """Send `error` as the app's JSON error shape (`{"detail": …}`), body unread."""
     import json
 
-    body = json.dumps({"detail": error.detail}).encode()
+    body = json.dumps({"detail": error.detail}, separators=(",", ":")).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += [(k.lower().encode(), v.encode()) for k, v in (error.headers or {}).items()]
     await send({"type": "http.response.start", "status": error.status_code, "headers": headers})
