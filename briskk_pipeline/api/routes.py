@@ -9,9 +9,10 @@ Bodies are the SPEC §4 objects the CLI prints, built by the same functions
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from pathlib import PurePath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
@@ -249,8 +250,18 @@ def get_original(request: Request, who: Identity, upload_id: str) -> Response:
     )
 
 
+# What a saved file's name must not hold: control characters (C0, DEL, C1), path separators
+# and the bidirectional controls that reorder how a name shows (`invoice\u202excod.xlsx` shows
+# as `invoicexslx.docx`; Unicode TR 9, "Explicit Directional Formatting Characters").
+UNSAFE_IN_FILE_NAMES: Final = re.compile(
+    r"[\x00-\x1f\x7f-\x9f/\\\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
 def content_disposition(file_name: str) -> str:
-    """`attachment` with an ASCII fallback name and the real one as RFC 5987 `filename*`."""
+    """`attachment` with an ASCII fallback name and the real one as RFC 5987 `filename*`;
+    characters in `UNSAFE_IN_FILE_NAMES` become `_` in both (the record keeps them)."""
+    file_name = UNSAFE_IN_FILE_NAMES.sub("_", file_name)
     fallback = "".join(
         c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in file_name
     )
