@@ -19,10 +19,17 @@ openpyxl:
 
 from __future__ import annotations
 
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
+import openpyxl
 import pytest
+from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
 from briskk_pipeline.catalog import uploads
 from briskk_pipeline.ingest.register import MAX_ARCHIVE_NAME
@@ -30,7 +37,7 @@ from briskk_pipeline.resources import LocalObjectStore
 from briskk_pipeline_tests.api.server import ApiServer
 from briskk_pipeline_tests.harness import make_harness
 from briskk_pipeline_tests.ingest.test_sensor import Ticker, _resources
-from briskk_pipeline_tests.workbooks import template_rows, write_xlsx
+from briskk_pipeline_tests.workbooks import Text, csv_bytes, template_rows, write_xlsx
 
 pytestmark = pytest.mark.e2e
 
@@ -155,3 +162,152 @@ def test_hostile_file_names_through_the_inbox(api: ApiServer, book: bytes, tmp_p
             response = client.get(f"/uploads/{upload_id}/{path}")
             assert response.status_code == 200, response.text
             safe_download_name(response.headers["content-disposition"])
+
+
+# ---------------------------------------------------------------------------- product text
+
+
+def hostile_rows() -> list[dict[str, Any]]:
+    """One loaded product per attack (its name, description and bullet points are the attack)
+    and one rejected product per attack (its offer_price cell is the attack: the page's
+    problems table quotes it)."""
+    rows = template_rows(2 * len(ATTACKS), skus_per_product=1, product_prefix="HOST")
+    for i, attack in enumerate(ATTACKS.values()):
+        loaded, rejected = rows[i], rows[len(ATTACKS) + i]
+        for column in ("product_name", "product_description", "bullet_points", "color"):
+            loaded[column] = Text(attack)
+        rejected["offer_price"] = Text(attack)
+    return rows
+
+
+@dataclass
+class Hostile:
+    token: str
+    uploads: dict[str, str]  # "csv" | "xlsx" -> upload_id
+
+
+@pytest.fixture(scope="module")
+def hostile(api: ApiServer, tmp_path_factory: pytest.TempPathFactory) -> Hostile:
+    token = api.token("Hostile")
+    client = api.client(token)
+    rows = hostile_rows()
+    xlsx = write_xlsx(tmp_path_factory.mktemp("hostile") / "h.xlsx", rows, sheet_name="Sheet1")
+    found = {}
+    for kind, name, data in (
+        ("xlsx", "hostile.xlsx", xlsx.read_bytes()),
+        ("csv", "hostile.csv", csv_bytes(rows)),
+    ):
+        response = client.post("/ingest?wait=60", files={"file": (name, data)})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["products_loaded"] == len(ATTACKS), body
+        assert body["products_rejected"] == len(ATTACKS), body
+        found[kind] = body["upload_id"]
+    return Hostile(token, found)
+
+
+def test_product_text_is_data_in_json(api: ApiServer, hostile: Hostile) -> None:
+    products = api.client(hostile.token).get("/products?limit=1000")
+    assert products.headers["content-type"] == "application/json"
+    names = sorted(p["product_name"] for p in json.loads(products.content))
+    # each attack as sent (at most its surrounding white space trimmed, as every cell is)
+    assert names == sorted(a.strip() for a in ATTACKS.values())
+    upload = api.client(hostile.token).get(f"/uploads/{hostile.uploads['csv']}").json()
+    assert sorted(e["value"] for e in upload["errors"]) == sorted(
+        a.strip() for a in ATTACKS.values()
+    )
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_every_cell_of_the_report_is_a_string_never_a_formula(
+    api: ApiServer, hostile: Hostile, kind: str
+) -> None:
+    report = api.client(hostile.token).get(f"/uploads/{hostile.uploads[kind]}/report")
+    assert report.status_code == 200, report.text
+    book = openpyxl.load_workbook(io.BytesIO(report.content))
+    seen = set()
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    assert cell.data_type == "s", (sheet.title, cell.coordinate)
+                    seen.add(cell.value.strip())
+    missing = {a.strip() for a in ATTACKS.values()} - seen
+    assert not missing, f"attacks not in the report at all: {missing}"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox"], headless=True
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def watched_page(browser: Browser, dialogs: list[str]) -> Page:
+    page = browser.new_page()
+
+    def dialog(d: Dialog) -> None:
+        dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", dialog)
+    return page
+
+
+INJECTED = """() => ({
+  inline: document.querySelectorAll('script:not([src])').length,
+  img: document.querySelectorAll('img[src="x"], img[onerror]').length,
+})"""
+
+
+def test_product_text_is_inert_on_the_brand_page(
+    api: ApiServer, hostile: Hostile, browser: Browser
+) -> None:
+    dialogs: list[str] = []
+    page = watched_page(browser, dialogs)
+    try:
+        page.goto(api.base_url + "/")
+        page.fill("#token", hostile.token)
+        page.click("#sign-in button")
+        for upload_id in hostile.uploads.values():
+            page.click(f'button[data-upload-id="{upload_id}"]')
+            cells = page.locator("#problems tbody td")
+            cells.first.wait_for(timeout=30_000)
+            values = page.eval_on_selector_all(
+                "#problems tbody tr", "rows => rows.map(r => r.children[2].textContent)"
+            )
+            assert sorted(values) == sorted(a.strip() for a in ATTACKS.values())
+            assert page.evaluate(INJECTED) == {"inline": 0, "img": 0}
+    finally:
+        page.close()
+    assert dialogs == []
+
+
+def test_product_text_is_inert_in_docs(api: ApiServer, hostile: Hostile, browser: Browser) -> None:
+    """Swagger UI's "Try it out" on GET /products shows the hostile names as text."""
+    dialogs: list[str] = []
+    page = watched_page(browser, dialogs)
+    try:
+        page.goto(api.base_url + "/docs")
+        page.click("button.authorize", timeout=30_000)
+        page.fill(".auth-container input", hostile.token)
+        page.click(".auth-btn-wrapper button.authorize")
+        page.click("button.btn-done")
+        operation = page.locator("#operations-products-list_products_products_get")
+        operation.locator(".opblock-summary").click()
+        operation.locator(".try-out__btn").click()
+        operation.locator("button.execute").click()
+        body = operation.locator(".live-responses-table .response-col_description pre").first
+        body.wait_for(timeout=30_000)
+        text = body.inner_text()
+        assert ATTACKS["script"] in text and "onerror" in text, text[:500]
+        assert page.evaluate(INJECTED) == {"inline": 0, "img": 0}
+    finally:
+        page.close()
+    assert dialogs == []
