@@ -29,6 +29,10 @@ from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from briskk_pipeline.api.auth_limit import FailedTokenChecks
+from briskk_pipeline.api.body_limits import BodyLimits, body_seconds_from_env
+from briskk_pipeline.api.docs_page import DOCS_STATIC, add_docs_page
+from briskk_pipeline.api.error_bodies import public_fault
 from briskk_pipeline.api.history_routes import history_router
 from briskk_pipeline.api.product_routes import products_router
 from briskk_pipeline.api.report_routes import report_router
@@ -40,6 +44,7 @@ from briskk_pipeline.api.runs import (
     queue_upload,
     stranded_uploads,
 )
+from briskk_pipeline.api.security_headers import SECURITY_HEADERS, SecurityHeaders
 from briskk_pipeline.api.state import ApiState
 from briskk_pipeline.faults import describe_fault
 from briskk_pipeline.ingest.launch import PARTITIONS, UploadFailed
@@ -105,7 +110,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
-    """The app; resources are built when it starts (see `lifespan`)."""
+    """The app; resources are built when it starts (see `lifespan`). Raises `ValueError` for a
+    bad `BRISKK_API_BODY_SECONDS` or `BRISKK_API_AUTH_FAILURES`."""
+    body_seconds = body_seconds_from_env()
+    failed_token_checks = FailedTokenChecks.from_env()
     app = FastAPIOffline(
         title="briskk-pipeline API",
         version="1",
@@ -116,8 +124,13 @@ def create_app() -> FastAPI:
             f"`briskk … --json` prints. `POST /ingest?wait=N` waits up to {MAX_WAIT_SECONDS:g} s."
         ),
         lifespan=lifespan,
-        static_url="/static/docs",
+        static_url=DOCS_STATIC,
+        docs_url=None,  # docs_page.py: Swagger UI without inline script (the CSP)
+        redoc_url=None,
     )
+    app.state.failed_token_checks = failed_token_checks
+    app.add_middleware(BodyLimits, seconds=body_seconds)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, BodyLimits' too
     app.include_router(router)
     app.include_router(products_router)
     app.include_router(history_router)  # History issue: product history, rollback
@@ -126,6 +139,7 @@ def create_app() -> FastAPI:
     app.include_router(readiness_router)  # marketplace readiness (readiness/routes.py)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
+    add_docs_page(app, templates)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page(request: Request) -> HTMLResponse:
@@ -146,16 +160,24 @@ def create_app() -> FastAPI:
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": describe_validation(error)}, status_code=400)
 
+    # answered outside the middleware (by Starlette's ServerErrorMiddleware): added here
+    security_headers = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         fault = str(error) if isinstance(error, UploadFailed) else describe_fault(error)
         if fault is not None:  # the store or the catalog is down: say so, one line, 503
             log.error("%s %s failed: %s", request.method, request.url.path, fault)
-            return JSONResponse({"detail": fault}, status_code=503)
+            # the client learns which system, never its paths or hosts (error_bodies.py)
+            detail = public_fault(error) or "a system behind the API failed"
+            if isinstance(error, UploadFailed):
+                detail = f"upload {error.upload_id} failed: {detail}"
+            return JSONResponse({"detail": detail}, status_code=503, headers=security_headers)
         log.error("%s %s failed", request.method, request.url.path, exc_info=error)
         return JSONResponse(
             {"detail": "the server failed to answer this request; its log has the details"},
             status_code=500,
+            headers=security_headers,
         )
 
     return app

@@ -19,7 +19,7 @@ from briskk_pipeline.cli.output import EXIT_OK, EXIT_USAGE, CliError, print_tabl
 
 SERVE_EXITS = (
     (EXIT_OK, "stopped (Ctrl-C or SIGTERM)"),
-    (EXIT_USAGE, "a bad setting (BRISKK_API_RUNS, BRISKK_API_WORKERS, …)"),
+    (EXIT_USAGE, "a bad setting (BRISKK_API_RUNS, BRISKK_API_WORKERS, BRISKK_API_BODY_SECONDS, …)"),
     usage.FAULT,
 )
 TOKENS_EXITS = (
@@ -94,9 +94,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         run_mode_from_env()
         workers_from_env()
+        app = create_app()  # reads BRISKK_API_BODY_SECONDS, BRISKK_API_AUTH_FAILURES
     except ValueError as error:
         raise CliError(str(error)) from error
-    app = create_app()
     print(f"briskk serve: the brand page at {page_url(args.host, args.port)}", file=sys.stderr)
     print(f"briskk serve: state folder {briskk_home()}", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")

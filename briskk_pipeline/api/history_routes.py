@@ -14,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from briskk_pipeline.api.auth import Identity, tenant_scope
+from briskk_pipeline.api.lookups import can_exist
 from briskk_pipeline.api.state import api_state
 from briskk_pipeline.catalog import queries
 
@@ -38,7 +39,9 @@ def product_history(
 
     engine = api_state(request).engine
     scope = tenant_scope(who, tenant)
-    if not queries.list_products(engine, scope, product_id=product_id, limit=1):
+    if not can_exist(product_id) or not queries.list_products(
+        engine, scope, product_id=product_id, limit=1
+    ):
         raise HTTPException(404, f"no product with id {product_id!r}")
     return list_history(engine, tenant=scope, product_id=product_id, limit=limit)
 
@@ -69,6 +72,10 @@ async def rollback(
 
     if not who.admin:
         raise HTTPException(403, "rolling back an upload needs an admin token")
+    if not can_exist(upload_id):  # the rollback job would fail on it: answer as unknown
+        raise HTTPException(
+            404, f"no upload or rollback with id {upload_id!r} (see briskk uploads)"
+        )
     state = api_state(request)
     requested_by = f"api token {who.token_id}" + (f" ({who.name})" if who.name else "")
     try:

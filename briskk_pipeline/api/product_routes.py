@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from briskk_pipeline.api.auth import Identity, tenant_scope
+from briskk_pipeline.api.lookups import can_exist
 from briskk_pipeline.api.state import api_state
 from briskk_pipeline.catalog import queries
 
@@ -94,8 +95,11 @@ def get_product(
     product_id: str,
     tenant: Annotated[str | None, Query(description="admin tokens: the product's tenant")] = None,
 ) -> dict[str, Any]:
-    found = queries.list_products(
-        api_state(request).engine, tenant_scope(who, tenant), product_id=product_id, limit=2
+    scope = tenant_scope(who, tenant)
+    found = (
+        queries.list_products(api_state(request).engine, scope, product_id=product_id, limit=2)
+        if can_exist(product_id)
+        else []
     )
     if not found:
         raise HTTPException(404, f"no product with id {product_id!r}")

@@ -16,14 +16,15 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from briskk_pipeline.api.auth import Identity
-from briskk_pipeline.api.routes import content_disposition, visible_upload
+from briskk_pipeline.api.routes import UNSAFE_IN_FILE_NAMES, content_disposition, visible_upload
 from briskk_pipeline.api.state import api_state
 from briskk_pipeline.reports.upload_images import images_not_stored
 from briskk_pipeline.reports.workbook import CONTENT_TYPE, report_key
 
 report_router = APIRouter()
 NAME_LIMIT: Final = 120  # characters of the brand's file name kept in the report's name
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')  # control, path and Windows-reserved
+# control, path and Windows-reserved characters, and the bidirectional controls
+_UNSAFE = re.compile(f'(?:{UNSAFE_IN_FILE_NAMES.pattern}|[<>:"|?*])+')
 
 
 def report_file_name(file_name: str) -> str:

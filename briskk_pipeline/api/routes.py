@@ -9,9 +9,10 @@ Bodies are the SPEC §4 objects the CLI prints, built by the same functions
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from pathlib import PurePath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
@@ -19,6 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from briskk_pipeline.api.auth import Identity, may_see, same_tenant, tenant_scope
+from briskk_pipeline.api.lookups import can_exist
 from briskk_pipeline.api.runs import SOURCE, queue_upload
 from briskk_pipeline.api.state import ApiState, api_state
 from briskk_pipeline.api.upload import receive_upload
@@ -183,7 +185,8 @@ def visible_upload(request: Request, who: Identity, upload_id: str) -> dict[str,
     """Upload `upload_id`'s record if the token `who` may see it. Raises `HTTPException` 404
     otherwise: another tenant's upload answers exactly as an id nobody has (no existence
     oracle, SPEC §3)."""
-    record = uploads.get_upload(api_state(request).engine, upload_id)
+    engine = api_state(request).engine
+    record = uploads.get_upload(engine, upload_id) if can_exist(upload_id) else None
     if record is None or not may_see(who, record["tenant"]):
         raise _not_found(upload_id)  # another tenant's upload does not exist for this token
     return record
@@ -219,7 +222,7 @@ def list_uploads(
     engine = api_state(request).engine
     scope = tenant_scope(who, tenant)
     if before is not None:
-        owner = uploads.upload_tenant(engine, before)
+        owner = uploads.upload_tenant(engine, before) if can_exist(before) else None
         if owner is None or not may_see(who, owner):
             raise HTTPException(
                 400, f"before={before!r} is not one of your upload ids; start without it"
@@ -256,8 +259,18 @@ def get_original(request: Request, who: Identity, upload_id: str) -> Response:
     )
 
 
+# What a saved file's name must not hold: control characters (C0, DEL, C1), path separators
+# and the bidirectional controls that reorder how a name shows (`invoice\u202excod.xlsx` shows
+# as `invoicexslx.docx`; Unicode TR 9, "Explicit Directional Formatting Characters").
+UNSAFE_IN_FILE_NAMES: Final = re.compile(
+    r"[\x00-\x1f\x7f-\x9f/\\\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
 def content_disposition(file_name: str) -> str:
-    """`attachment` with an ASCII fallback name and the real one as RFC 5987 `filename*`."""
+    """`attachment` with an ASCII fallback name and the real one as RFC 5987 `filename*`;
+    characters in `UNSAFE_IN_FILE_NAMES` become `_` in both (the record keeps them)."""
+    file_name = UNSAFE_IN_FILE_NAMES.sub("_", file_name)
     fallback = "".join(
         c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in file_name
     )

@@ -21,6 +21,7 @@ from briskk_pipeline.catalog import uploads
 from briskk_pipeline.catalog.tenants import register_tenant
 from briskk_pipeline.ingest.sandbox import ReadLimits, sheet_names_sandboxed
 from briskk_pipeline.resources import IngestSettings, ObjectStore
+from briskk_pipeline.safe_text import for_database
 
 _SAFE_NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
 # The archive key's last part: well inside one file name on any disk (255 bytes, with room for
@@ -180,7 +181,9 @@ def register(
                 upload_id=upload_id,
                 tenant=tenant,
                 explicit_tenant=explicit,
-                file_name=PurePath(file_name).name,
+                # NUL (a hand-made request) and undecodable bytes of a file system name
+                # (surrogate escapes) as visible escapes: PostgreSQL refuses them (issue 20)
+                file_name=for_database(PurePath(file_name).name),
                 sha256=digest,
                 size_bytes=len(data),
                 received_at=received_at,

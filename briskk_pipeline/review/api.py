@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from briskk_pipeline.api.auth import Identity
+from briskk_pipeline.api.lookups import can_exist
 from briskk_pipeline.api.state import api_state
 from briskk_pipeline.review import decide
 
@@ -42,6 +43,8 @@ async def review(
 ) -> JSONResponse:
     if not who.admin:
         raise HTTPException(403, "deciding a held upload needs an admin token")
+    if not can_exist(upload_id):  # the catalog cannot hold it: unknown (api/lookups.py)
+        raise HTTPException(404, f"no upload {upload_id!r} (see `briskk review`)")
     state = api_state(request)
     by = f"api token {who.token_id}" + (f" ({who.name})" if who.name else "")
     try:

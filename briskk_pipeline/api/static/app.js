@@ -48,6 +48,15 @@
     }
   }
 
+  // A file name as shown: the bidirectional controls that reorder how text shows (Unicode
+  // TR 9: LRM, RLM, ALM, LRE…RLO, LRI…PDI) become visible escapes, so "invoice\u202excod.xlsx"
+  // cannot pass for "invoicexslx.docx"; the record keeps the name as sent (api/routes.py).
+  const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+  function shownName(text) {
+    return String(text).replace(BIDI_CONTROLS,
+      (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+  }
+
   function badge(u, element) {
     const [words, tone] = statusWords(u);
     element.textContent = words;
@@ -129,8 +138,8 @@
       when.textContent = (u.received_at || "").slice(0, 16).replace("T", " ") + " UTC";
       const file = document.createElement("span");
       file.className = "file name";
-      file.textContent = u.file_name;
-      file.title = u.file_name; // the whole name when it is cut with an ellipsis
+      file.textContent = shownName(u.file_name);
+      file.title = shownName(u.file_name); // the whole name when it is cut with an ellipsis
       const counts = document.createElement("span");
       counts.className = "counts-line";
       counts.textContent = plural(u.products_loaded || 0, "product") + ", " + plural(u.skus_loaded || 0, "SKU") +
@@ -214,7 +223,7 @@
   async function showResult(u) {
     shown = u;
     $("result").hidden = false;
-    $("result-file").textContent = u.file_name || u.upload_id;
+    $("result-file").textContent = shownName(u.file_name || u.upload_id);
     badge(u, $("result-status"));
     $("result-words").textContent = statusLine(u);
     $("c-products").textContent = u.products_loaded;
