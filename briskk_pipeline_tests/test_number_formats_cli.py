@@ -26,7 +26,7 @@ def test_formatted_numbers_reach_the_catalog_as_excel_shows_them(env, tmp_path: 
             cell = ws.cell(r, COL["barcode"])
             cell.value, cell.number_format = 12345678900 + r, "0000000000000"
             hsn = ws.cell(r, COL["hsn_code"])
-            hsn.value, hsn.number_format = 6109, "00000000"
+            hsn.value, hsn.number_format = 9011111, "00000000"  # coffee, chapter 09
             price = ws.cell(r, COL["price"])
             price.value, price.number_format = 1159.821428571, "#,##0.00"
             ws.cell(r, COL["offer_price"]).value = None
@@ -45,7 +45,7 @@ def test_formatted_numbers_reach_the_catalog_as_excel_shows_them(env, tmp_path: 
     products = briskk_json(env, "products")
     assert [p["product_id"] for p in products] == ["P000000"]
     product = products[0]
-    assert product["hsn_code"] == "00006109"
+    assert product["hsn_code"] == "09011111"
     skus = sorted(product["skus"], key=lambda s: s["sku_id"])
     assert [s["barcode"] for s in skus] == [f"00{12345678900 + r}" for r in range(2, 6)]
     assert {s["price"] for s in skus} == {1159.82}

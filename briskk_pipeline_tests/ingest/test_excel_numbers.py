@@ -74,7 +74,7 @@ def test_openpyxl_number_formats_are_read_as_excel_shows_them():
     assert frame.at[8, "price"] == "$24.99"
     assert frame.at[11, "hsn_code"] == "61091000"
     assert frame.at[12, "sku_id"] == "SKU-0077"
-    assert frame.at[3, "barcode"] == "890000100001"  # General: the exact digits, as before
+    assert frame.at[3, "barcode"] == "890000100011"  # General: the exact digits, as before
     assert problems(sheet) == [
         (6, "offer_price", "10%"),
         (9, "barcode", "1234567890123460000"),
