@@ -28,6 +28,7 @@ from briskk_pipeline.validation.image_urls import image_url_warnings
 from briskk_pipeline.validation.membership import text_isin
 from briskk_pipeline.validation.report import Problem, dedupe
 from briskk_pipeline.validation.schemas import OFFER_CHECK, TemplateRow, message_for
+from briskk_pipeline.vocab.check import check_vocabularies
 
 SkuOwners = Callable[[list[str]], Mapping[str, str]]  # sku_id -> product_id in the catalog
 BarcodeOwners = Callable[[list[str]], Mapping[str, str]]  # barcode -> sku_id in the catalog
@@ -93,6 +94,7 @@ def validate_rows(
     read_problems: Iterable[Problem] = (),
     barcode_owners: BarcodeOwners | None = None,
     sku_lookalikes: SkuLookalikes | None = None,
+    strict_columns: frozenset[str] = frozenset(),
 ) -> ValidatedRows:
     """Clean, check and split `raw` (a `raw_sheet` frame indexed by Excel row).
 
@@ -102,6 +104,9 @@ def validate_rows(
     `read_problems` are the cells the reader already found wrong (`RawSheet.problems`, e.g.
     an Excel error cell): they come first, so their message wins over what the checks would
     say of the same cell (one problem per cell, `report.dedupe`).
+
+    Values outside their column's vocabulary (`vocab.check`) are warnings, or problems in
+    `strict_columns` (the tenant's brand profile says which).
     """
     raw = rules.fill_product_fields(raw)
     cleaned = clean(raw)
@@ -130,6 +135,8 @@ def validate_rows(
         problems.extend(barcodes_in_file)
         catalog_barcodes = barcodes_asked.result()
         problems.extend(rules.foreign_barcodes(typed, catalog_barcodes))
+        vocabularies = check_vocabularies(typed, strict_columns=strict_columns)
+        problems.extend(vocabularies.problems)
         lookalikes = lookalikes_asked.result()
     # A row tied to its product only by its SKU gets the product's values once product_id is
     # filled: its blank product cells are not problems of their own.
@@ -143,6 +150,7 @@ def validate_rows(
         *cleaned.warnings,
         *rules.case_only_sku_warnings(typed, lookalikes),
         *image_warnings,
+        *vocabularies.warnings,
     ]
 
     bad_rows = {p.row for p in problems if p.row is not None}
