@@ -75,18 +75,18 @@ class Vocabulary:
         return None
 
     def nearest(self, value: str, limit: int = NEAREST) -> list[str]:
-        """The `limit` allowed values most like `value` (rapidfuzz `WRatio` of the keys)."""
+        """The `limit` allowed values most like `value` (rapidfuzz `ratio` of the keys)."""
         return nearest(value, self.values, self.ignore_words, limit)
 
 
 def nearest(
     value: str, allowed: Iterable[str], ignore: Iterable[str] = (), limit: int = NEAREST
 ) -> list[str]:
-    """The `limit` values of `allowed` most like `value`, best first (rapidfuzz `WRatio` of the
-    `key`s; ties keep `allowed`'s order)."""
+    """The `limit` values of `allowed` most like `value`, best first: rapidfuzz `ratio` (the
+    normalised Indel similarity) of the `key`s; ties keep `allowed`'s order."""
     ignore = tuple(ignore)
     choices = {name: key(name, ignore) for name in allowed}
-    found = process.extract(key(value, ignore), choices, scorer=fuzz.WRatio, limit=limit)
+    found = process.extract(key(value, ignore), choices, scorer=fuzz.ratio, limit=limit)
     return [name for _, _, name in found]
 
 
