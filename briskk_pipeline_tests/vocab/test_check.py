@@ -115,3 +115,26 @@ def test_blank_and_absent_columns_are_not_checked() -> None:
     only = pd.DataFrame({"sku_id": ["S1"], "color": ["Blu"]}, index=[2])
     (warning,) = check_vocabularies(only, strict_columns=frozenset()).warnings
     assert warning.column == "color"
+
+
+def test_spellings_of_one_unknown_value_are_one_warning() -> None:
+    frame = raw_frame(rows(r3={"color": "Blu"}, r5={"color": "BLU"}, r8={"color": "b-l-u"}))
+    (warning,) = check_vocabularies(frame, strict_columns=frozenset()).warnings
+    assert (warning.row, warning.value) == (3, "Blu")
+    assert "(rows 3, 5, 8)" in warning.message
+
+
+def test_past_twenty_distinct_values_the_rest_are_one_warning() -> None:
+    frame = raw_frame(rows(40, **{f"r{r}": {"color": f"Shade {r}"} for r in range(2, 42)}))
+    warnings = check_vocabularies(frame, strict_columns=frozenset()).warnings
+    assert len(warnings) == 21
+    assert [w.value for w in warnings[:20]] == [f"Shade {r}" for r in range(2, 22)]
+    last = warnings[20]
+    assert (last.row, last.value) == (22, None)
+    assert last.message.startswith(
+        "20 more values of color are outside its vocabulary (rows 22, 23, 24, 25, 26, 27, 28, "
+        "29, 30, 31 and 10 more)"
+    )
+    # strict: every product with such a value is still rejected
+    strict = check_vocabularies(frame, strict_columns=frozenset({"color"}))
+    assert strict.warnings == [] and len(strict.problems) == 40
