@@ -63,6 +63,7 @@ def validated_rows(
             read_problems=raw_sheet.sheet.problems,
             barcode_owners=lambda codes: barcode_owners(engine, raw_sheet.tenant, codes),
             sku_lookalikes=lambda ids: sku_ids_by_lower_case(engine, raw_sheet.tenant, ids),
+            file_columns=raw_sheet.sheet.columns,
         )
         result.columns = list(raw_sheet.sheet.columns)
         if update:

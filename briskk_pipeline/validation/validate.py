@@ -95,6 +95,7 @@ def validate_rows(
     barcode_owners: BarcodeOwners | None = None,
     sku_lookalikes: SkuLookalikes | None = None,
     strict_columns: frozenset[str] = frozenset(),
+    file_columns: Collection[str] | None = None,
 ) -> ValidatedRows:
     """Clean, check and split `raw` (a `raw_sheet` frame indexed by Excel row).
 
@@ -106,7 +107,9 @@ def validate_rows(
     say of the same cell (one problem per cell, `report.dedupe`).
 
     Values outside their column's vocabulary (`vocab.check`) are warnings, or problems in
-    `strict_columns` (the tenant's brand profile says which).
+    `strict_columns` (the tenant's brand profile says which); only the `file_columns` (the
+    template columns the file has; default all) are checked: an update file's other cells come
+    from the catalog, not from the brand.
     """
     raw = rules.fill_product_fields(raw)
     cleaned = clean(raw)
@@ -135,7 +138,10 @@ def validate_rows(
         problems.extend(barcodes_in_file)
         catalog_barcodes = barcodes_asked.result()
         problems.extend(rules.foreign_barcodes(typed, catalog_barcodes))
-        vocabularies = check_vocabularies(typed, strict_columns=strict_columns)
+        sent = typed.columns if file_columns is None else {*file_columns, "product_id"}
+        vocabularies = check_vocabularies(
+            typed.loc[:, [c for c in typed.columns if c in sent]], strict_columns=strict_columns
+        )
         problems.extend(vocabularies.problems)
         lookalikes = lookalikes_asked.result()
     # A row tied to its product only by its SKU gets the product's values once product_id is
