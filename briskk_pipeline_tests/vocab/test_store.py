@@ -98,3 +98,37 @@ def test_refresh_all_reads_rows_stored_before_the_migration(engine: sa.Engine) -
     with engine.begin() as connection:
         refresh_all(connection)
     assert _read(engine) == [("S1", "Light Sky Blue", "Blue", "3XL", "XXXL", "letter")]
+
+
+def test_migration_reads_the_skus_stored_before_it(database_url: str) -> None:
+    from alembic import command
+
+    from briskk_pipeline.catalog import db
+
+    engine = db.make_engine(database_url)
+    with engine.begin() as connection:
+        config = db.alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0011_hardening")
+        connection.execute(
+            sa.text(
+                "INSERT INTO products (tenant, product_id, product_name, brand, "
+                "product_description, category, main_image, hsn_code, product_highlights, "
+                "first_upload_id, last_upload_id, created_at, updated_at) VALUES ('Old', 'P1', "
+                "'Tee', 'B', 'd', 'Men', 'https://x/1.jpg', '6109', 'h', 'u', 'u', now(), now())"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO skus (tenant, sku_id, product_id, size, color, price, stock, "
+                "facility_id, facility_name, is_disabled, first_upload_id, last_upload_id, "
+                "created_at, updated_at) VALUES ('Old', 'S1', 'P1', 'xx-large', 'Dark Green', 10, "
+                "1, 'F', 'F', false, 'u', 'u', now(), now())"
+            )
+        )
+    db.upgrade(engine)
+    with engine.connect() as connection:
+        row = connection.execute(
+            sa.select(skus.c.color_family, skus.c.size_normalised, skus.c.size_system)
+        ).one()
+    assert tuple(row) == ("Green", "XXL", "letter")
