@@ -61,6 +61,12 @@ def list_products(
         Query(description="ISO 8601 with a timezone: products or SKUs changed since then"),
     ] = None,
     tenant: Annotated[str | None, Query(description="admin tokens: only this tenant")] = None,
+    color_family: Annotated[
+        str | None, Query(description="products with a SKU of this colour family, e.g. Blue")
+    ] = None,
+    size_normalised: Annotated[
+        str | None, Query(description="products with a SKU of this normalised size, e.g. XXL")
+    ] = None,
 ) -> list[dict[str, Any]]:
     if updated_since is not None and updated_since.utcoffset() is None:
         raise HTTPException(400, "updated_since needs a timezone, e.g. 2026-12-01T00:00:00Z")
@@ -71,6 +77,8 @@ def list_products(
         after=decode_cursor(cursor) if cursor else None,
         limit=limit + 1,
         updated_since=updated_since,
+        color_family=color_family,
+        size_normalised=size_normalised,
     )
     page = found[:limit]
     if len(found) > limit:
@@ -81,6 +89,10 @@ def list_products(
             params["updated_since"] = updated_since.isoformat()
         if tenant:
             params["tenant"] = tenant
+        if color_family is not None:
+            params["color_family"] = color_family
+        if size_normalised is not None:
+            params["size_normalised"] = size_normalised
         response.headers["X-Next-Cursor"] = token
         response.headers["Link"] = f'</products?{urlencode(params)}>; rel="next"'
     return page

@@ -43,6 +43,7 @@ from briskk_pipeline.catalog.staging import (
 from briskk_pipeline.catalog.uploads import UploadOutcome, write_outcome
 from briskk_pipeline.history import record as history
 from briskk_pipeline.images.model import IMAGE_FRAME_COLUMNS, PRODUCT_IMAGE_COLUMNS
+from briskk_pipeline.vocab import store as vocab_store
 
 Mode = Literal["merge", "replace", "update"]
 MODES: Final[tuple[str, ...]] = ("merge", "replace", "update")
@@ -214,6 +215,7 @@ def load_upload(
                 columns=present,
                 keep_blank=keep_blank,
             )
+            vocab_store.refresh(connection, tenant=tenant, stage=stage_skus)
         disabled_absent: list[tuple[str, str]] = []
         not_listed: list[tuple[str, str]] = []
         if products is not None and mode != "update":

@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from briskk_pipeline import template
 from briskk_pipeline.catalog.tables import images, product_images, products, skus
 from briskk_pipeline.catalog.tenants import same_tenant
+from briskk_pipeline.vocab.sizes import read_size
 
 _EXACT = frozenset(
     template.columns_of(template.Kind.DECIMAL) + template.columns_of(template.Kind.MEASURE)
@@ -56,6 +57,10 @@ def _tenant_filter(table: sa.Table, tenant: str | None) -> Iterable[sa.ColumnEle
     return () if tenant is None else (same_tenant(table.c.tenant, tenant),)
 
 
+# Read from `color` and `size` by `vocab/` (0013_vocab): shown after the template's columns.
+VOCAB_COLUMNS = ("color_family", "size_normalised", "size_system")
+
+
 def _sku_dict(row: sa.RowMapping) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in template.SKU_COLUMNS:
@@ -63,7 +68,18 @@ def _sku_dict(row: sa.RowMapping) -> dict[str, Any]:
         if name in _EXACT:
             value = json_number(value)
         out[name] = value
+    for name in VOCAB_COLUMNS:
+        out[name] = row[name]
     return out
+
+
+def _having_sku(column: sa.Column[Any], value: str) -> sa.ColumnElement[bool]:
+    """The product has a SKU whose `column` is `value`, in any letter case."""
+    return sa.exists().where(
+        skus.c.tenant == products.c.tenant,
+        skus.c.product_id == products.c.product_id,
+        sa.func.lower(column) == value.lower(),
+    )
 
 
 def list_products(
@@ -74,6 +90,8 @@ def list_products(
     limit: int | None = None,
     updated_since: datetime | None = None,
     product_id: str | None = None,
+    color_family: str | None = None,
+    size_normalised: str | None = None,
 ) -> list[dict[str, Any]]:
     """Every product (of `tenant`, in any letter case, or of all) with its image slots and SKUs.
 
@@ -85,6 +103,8 @@ def list_products(
     previous page (keyset paging: a page never repeats or skips a product inserted meanwhile),
     `limit` products at most. `updated_since` (timezone-aware) keeps the products whose row or
     any of whose SKUs changed at or after it. `product_id` selects one product.
+    `color_family` / `size_normalised` (any letter case) keep the products with at least one
+    SKU of that colour family / normalised size (`vocab/`); their SKUs are all listed.
     """
     conditions = [*_tenant_filter(products, tenant)]
     if after is not None:
@@ -98,13 +118,20 @@ def list_products(
             skus.c.updated_at >= updated_since,
         )
         conditions.append(sa.or_(products.c.updated_at >= updated_since, changed_sku))
+    if color_family is not None:
+        conditions.append(_having_sku(skus.c.color_family, color_family))
+    if size_normalised is not None:  # a size as a brand writes it ("2XL") reads as XXL
+        read = read_size(size_normalised)
+        wanted = read.normalised if read is not None else size_normalised
+        conditions.append(_having_sku(skus.c.size_normalised, wanted))
     page = (
         sa.select(products.c.tenant, *(products.c[name] for name in template.PRODUCT_COLUMNS))
         .where(*conditions)
         .order_by(products.c.tenant, products.c.product_id)
         .limit(limit)
     )
-    if after is None and limit is None and updated_since is None and product_id is None:
+    filtered = (after, limit, updated_since, product_id, color_family, size_normalised)
+    if all(f is None for f in filtered):
         product_query: sa.Select[Any] = page
         sku_where = list(_tenant_filter(skus, tenant))
         image_where = list(_tenant_filter(product_images, tenant))
@@ -119,6 +146,7 @@ def list_products(
             skus.c.tenant,
             skus.c.product_id,
             *(skus.c[name] for name in template.SKU_COLUMNS),
+            *(skus.c[name] for name in VOCAB_COLUMNS),
         )
         .where(*sku_where)
         .order_by(skus.c.tenant, skus.c.product_id, skus.c.sku_id)

@@ -158,10 +158,16 @@ skus = sa.Table(
     sa.Column("product_id", sa.Text, nullable=False),
     *_template_columns(Level.SKU, ("sku_id",)),
     *_audit_columns(),
+    # read from `color` and `size` by vocab/store.py after each load (0013_vocab): the brand's
+    # words stay in `color`/`size`; null when the vocabulary has no reading of them
+    sa.Column("color_family", sa.Text),
+    sa.Column("size_normalised", sa.Text),
+    sa.Column("size_system", sa.Text),
     sa.ForeignKeyConstraint(
         ["tenant", "product_id"], ["products.tenant", "products.product_id"], name="skus_product_fk"
     ),
     sa.Index("skus_tenant_product_idx", "tenant", "product_id"),
+    sa.Index("skus_tenant_color_family_idx", "tenant", "color_family"),
 )
 
 # Content-addressed: one row per distinct image content, shared by every tenant and URL.

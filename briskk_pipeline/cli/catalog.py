@@ -25,6 +25,12 @@ def add_commands(commands: Any) -> None:
     )
     products.add_argument("--tenant", help="only this tenant (any letter case)")
     products.add_argument("--json", action="store_true", help="print a JSON list")
+    products.add_argument(
+        "--color-family", metavar="FAMILY", help="only products with a SKU of this colour family"
+    )
+    products.add_argument(
+        "--size", metavar="SIZE", help="only products with a SKU of this normalised size"
+    )
     products.set_defaults(handler=cmd_products)
 
     uploads = usage.add_command(
@@ -60,12 +66,18 @@ def cmd_products(args: argparse.Namespace) -> int:
     with open_resources() as resources:
         engine = resources.catalog.get_engine()
         tenant = require_tenant(engine, args.tenant)
-        products = list_products(engine, tenant)
+        products = list_products(
+            engine, tenant, color_family=args.color_family, size_normalised=args.size
+        )
     if args.json:
         print_json(products)
         return EXIT_OK
     if not products:
-        print("the catalog is empty" + (f" for tenant {tenant}" if tenant else ""))
+        filtered = args.color_family is not None or args.size is not None
+        print(
+            ("no product matches" if filtered else "the catalog is empty")
+            + (f" for tenant {tenant}" if tenant else "")
+        )
         return EXIT_OK
     rows = []
     for p in products:

@@ -35,6 +35,7 @@ from briskk_pipeline.catalog import changes
 from briskk_pipeline.catalog.tables import rollbacks, uploads
 from briskk_pipeline.history import record
 from briskk_pipeline.history.read import changed_fields, load_image
+from briskk_pipeline.vocab import store as vocab_store
 
 ROWS: Final = "briskk_rollback_rows"
 _metadata = sa.MetaData()
@@ -355,6 +356,8 @@ def _restore(connection: sa.Connection, tenant: str, rollback_id: str) -> None:
         ),
         params,
     )
+    # the restored colours and sizes get their family and system back (vocab/store.py)
+    vocab_store.refresh(connection, tenant=tenant, stage=_skus)
 
 
 def _recorded(connection: sa.Connection, change_set_id: str) -> list[dict[str, Any]]:

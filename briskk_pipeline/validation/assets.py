@@ -71,6 +71,7 @@ def validated_rows(
             ),
             strict_barcodes=readiness.strict_barcodes,
             tax_rules=readiness.tax_rules,
+            file_columns=raw_sheet.sheet.columns,
         )
         result.columns = list(raw_sheet.sheet.columns)
         if update:

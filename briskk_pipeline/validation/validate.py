@@ -30,6 +30,7 @@ from briskk_pipeline.validation.image_urls import image_url_warnings
 from briskk_pipeline.validation.membership import text_isin
 from briskk_pipeline.validation.report import Problem, dedupe
 from briskk_pipeline.validation.schemas import OFFER_CHECK, TemplateRow, message_for
+from briskk_pipeline.vocab.check import check_vocabularies
 
 SkuOwners = Callable[[list[str]], Mapping[str, str]]  # sku_id -> product_id in the catalog
 BarcodeOwners = Callable[[list[str]], Mapping[str, str]]  # barcode -> sku_id in the catalog
@@ -100,6 +101,8 @@ def validate_rows(
     zero_lookalikes: ZeroLookalikes | None = None,
     strict_barcodes: bool = False,
     tax_rules: Mapping[str, float] | None = None,
+    strict_columns: frozenset[str] = frozenset(),
+    file_columns: Collection[str] | None = None,
 ) -> ValidatedRows:
     """Clean, check and split `raw` (a `raw_sheet` frame indexed by Excel row).
 
@@ -113,6 +116,11 @@ def validate_rows(
     `read_problems` are the cells the reader already found wrong (`RawSheet.problems`, e.g.
     an Excel error cell): they come first, so their message wins over what the checks would
     say of the same cell (one problem per cell, `report.dedupe`).
+
+    Values outside their column's vocabulary (`vocab.check`) are warnings, or problems in
+    `strict_columns` (the tenant's brand profile says which); only the `file_columns` (the
+    template columns the file has; default all) are checked: an update file's other cells come
+    from the catalog, not from the brand.
     """
     raw = rules.fill_product_fields(raw)
     cleaned = clean(raw)
@@ -149,6 +157,11 @@ def validate_rows(
         problems.extend(rules.foreign_barcodes(typed, catalog_barcodes))
         case_lookalikes = lookalikes_asked.result()
         zero_catalog = zeros_asked.result()
+        sent = typed.columns if file_columns is None else {*file_columns, "product_id"}
+        vocabularies = check_vocabularies(
+            typed.loc[:, [c for c in typed.columns if c in sent]], strict_columns=strict_columns
+        )
+        problems.extend(vocabularies.problems)
     # A row tied to its product only by its SKU gets the product's values once product_id is
     # filled: its blank product cells are not problems of their own.
     tied = {p.row for p in orphans}
@@ -164,6 +177,7 @@ def validate_rows(
         *lookalikes.leading_zero_warnings(typed, zero_catalog),
         *image_warnings,
         *codes.warnings,
+        *vocabularies.warnings,
     ]
 
     bad_rows = {p.row for p in problems if p.row is not None}

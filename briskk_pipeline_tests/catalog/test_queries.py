@@ -138,7 +138,7 @@ def test_list_products_shape_and_types(catalog: sa.Engine) -> None:
     for p in listed:
         assert set(p) == {"tenant", *PRODUCT_COLUMNS, "images", "skus"}
         for s in p["skus"]:
-            assert set(s) == set(SKU_COLUMNS)
+            assert set(s) == {*SKU_COLUMNS, "color_family", "size_normalised", "size_system"}
     assert json.loads(json.dumps(listed)) == listed
 
     p1 = listed[0]
@@ -166,6 +166,9 @@ def test_list_products_shape_and_types(catalog: sa.Engine) -> None:
         "to_fit_waist_in": None,
         "inseam_length_in": None,
         "is_disabled": False,
+        "color_family": "Black",
+        "size_normalised": "32",
+        "size_system": "numeric",
     }
     assert type(s2["offer_price"]) is int and type(s2["stock"]) is int
     assert (s1["price"], type(s1["price"]), s1["is_disabled"], s1["stock"]) == (1299, int, True, 0)

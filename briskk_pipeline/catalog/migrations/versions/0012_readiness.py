@@ -13,7 +13,7 @@
   `briskk readiness` and `GET /readiness` list.
 
 Revision ID: 0012_readiness
-Revises: 0009_upload_indexes
+Revises: 0011_hardening
 Create Date: 2026-12-05 00:00:00
 """
 
