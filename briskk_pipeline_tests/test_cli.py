@@ -29,6 +29,7 @@ INGEST_KEYS = {
     "seconds",
     "mode",  # issue 19: merge | replace | update
     "changes",  # issue 19: what the upload changed (catalog/summary.py)
+    "profile_version",  # issue 22: the brand profile version it was read with
 }
 
 pytestmark = pytest.mark.e2e

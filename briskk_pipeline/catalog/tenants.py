@@ -36,11 +36,7 @@ def _register(connection: sa.Connection, name: str) -> str:
     connection.execute(
         insert(tenants)
         .values(tenant_key=key, name=name, created_at=sa.func.now())
-        # No conflict target: both unique indexes (tenant_key and name) are arbiters. With
-        # only tenant_key named, two inserts of one spelling could both pass the arbiter
-        # check and the loser then failed on `tenants_name_key` (a non-arbiter unique index
-        # raises instead of skipping): UniqueViolation, once in ~20 rounds of 10 at once.
-        .on_conflict_do_nothing()
+        .on_conflict_do_nothing(index_elements=[tenants.c.tenant_key])
     )
     query = sa.select(tenants.c.name).where(tenants.c.tenant_key == key)
     return str(connection.execute(query).scalar_one())

@@ -11,7 +11,7 @@ Tenants compare without regard to letter case (`tenant_key` = lower(tenant)).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -115,20 +115,20 @@ def profile_at(bind: Connectable, tenant: str, version: int) -> Profile | None:
 def save(
     engine: sa.Engine,
     tenant: str,
-    body: Mapping[str, Any],
+    body: Mapping[str, Any] | Callable[[dict[str, Any]], dict[str, Any]],
     *,
     by: str,
     upload_id: str | None = None,
     expected_version: int | None = None,
 ) -> Saved:
-    """Store `body` (a `document.body_of` dict) as the tenant's next version, if it differs.
+    """Store `body` (a `document.body_of` dict, or a function of the current body that
+    returns the new one, called under the lock) as the tenant's next version, if it differs.
 
     `expected_version`: refuse (`ProfileError`) when the current version is another one (the
     profile changed since the file was exported or the diff was shown). Raises `ProfileError`
     for a body `model.check` refuses. One transaction, under a per-tenant advisory lock, so
     two saves never take the same version or lose each other's change.
     """
-    check(document.profile_of(body, 0))
     with engine.begin() as connection:
         connection.execute(
             sa.select(
@@ -141,6 +141,9 @@ def save(
                 f"the profile of {tenant} is at version {version}, not {expected_version}: it "
                 "changed since; export it again and redo the edit"
             )
+        if callable(body):
+            body = body(old)
+        check(document.profile_of(body, 0))
         changes = document.diff(old, body)
         if not changes:
             return Saved(version, [])

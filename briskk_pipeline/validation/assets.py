@@ -16,6 +16,7 @@ from briskk_pipeline.catalog.queries import barcode_owners, sku_ids_by_lower_cas
 from briskk_pipeline.ingest.assets import RawUpload
 from briskk_pipeline.ingest.partitions import uploads_partitions
 from briskk_pipeline.metadata import frame_preview, problems_summary, problems_table
+from briskk_pipeline.profiles.values import apply_value_maps
 from briskk_pipeline.resources import CatalogDatabase
 from briskk_pipeline.validation import update_file
 from briskk_pipeline.validation.report import Problem
@@ -50,7 +51,9 @@ def validated_rows(
         result = ValidatedRows.rejected(raw_sheet.problems)
     else:
         engine = catalog.get_engine()
-        frame = raw_sheet.sheet.frame
+        # the tenant's value maps first (profiles/values.py): every check, and the vocabulary
+        # of `raw_sheet.profile.strict_columns`, sees the value the brand asked for
+        frame, mapped = apply_value_maps(raw_sheet.sheet.frame, raw_sheet.profile)
         update_problems: list[Problem] = []
         update = update_file.is_update(raw_sheet.sheet.columns)
         if update:  # a price-and-stock file: each row completed from the catalog first
@@ -65,6 +68,7 @@ def validated_rows(
             sku_lookalikes=lambda ids: sku_ids_by_lower_case(engine, raw_sheet.tenant, ids),
         )
         result.columns = list(raw_sheet.sheet.columns)
+        result.cell_warnings = [*mapped, *result.cell_warnings]
         if update:
             update_file.account_for(result, update_problems, len(raw_sheet.sheet.frame))
         result.warnings = [

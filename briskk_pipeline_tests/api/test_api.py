@@ -42,6 +42,7 @@ INGEST_KEYS = {
     "seconds",
     "mode",  # issue 19: merge | replace | update
     "changes",  # issue 19: what the upload changed (catalog/summary.py)
+    "profile_version",  # issue 22: the brand profile version it was read with
 }
 UPLOAD_KEYS = {
     "upload_id",
@@ -72,6 +73,7 @@ UPLOAD_KEYS = {
     "review_reasons",
     "review_decision",
     "changes",
+    "profile_version",  # issue 22
 }
 
 
