@@ -50,7 +50,7 @@ def _limits(connection: sa.Connection, tenant: str) -> dict[str, Any]:
     return {k: (row[k] if row is not None else None) for k in document.LIMIT_KEYS}
 
 
-def _latest(connection: sa.Connection, tenant: str) -> Mapping[str, Any] | None:
+def _latest(connection: sa.Connection, tenant: str) -> sa.RowMapping | None:
     table = tables.brand_profiles
     return (
         connection.execute(_rows(connection, tenant).order_by(table.c.version.desc()).limit(1))
