@@ -113,13 +113,18 @@ def read_archived_upload(
     except proposals.HeaderRejected as rejection:
         problems = [
             *rejection.problems,
-            proposals.accept_problem(upload["tenant"], rejection.proposal),
+            proposals.accept_problem(upload["tenant"], rejection.proposal, upload["upload_id"]),
         ]
         return None, problems, rejection.proposal
     except FileRejected as rejection:
         return None, rejection.problems, None
     sheet.warnings.extend(tenant_warnings(upload, sheet, tenant))
-    return sheet, [], None
+    found = proposals.loaded_proposal(sheet.header_rules)
+    if found is not None:  # a renamed optional column was left unread: say how to map it
+        sheet.warnings.append(
+            proposals.accept_warning(upload["tenant"], found, upload["upload_id"])
+        )
+    return sheet, [], found
 
 
 def profile_note(rule: dict[str, Any], version: int) -> str:

@@ -70,19 +70,56 @@ def rejection(
     return FileRejected(problems)
 
 
-def accept_command(tenant: str, found: Proposal) -> str | None:
-    """`briskk profile map TENANT "Selling Price"=offer_price ...` for the suggested mappings
-    of `found`, or None when nothing is suggested."""
+def accept_command(tenant: str, found: Proposal, upload_id: str | None = None) -> str | None:
+    """`briskk profile map TENANT "Selling Price"=offer_price ... [--rerun UPLOAD_ID]` for the
+    suggested mappings of `found`, or None when nothing is suggested."""
     pairs = [f"{h['header']}={h['column']}" for h in found["headers"] if h["column"]]
     if not pairs:
         return None
-    return shlex.join(["briskk", "profile", "map", tenant, *pairs])
+    rerun = ["--rerun", upload_id] if upload_id else []
+    return shlex.join(["briskk", "profile", "map", tenant, *pairs, *rerun])
 
 
-def accept_problem(tenant: str, found: Proposal) -> Problem:
-    """The file problem that says what would map where and how to accept it."""
+def loaded_proposal(header_rules: list[dict[str, Any]]) -> Proposal | None:
+    """For a file that loaded (`RawSheet.header_rules`): its unread headers that look like a
+    template column the file lacks (a renamed optional column, e.g. `Selling Price`), or
+    None when none does. Its columns stayed unread: the brand may want them mapped."""
+    unknown = [r for r in header_rules if r["rule"] == "unknown"]
+    read = {r["column"] for r in header_rules if r["column"]}
+    free = [c for c in template.COLUMN_NAMES if c not in read]
+    found = {s.header: s for s in suggest([r["header"] for r in unknown], free)}
+    if not found:
+        return None
+    return {
+        "headers": [
+            {
+                "header": r["header"],
+                "letter": r["letter"],
+                "column": found[r["header"]].column if r["header"] in found else None,
+                "reason": found[r["header"]].reason if r["header"] in found else None,
+            }
+            for r in unknown
+        ],
+        "missing": [],
+    }
+
+
+def accept_warning(tenant: str, found: Proposal, upload_id: str) -> str:
+    """The warning of a loaded file with unread headers that look like template columns."""
     suggested = [h for h in found["headers"] if h["column"]]
-    command = accept_command(tenant, found)
+    shown = "; ".join(f"'{h['header']}' (column {h['letter']}) -> {h['column']}" for h in suggested)
+    return (
+        f"columns not read that look like template columns: {shown}. To read them in this and "
+        f"every later file: {accept_command(tenant, found, upload_id)} (or the mapping form "
+        "on the brand page)"
+    )
+
+
+def accept_problem(tenant: str, found: Proposal, upload_id: str | None = None) -> Problem:
+    """The file problem that says what would map where and how to accept it (the command
+    re-runs `upload_id` when given)."""
+    suggested = [h for h in found["headers"] if h["column"]]
+    command = accept_command(tenant, found, upload_id)
     if command is None:
         return file_problem(
             "none of the unknown headers looks like a template column; if one is, map it once "
@@ -92,6 +129,6 @@ def accept_problem(tenant: str, found: Proposal) -> Problem:
     shown = "; ".join(f"'{h['header']}' (column {h['letter']}) -> {h['column']}" for h in suggested)
     return file_problem(
         f"suggested mapping of your headers: {shown}. Nothing is mapped until you accept it; "
-        f"to accept and remember it for every later file run: {command} (or use the mapping "
-        "form on the brand page), then re-run this upload"
+        f"to accept it, remember it for every later file and check this file again, run: "
+        f"{command} (or use the mapping form on the brand page)"
     )

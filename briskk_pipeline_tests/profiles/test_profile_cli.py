@@ -117,7 +117,8 @@ def test_header_mismatch_mapped_with_the_printed_command_then_every_file_loads(e
     assert command is not None
     argv = shlex.split(command.group(1))
     assert argv[:4] == ["briskk", "profile", "map", "BrandA"]
-    assert set(argv[4:]) == {
+    assert argv[-2:] == ["--rerun", rejected["upload_id"]]
+    assert set(argv[4:-2]) == {
         "MRP=price",
         "Selling Price=offer_price",
         "Qty=stock",
@@ -127,7 +128,7 @@ def test_header_mismatch_mapped_with_the_printed_command_then_every_file_loads(e
     # nothing was mapped by the suggestion itself
     assert briskk_json(env, "profile", "history", "BrandA") == []
 
-    rerun = briskk_json(env, *argv[1:], "--rerun", rejected["upload_id"])
+    rerun = briskk_json(env, *argv[1:])
     assert rerun["upload_id"] == rejected["upload_id"]
     assert rerun["status"] == "succeeded" and rerun["skus_loaded"] == 8
     assert rerun["profile_version"] == 1
@@ -166,3 +167,34 @@ def test_a_mapping_to_no_template_column_is_refused_naming_the_closest(env):
     done = briskk(env, "profile", "map", "BrandA", "Selling Price=offer_prise")
     assert done.returncode == 2
     assert "'offer_prise' is not a template column (closest: offer_price" in done.stderr
+
+
+def test_a_renamed_optional_column_loads_unread_then_is_read_after_the_mapping(env, tmp_path):
+    # `Selling Price` is offer_price, an optional column: the file loads without it (the old
+    # behaviour, nothing erased: nothing changes by omission) and says how to map it
+    path = tmp_path / "BrandA_Briskk_SKU_Template.csv"
+    rows = template_rows(4)
+    path.write_bytes(csv_bytes(rows, header={"offer_price": "Selling Price"}))
+    first = briskk_json(env, "ingest", str(path), "--tenant", "BrandA")
+    assert first["status"] == "succeeded"
+    [hint] = [w for w in first["warnings"] if w.startswith("columns not read that look like")]
+    command = re.search(r"file: (briskk profile map .*?) \(or the mapping form", hint)
+    assert command is not None
+    argv = shlex.split(command.group(1))
+    assert argv[1:] == [
+        "profile",
+        "map",
+        "BrandA",
+        "Selling Price=offer_price",
+        "--rerun",
+        first["upload_id"],
+    ]
+    products = briskk_json(env, "products", "--tenant", "BrandA")
+    assert {s["offer_price"] for p in products for s in p["skus"]} == {None}
+
+    again = briskk_json(env, *argv[1:])
+    assert again["status"] == "succeeded" and again["profile_version"] == 1
+    assert not any(w.startswith("columns not read") for w in again["warnings"])
+    products = briskk_json(env, "products", "--tenant", "BrandA")
+    offered = {s["sku_id"]: s["offer_price"] for p in products for s in p["skus"]}
+    assert offered == {r["sku_id"]: float(r["offer_price"]) for r in rows}

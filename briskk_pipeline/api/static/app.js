@@ -239,7 +239,8 @@
     const form = $("mapping");
     form.hidden = true;
     $("mapping-error").textContent = "";
-    if (u.status !== "rejected") return;
+    const unread = (u.warnings || []).some((w) => w.startsWith("columns not read that look like"));
+    if (u.status !== "rejected" && !unread) return;
     const got = await api("/profile/proposals/" + encodeURIComponent(u.upload_id));
     if (shown !== u || got.status !== 200) return;
     const proposal = got.body;
