@@ -15,7 +15,13 @@ from typing import Any
 
 from briskk_pipeline.cli import usage
 from briskk_pipeline.cli.context import open_resources
-from briskk_pipeline.cli.output import EXIT_OK, EXIT_USAGE, CliError, print_json
+from briskk_pipeline.cli.output import (
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    CliError,
+    print_json,
+)
 
 PROFILE_ABOUT = """\
 A brand profile says how a tenant's own files read: header aliases (brand header -> template
@@ -33,12 +39,14 @@ API, brand page, re-run) reads with the current version and records it (profile_
 """
 PROFILE_EXITS = (
     (EXIT_OK, "done (import --dry-run: the differences were printed)"),
+    (EXIT_REJECTED, "map --rerun: the upload was rejected again (the file, or every product)"),
     (
         EXIT_USAGE,
         "usage error: a malformed file or mapping, an unknown column, import without "
         "--yes or --dry-run, or a profile that changed since the export",
     ),
-    usage.FAULT,
+    usage.PIPELINE_FAILED,
+    usage.INTERRUPTED,
 )
 
 
