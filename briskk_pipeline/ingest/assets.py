@@ -113,7 +113,7 @@ def read_archived_upload(
     except proposals.HeaderRejected as rejection:
         problems = [
             *rejection.problems,
-            proposals.accept_problem(upload["tenant"], rejection.proposal, upload["upload_id"]),
+            *proposals.accept_problems(upload["tenant"], rejection.proposal, upload["upload_id"]),
         ]
         return None, problems, rejection.proposal
     except FileRejected as rejection:

@@ -5,7 +5,7 @@ and the tenant's profile do not know), the reader raises `HeaderRejected`: the u
 problems (`headers.report.header_rejection`) plus a `proposal`, which says for each unknown
 header the template column it looks like (`headers.suggest`), if any. Nothing is mapped by
 it: the upload's problems gain the exact command that would accept the suggestions
-(`accept_problem`), the brand page shows them as a form with the suggestion preselected
+(`accept_problems`), the brand page shows them as a form with the suggestion preselected
 (`api.py`), and only a mapping a person sends is stored in the profile.
 
 The proposal, as stored in `header_proposals` and served by `GET /profile/proposals/{id}`:
@@ -115,20 +115,26 @@ def accept_warning(tenant: str, found: Proposal, upload_id: str) -> str:
     )
 
 
-def accept_problem(tenant: str, found: Proposal, upload_id: str | None = None) -> Problem:
-    """The file problem that says what would map where and how to accept it (the command
-    re-runs `upload_id` when given)."""
+def accept_problems(tenant: str, found: Proposal, upload_id: str | None = None) -> list[Problem]:
+    """The file problems that say what would map where, then how to accept it: the command
+    alone in the second (re-running `upload_id` when given), so no message limit cuts it."""
     suggested = [h for h in found["headers"] if h["column"]]
     command = accept_command(tenant, found, upload_id)
     if command is None:
-        return file_problem(
-            "none of the unknown headers looks like a template column; if one is, map it once "
-            f"for every later file: briskk profile map {shlex.quote(tenant)} "
-            "'YOUR HEADER'=template_column (or the mapping form on the brand page)"
-        )
+        return [
+            file_problem(
+                "none of the unknown headers looks like a template column; if one is, map it "
+                f"once for every later file: briskk profile map {shlex.quote(tenant)} "
+                "'YOUR HEADER=template_column' (or the mapping form on the brand page)"
+            )
+        ]
     shown = "; ".join(f"'{h['header']}' (column {h['letter']}) -> {h['column']}" for h in suggested)
-    return file_problem(
-        f"suggested mapping of your headers: {shown}. Nothing is mapped until you accept it; "
-        f"to accept it, remember it for every later file and check this file again, run: "
-        f"{command} (or use the mapping form on the brand page)"
-    )
+    return [
+        file_problem(
+            f"suggested mapping of your headers: {shown}. Nothing is mapped until you accept it"
+        ),
+        file_problem(
+            "to accept the suggested mapping, remember it for every later file and check this "
+            f"file again, run: {command} (or use the mapping form on the brand page)"
+        ),
+    ]

@@ -113,7 +113,8 @@ def test_header_mismatch_mapped_with_the_printed_command_then_every_file_loads(e
     assert any("required column 'price' is missing" in m for m in messages)
     [hint] = [m for m in messages if m.startswith("suggested mapping of your headers")]
     assert "'MRP' (column" in hint and "-> price" in hint
-    command = re.search(r"run: (briskk profile map .*?) \(or use", hint)
+    [how] = [m for m in messages if m.startswith("to accept the suggested mapping")]
+    command = re.search(r"run: (briskk profile map .*?) \(or use", how)
     assert command is not None
     argv = shlex.split(command.group(1))
     assert argv[:4] == ["briskk", "profile", "map", "BrandA"]
