@@ -3,8 +3,9 @@
 One row per non-blank header of the data sheet, in the file's order: its column letter, the
 header as written, the template column it was read as, and the rule that decided it:
 `template name`, `alias from profile vN` (the tenant's brand profile), `ignored by profile vN`,
-or `not read` (neither the template nor the profile knows it). Written only when some header
-was not the template's own name: a file with the template's headers needs no such sheet.
+or `not read` (neither the template nor the profile knows it). Written only when the profile
+read some header (an alias or an ignored one): a file read by the template's names alone has
+its unread headers in the Problems sheet's warnings already.
 
 It cannot be taken for the data sheet when the report is uploaded again: a row holds at most
 one template column name (the reader looks for four, `template.HEADER_MARKERS`), and the
@@ -37,7 +38,8 @@ def rule_words(rule: str, version: int) -> str:
 
 
 def needs_columns_sheet(rules: Sequence[Mapping[str, Any]]) -> bool:
-    return any(r["rule"] != "template" for r in rules)
+    """Whether the brand profile read any header of `rules` (module docstring)."""
+    return any(r["rule"] in ("alias", "ignored") for r in rules)
 
 
 def write_columns(workbook: Workbook, rules: Sequence[Mapping[str, Any]], version: int) -> None:

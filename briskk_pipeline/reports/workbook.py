@@ -90,7 +90,7 @@ def build_report(
     for rows rejected with their product (`ValidatedRows.rejected_with`). `rules`: the
     tenant's brand profile the reader matched headers with (so aliased columns are found and
     marked); `header_rules` (`RawSheet.header_rules`) read with profile `profile_version`: a
-    "Columns" sheet when a header was not the template's own name (`columns_sheet.py`).
+    "Columns" sheet when the profile read a header (`columns_sheet.py`).
     """
     workbook = _open(data, file_name) if copy_sheets else _empty_workbook()
     for title in (PROBLEMS_SHEET, CHANGES_SHEET, COLUMNS_SHEET):  # a re-uploaded report's
