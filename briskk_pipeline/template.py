@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Final
+from typing import Final, Protocol
 
 from briskk_pipeline import characters
 
@@ -119,6 +119,15 @@ def normalize_header(header: object) -> str:
     return text.strip().replace("*", "").strip().lower()
 
 
+class HeaderRules(Protocol):
+    """A tenant's own header rules (`profiles.model.Profile`): consulted after the template's
+    names, for headers that are none of them."""
+
+    def alias_for(self, header: object) -> str | None: ...
+
+    def is_ignored(self, header: object) -> bool: ...
+
+
 @dataclass(frozen=True)
 class HeaderMatch:
     """Where each template column sits in a header row, and what does not fit."""
@@ -127,6 +136,11 @@ class HeaderMatch:
     missing_required: tuple[str, ...]
     unknown: tuple[str, ...]  # extra headers, as written
     duplicated: tuple[str, ...]  # template columns that appear more than once
+    # by the tenant's profile (`HeaderRules`): template column -> the header as written that
+    # is its alias; the headers it ignores, as written; the positions of both
+    aliased: dict[str, str] = field(default_factory=dict)
+    ignored: tuple[str, ...] = ()
+    claimed: frozenset[int] = frozenset()
 
     @property
     def is_template(self) -> bool:
@@ -139,10 +153,18 @@ class HeaderMatch:
         return is_update_header(self.positions)
 
 
-def match_headers(headers: list[object]) -> HeaderMatch:
+def match_headers(headers: list[object], rules: HeaderRules | None = None) -> HeaderMatch:
+    """Match a header row: the template's names first (`normalize_header`), then, for a
+    header that is none of them, the tenant's `rules` (an alias names its template column;
+    an ignored header is read as nothing). A column named twice, by its name or an alias, is
+    `duplicated`; every other header is `unknown`."""
     positions: dict[str, int] = {}
     unknown: list[str] = []
     duplicated: list[str] = []
+    aliased: dict[str, str] = {}
+    ignored: list[str] = []
+    claimed: set[int] = set()
+    later: list[tuple[int, object]] = []
     for index, raw in enumerate(headers):
         name = normalize_header(raw)
         if not name:
@@ -153,6 +175,20 @@ def match_headers(headers: list[object]) -> HeaderMatch:
             else:
                 positions[name] = index
         else:
+            later.append((index, raw))
+    for index, raw in later:  # template names first wherever they sit in the row
+        alias = rules.alias_for(raw) if rules is not None else None
+        if alias is not None and alias in BY_NAME:
+            claimed.add(index)
+            if alias in positions:
+                duplicated.append(alias)
+            else:
+                positions[alias] = index
+                aliased[alias] = str(raw).strip()
+        elif rules is not None and rules.is_ignored(raw):
+            claimed.add(index)
+            ignored.append(str(raw).strip())
+        else:
             unknown.append(str(raw).strip())
     # an update file needs sku_id only, which it has; the rest comes from the catalog
     missing = (
@@ -160,7 +196,15 @@ def match_headers(headers: list[object]) -> HeaderMatch:
         if is_update_header(positions)
         else tuple(c for c in REQUIRED_COLUMNS if c not in positions)
     )
-    return HeaderMatch(positions, missing, tuple(unknown), tuple(duplicated))
+    return HeaderMatch(
+        positions,
+        missing,
+        tuple(unknown),
+        tuple(duplicated),
+        aliased=aliased,
+        ignored=tuple(ignored),
+        claimed=frozenset(claimed),
+    )
 
 
 def is_update_header(columns: Iterable[str]) -> bool:

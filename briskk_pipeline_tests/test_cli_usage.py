@@ -47,6 +47,22 @@ def test_invalid_tenant_is_a_usage_error_before_any_import(tmp_path):
     assert "tenant 'a/b' is not valid" in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("import", "BrandA"), "give the profile file"),
+        (("import", "BrandA", "f.yaml"), "give --dry-run to see the differences, or --yes"),
+        (("map", "BrandA"), "give HEADER=column pairs"),
+        (("show", "a/b"), "'a/b' is not a tenant name"),
+        (("show", "BrandA", "--rerun", "x"), "--rerun goes with `briskk profile map`"),
+    ],
+)
+def test_profile_usage_errors_need_no_heavy_import(args, words):
+    done = probe("profile", *args)
+    assert done.stdout.strip() == "2 []", done.stderr
+    assert words in done.stderr
+
+
 def help_sections(*command: str) -> tuple[set[str], set[str]]:
     """The exit codes and the environment variables `briskk COMMAND --help` lists."""
     done = subprocess.run(
@@ -97,6 +113,7 @@ PIPELINE = {
         (("rollback",), {"0", "1", "2", "3", "130"}, {*CATALOG, "DAGSTER_HOME"}),
         (("review",), {"0", "1", "2", "3"}, {*PIPELINE, "BRISKK_REVIEW_*"}),
         (("readiness",), {"0", "2"}, {*CATALOG, "BRISKK_CHANNELS"}),
+        (("profile",), {"0", "1", "2", "3", "130"}, PIPELINE),  # issue 22 (map --rerun runs)
     ],
     ids=lambda value: " ".join(value) if isinstance(value, tuple) else None,
 )

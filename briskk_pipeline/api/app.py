@@ -48,6 +48,7 @@ from briskk_pipeline.api.security_headers import SECURITY_HEADERS, SecurityHeade
 from briskk_pipeline.api.state import ApiState
 from briskk_pipeline.faults import describe_fault
 from briskk_pipeline.ingest.launch import PARTITIONS, UploadFailed
+from briskk_pipeline.profiles.api import profile_router
 from briskk_pipeline.readiness.routes import readiness_router
 from briskk_pipeline.review.api import review_router
 
@@ -137,6 +138,7 @@ def create_app() -> FastAPI:
     app.include_router(review_router)  # issue 19: approve or decline a held upload
     app.include_router(report_router)  # the annotated workbook, images not stored
     app.include_router(readiness_router)  # marketplace readiness (readiness/routes.py)
+    app.include_router(profile_router)  # issue 22: brand profiles, the mapping step
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
     add_docs_page(app, templates)

@@ -94,6 +94,8 @@ uploads = sa.Table(
     sa.Column("review_decision", sa.Text),  # approved | declined
     sa.Column("reviewed_at", sa.DateTime(timezone=True)),
     sa.Column("reviewed_by", sa.Text),
+    # the brand profile version its last run read headers and values with (profiles/)
+    sa.Column("profile_version", sa.Integer),
     sa.CheckConstraint("mode IN ('merge', 'replace', 'update')", name="uploads_mode_check"),
     sa.CheckConstraint(
         "status IN ('running', 'succeeded', 'rejected', 'failed', 'previewed', 'needs_review')",
@@ -236,6 +238,39 @@ review_limits = sa.Table(
     sa.Column("price_factor", sa.Numeric),  # a price moved up or down by more than this
     sa.Column("values_cleared", sa.Integer),  # stored values made blank
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Brand profiles (issue 22, profiles/; 0014_profiles): one row per version of a tenant's
+# profile, never updated: `body` is the whole profile as stored (header aliases, ignored
+# columns, value maps, strict columns, review limits), `changes` what this version changed.
+brand_profiles = sa.Table(
+    "brand_profiles",
+    metadata,
+    sa.Column("tenant_key", sa.Text, primary_key=True),  # lower(tenant)
+    sa.Column("version", sa.Integer, primary_key=True),  # 1, 2, ... per tenant
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("body", JSONB, nullable=False),
+    sa.Column("changes", JSONB, nullable=False),  # list of one-line changes
+    sa.Column("changed_by", sa.Text, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("upload_id", sa.Text),  # the upload whose header the change answered, if any
+    sa.CheckConstraint("version > 0", name="brand_profiles_version_check"),
+)
+
+# What a header row rejected for unknown headers would map where (profiles/proposals.py): the
+# brand page's mapping form reads it; replaced on every run of the upload.
+header_proposals = sa.Table(
+    "header_proposals",
+    metadata,
+    sa.Column(
+        "upload_id",
+        sa.Text,
+        sa.ForeignKey("uploads.upload_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("tenant", sa.Text, nullable=False),
+    sa.Column("proposal", JSONB, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 # Bearer tokens of the HTTP API (`briskk tokens`): one row per token, only a hash of its secret.

@@ -139,6 +139,8 @@ def _as_dict(record: sa.RowMapping, errors: list[dict[str, Any]]) -> dict[str, A
         "review_decision": record["review_decision"],
         "reviewed_at": _iso(record["reviewed_at"]),
         "reviewed_by": record["reviewed_by"],
+        # the brand profile version the upload's last run read it with (profiles/)
+        "profile_version": record["profile_version"],
     }
 
 
@@ -173,6 +175,7 @@ _UPLOAD_EXTRAS: Final[tuple[str, ...]] = (
     "mode",
     "review_reasons",
     "review_decision",
+    "profile_version",
 )
 IMAGE_FAILURE_FIELDS: Final[tuple[str, ...]] = ("row", "column", "url", "status", "reason")
 
@@ -211,6 +214,7 @@ def ingest_summary(record: Mapping[str, Any], seconds: float) -> dict[str, Any]:
             {k: f.get(k) for k in IMAGE_FAILURE_FIELDS} for f in record["image_failures"]
         ],
         "seconds": round(seconds, 3),
+        "profile_version": record.get("profile_version"),  # the brand profile it was read with
         **({"failure_reason": record.get("failure_reason")} if status == "failed" else {}),
         **({"report_error": record["report_error"]} if record.get("report_error") else {}),
         # the mode the load used: `update` for an update file, else as sent

@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     """`briskk` and every subcommand (each with its own --help exit codes and variables)."""
     from briskk_pipeline.api.cli import add_api_commands  # `serve`, `tokens`
     from briskk_pipeline.history.cli import add_history_commands  # `history`, `rollback`
+    from briskk_pipeline.profiles.cli import add_profile_command  # `profile` (issue 22)
     from briskk_pipeline.readiness.cli import add_readiness_command  # `readiness`
     from briskk_pipeline.review.cli import add_review_command  # `review`
 
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_history_commands(commands)
     add_review_command(commands)
     add_readiness_command(commands)
+    add_profile_command(commands)
     return parser
 
 

@@ -34,38 +34,47 @@ def letter(position: int, offset: int = 0) -> str:
     return get_column_letter(position + offset + 1)
 
 
-def _template_like(cells: list[object]) -> int:
-    """How many of `cells` are a template column or a common name of one (each counted once)."""
+def _template_like(cells: list[object], rules: template.HeaderRules | None = None) -> int:
+    """How many of `cells` are a template column, a common name of one or an alias in the
+    tenant's `rules` (each counted once)."""
     known = {n for names in synonym_forms().values() for n in names}
     return sum(
         1
         for c in cells
         if c is not None
-        and (template.normalize_header(c) in template.BY_NAME or normalized(c) in known)
+        and (
+            template.normalize_header(c) in template.BY_NAME
+            or normalized(c) in known
+            or (rules is not None and rules.alias_for(c) is not None)
+        )
     )
 
 
-def find_partial_header(table: pa.Table) -> tuple[int, template.HeaderMatch] | None:
+def find_partial_header(
+    table: pa.Table, rules: template.HeaderRules | None = None
+) -> tuple[int, template.HeaderMatch] | None:
     """The row of `table` (its first rows) with the most template columns or common names of
     them, when that is at least `MIN_HEADER_CELLS`; the first such row on a tie. None when no
-    row looks like a header."""
+    row looks like a header. Matched with the tenant's `rules` (`template.match_headers`)."""
     best: tuple[int, int] | None = None
     for index, row in enumerate(table.to_pylist()):
-        count = _template_like(list(row.values()))
+        count = _template_like(list(row.values()), rules)
         if count >= MIN_HEADER_CELLS and (best is None or count > best[1]):
             best = (index, count)
     if best is None:
         return None
     row = table.slice(best[0], 1).to_pylist()[0]
-    return best[0], template.match_headers(list(row.values()))
+    return best[0], template.match_headers(list(row.values()), rules)
 
 
-def _unknown(cells: list[object]) -> list[tuple[int, str]]:
-    """(position, header as written) of each non-blank header that is no template column."""
+def unknown_headers(cells: list[object], match: template.HeaderMatch) -> list[tuple[int, str]]:
+    """(position, header as written) of each non-blank header that is no template column and
+    that the tenant's profile neither aliases nor ignores (`match.claimed`)."""
     return [
         (position, str(cell).strip())
         for position, cell in enumerate(cells)
         if cell is not None
+        and position not in match.claimed
         and template.normalize_header(cell)
         and template.normalize_header(cell) not in template.BY_NAME
     ]
@@ -74,7 +83,7 @@ def _unknown(cells: list[object]) -> list[tuple[int, str]]:
 def _suggestions(cells: list[object], match: template.HeaderMatch) -> dict[str, Suggestion]:
     """Missing template column -> the unrecognised header that looks most like it."""
     missing = [c for c in template.COLUMN_NAMES if c not in match.positions]
-    found = suggest([h for _, h in _unknown(cells)], missing)
+    found = suggest([h for _, h in unknown_headers(cells, match)], missing)
     return {s.column: s for s in found}
 
 
@@ -93,7 +102,7 @@ def header_rejection(
     ]
     if not match.missing_required and not problems:
         return []
-    unknown = _unknown(cells)
+    unknown = unknown_headers(cells, match)
     where = {header: position for position, header in unknown}
     suggestions = _suggestions(cells, match)
     for name in match.missing_required:
@@ -130,7 +139,7 @@ def unknown_header_warnings(cells: list[object], match: template.HeaderMatch) ->
     naming the missing template column it looks like, if one."""
     suggestions = {s.header: s for s in _suggestions(cells, match).values()}
     warnings = []
-    for _, header in _unknown(cells):
+    for _, header in unknown_headers(cells, match):
         text = f"column '{header}' is not part of the template and was ignored"
         hint = suggestions.get(header)
         if hint is not None:

@@ -23,6 +23,9 @@ from briskk_pipeline.ingest.partitions import uploads_partitions
 from briskk_pipeline.ingest.reader import RawSheet
 from briskk_pipeline.ingest.sandbox import ReadLimits, read_sandboxed
 from briskk_pipeline.metadata import frame_preview, problems_summary, problems_table
+from briskk_pipeline.profiles import proposal_store, proposals
+from briskk_pipeline.profiles import store as profiles
+from briskk_pipeline.profiles.model import Profile
 from briskk_pipeline.resources import CatalogDatabase, IngestSettings, ObjectStore
 from briskk_pipeline.validation.report import FileRejected, Problem, file_problem
 
@@ -38,6 +41,9 @@ class RawUpload:
     file_name: str
     sheet: RawSheet | None
     problems: list[Problem] = field(default_factory=list)
+    # the tenant's brand profile this run read headers with; validation applies its value
+    # maps and strict columns (profiles/): every entry point reads the upload here
+    profile: Profile = field(default_factory=Profile.empty)
 
     @property
     def rejected(self) -> bool:
@@ -53,9 +59,18 @@ def registered_upload(engine: sa.Engine, upload_id: str) -> dict[str, Any]:
 
 
 def read_archived_upload(
-    upload: dict, data: bytes, *, max_rows: int, limits: ReadLimits | None = None
-) -> tuple[RawSheet | None, list[Problem]]:
+    upload: dict,
+    data: bytes,
+    *,
+    max_rows: int,
+    limits: ReadLimits | None = None,
+    profile: Profile | None = None,
+) -> tuple[RawSheet | None, list[Problem], proposals.Proposal | None]:
     """Read the archived bytes and apply the tenant rule of SPEC §2.
+
+    Headers are matched with the tenant's brand `profile` (aliases, ignored headers). A file
+    rejected for its header also returns what its unknown headers would map to
+    (`profiles.proposals`), and its problems end with the command that accepts it.
 
     `upload` is the record (`tenant` as filed, `explicit_tenant` as given, `file_name`).
     Tenants compare without regard to case. Rejected whole (the problems returned, no sheet):
@@ -68,7 +83,11 @@ def read_archived_upload(
     """
     try:
         sheet = read_sandboxed(
-            data, upload["file_name"], max_rows=max_rows, limits=limits or ReadLimits()
+            data,
+            upload["file_name"],
+            max_rows=max_rows,
+            limits=limits or ReadLimits(),
+            rules=profile,
         )
         claim = sheet.tenant_claim
         if claim is not None and not template.is_valid_tenant(claim):
@@ -95,10 +114,31 @@ def read_archived_upload(
                     )
                 ]
             )
+    except proposals.HeaderRejected as rejection:
+        problems = [
+            *rejection.problems,
+            *proposals.accept_problems(upload["tenant"], rejection.proposal, upload["upload_id"]),
+        ]
+        return None, problems, rejection.proposal
     except FileRejected as rejection:
-        return None, rejection.problems
+        return None, rejection.problems, None
     sheet.warnings.extend(tenant_warnings(upload, sheet, tenant))
-    return sheet, []
+    found = proposals.loaded_proposal(sheet.header_rules)
+    if found is not None:  # a renamed optional column was left unread: say how to map it
+        sheet.warnings.append(
+            proposals.accept_warning(upload["tenant"], found, upload["upload_id"])
+        )
+    return sheet, [], found
+
+
+def profile_note(rule: dict[str, Any], version: int) -> str:
+    """The info line of a header the brand profile read (`RawSheet.header_rules`)."""
+    where = f"column {rule['letter']} '{rule['header']}'"
+    if rule["rule"] == "alias":
+        return f"{where} read as {rule['column']} (alias from profile v{version})"
+    if rule["rule"] == "ignored":
+        return f"{where} ignored (profile v{version})"
+    return f"{where} not read: the template and the profile do not know it"
 
 
 def tenant_warnings(upload: dict, sheet: RawSheet, tenant: str) -> list[str]:
@@ -147,16 +187,25 @@ def raw_sheet(
     # claimed by this process, heartbeat kept while it runs (ingest/recovery.py judges it)
     claim_for_run(engine, upload_id, context.run_id)
     data = object_store.get(upload["archive_key"])
-    sheet, problems = read_archived_upload(
-        upload, data, max_rows=settings.max_rows, limits=settings.read_limits
+    # the profile as it is now: a re-run after a mapping was accepted reads with it, and the
+    # upload records which version each run used (`uploads.profile_version`)
+    profile = profiles.current(engine, upload["tenant"])
+    uploads.update_upload(engine, upload_id, profile_version=profile.version)
+    sheet, problems, proposal = read_archived_upload(
+        upload, data, max_rows=settings.max_rows, limits=settings.read_limits, profile=profile
     )
+    proposal_store.save(engine, upload_id, upload["tenant"], proposal)
     value = RawUpload(
         upload_id=upload_id,
         tenant=upload["tenant"],
         file_name=upload["file_name"],
         sheet=sheet,
         problems=problems,
+        profile=profile,
     )
+    for rule in sheet.header_rules if sheet is not None else []:
+        if rule["rule"] != "template":  # what the profile did, as info (never a warning)
+            context.log.info(profile_note(rule, profile.version))
     rows = sheet.row_count if sheet is not None else 0
     yield Output(
         value,
@@ -167,6 +216,7 @@ def raw_sheet(
             "sheet": (sheet.sheet_name or "(csv)") if sheet is not None else "(unread)",
             "rejected": sheet is None,
             "warnings": "\n".join(sheet.warnings) if sheet is not None else "",
+            "profile_version": profile.version,
             "preview": frame_preview(sheet.frame, PREVIEW_COLUMNS)
             if sheet is not None
             else problems_table(problems),

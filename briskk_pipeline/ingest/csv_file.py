@@ -24,6 +24,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 from itertools import islice
 from pathlib import PurePath
 
@@ -31,10 +32,11 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from briskk_pipeline import template
-from briskk_pipeline.headers.report import find_partial_header, header_rejection
+from briskk_pipeline.headers.report import find_partial_header
 from briskk_pipeline.ingest.csv_cells import read_as_excel
 from briskk_pipeline.ingest.sheet import HEADER_SEARCH_ROWS, RawSheet, find_header, to_raw_sheet
 from briskk_pipeline.ingest.text import WINDOWS_1252, DecodedText, decode_text
+from briskk_pipeline.profiles import proposals
 from briskk_pipeline.validation.report import FileRejected, Problem, file_problem
 
 DELIMITERS: tuple[str, ...] = (",", ";", "\t")
@@ -56,20 +58,24 @@ class Layout:
     header: list[str]
 
 
-def read_csv(data: bytes, file_name: str) -> RawSheet:
-    """Read CSV bytes into a `RawSheet` (tenant claim from the file name, as for a sheet name).
+def read_csv(data: bytes, file_name: str, rules: template.HeaderRules | None = None) -> RawSheet:
+    """Read CSV bytes into a `RawSheet` (tenant claim from the file name, as for a sheet name),
+    headers matched with the tenant's `rules` (its brand profile).
 
     Raises `FileRejected` for an unreadable byte (with its row and column), a file without the
     template's header row in any of `DELIMITERS`, or malformed quoting.
     """
     decoded, delimiter = _without_sep_line(decode_text(data))
-    layout = find_layout(decoded.text, (delimiter,) if delimiter else DELIMITERS)
+    delimiters = (delimiter,) if delimiter else DELIMITERS
+    layout = find_layout(decoded.text, rules, delimiters)
     if decoded.bad_byte is not None:
         raise FileRejected([_bad_byte_problem(decoded, layout)])
     if layout is None:
-        partial = find_partial_layout(decoded.text, (delimiter,) if delimiter else DELIMITERS)
-        if partial is not None:
-            raise FileRejected(header_rejection(list(partial.header), partial.match))
+        found = find_partial_layout(decoded.text, rules, delimiters)
+        if found is not None:
+            rejection = proposals.rejection(list(found.header), found.match)
+            if rejection is not None:
+                raise rejection
         raise FileRejected(
             [
                 file_problem(
@@ -95,10 +101,14 @@ def read_csv(data: bytes, file_name: str) -> RawSheet:
     return sheet
 
 
-def find_layout(text: str, delimiters: tuple[str, ...] = DELIMITERS) -> Layout | None:
+def find_layout(
+    text: str,
+    rules: template.HeaderRules | None = None,
+    delimiters: tuple[str, ...] = DELIMITERS,
+) -> Layout | None:
     """The delimiter (one of `delimiters`) and header row by the rule in this module's
-    docstring, or None."""
-    return _best_layout(text, find_header, delimiters)
+    docstring, headers matched with the tenant's `rules`, or None."""
+    return _best_layout(text, partial(find_header, rules=rules), delimiters)
 
 
 def _without_sep_line(decoded: DecodedText) -> tuple[DecodedText, str | None]:
@@ -118,10 +128,14 @@ def _without_sep_line(decoded: DecodedText) -> tuple[DecodedText, str | None]:
     return replace(decoded, text=decoded.text[cut:], bad_byte=bad), found.group(1)
 
 
-def find_partial_layout(text: str, delimiters: tuple[str, ...] = DELIMITERS) -> Layout | None:
+def find_partial_layout(
+    text: str,
+    rules: template.HeaderRules | None = None,
+    delimiters: tuple[str, ...] = DELIMITERS,
+) -> Layout | None:
     """Like `find_layout`, for a header row lacking some of the template's marker columns
     (`headers.report.find_partial_header`): its file is rejected, naming what is missing."""
-    return _best_layout(text, find_partial_header, delimiters)
+    return _best_layout(text, partial(find_partial_header, rules=rules), delimiters)
 
 
 def _best_layout(

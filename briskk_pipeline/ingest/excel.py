@@ -17,7 +17,7 @@ import fastexcel
 import pyarrow as pa
 
 from briskk_pipeline import template
-from briskk_pipeline.headers.report import find_partial_header, header_rejection
+from briskk_pipeline.headers.report import find_partial_header
 from briskk_pipeline.ingest.excel_cells import (
     fill_merged,
     hidden_rows_warning,
@@ -27,18 +27,21 @@ from briskk_pipeline.ingest.excel_cells import (
 from briskk_pipeline.ingest.excel_numbers import read_number_cells
 from briskk_pipeline.ingest.sheet import HEADER_SEARCH_ROWS, RawSheet, find_header, to_raw_sheet
 from briskk_pipeline.ingest.structure import Sheet, SheetStructure, open_sheet
+from briskk_pipeline.profiles import proposals
 from briskk_pipeline.validation.report import FileRejected, file_problem
 
 
-def read_excel(data: bytes) -> RawSheet:
+def read_excel(data: bytes, rules: template.HeaderRules | None = None) -> RawSheet:
     """The template sheet of an xlsx/xlsm/xls/ods workbook, every cell as the brand sees it.
 
     The sheet is the one named `<Tenant>_Briskk_SKU_Template`, else the first sheet with a
     template header row (SPEC §2 "Sheet"). Number cells of identifier and number columns are
     what their number format shows (`excel_numbers.py`), merged ranges are filled, and error
     cells, formulas without a saved value and date cells are `RawSheet.problems`
-    (`excel_cells.py`).
-    Raises `FileRejected` for a file that is not a readable workbook or has no template sheet.
+    (`excel_cells.py`). Headers are matched with the tenant's `rules` (its brand profile:
+    aliases, ignored headers). Raises `FileRejected` for a file that is not a readable
+    workbook or has no template sheet (`HeaderRejected` for one whose header row cannot be
+    loaded).
     """
     try:
         reader = fastexcel.read_excel(data)
@@ -70,27 +73,29 @@ def read_excel(data: bytes) -> RawSheet:
             # Load the whole sheet once: calamine parses every row of a sheet even when asked
             # for a few (measured: 10 rows of a 100k-row sheet cost as much as all of them).
             loaded = _load(reader, name)
-            found = find_header(loaded.table.slice(0, HEADER_SEARCH_ROWS))
+            found = find_header(loaded.table.slice(0, HEADER_SEARCH_ROWS), rules)
             if found is not None:
                 best = (name, loaded, *found)
                 break
             heads.append((name, loaded.table.slice(0, HEADER_SEARCH_ROWS), loaded.offset))
         if best is None:
-            raise _partial_header(heads) or _not_a_template(named, names)
+            raise _partial_header(heads, rules) or _not_a_template(named, names)
         name, loaded, header_index, match = best
         scanned = first_scan.result() if first_scan and name == candidates[0] else _scan(data, name)
     return _as_seen(name, loaded, header_index, match, scanned)
 
 
-def _partial_header(heads: list[tuple[str, pa.Table, int]]) -> FileRejected | None:
+def _partial_header(
+    heads: list[tuple[str, pa.Table, int]], rules: template.HeaderRules | None
+) -> FileRejected | None:
     """The header problems of the first sheet whose header row lacks some of the template's
     marker columns but has enough of its columns to be a header (`headers.report`)."""
     for _name, head, offset in heads:
-        found = find_partial_header(head)
+        found = find_partial_header(head, rules)
         if found is not None:
             index, match = found
             cells = list(head.slice(index, 1).to_pylist()[0].values())
-            return FileRejected(header_rejection(cells, match, offset=offset))
+            return proposals.rejection(cells, match, offset=offset)
     return None
 
 

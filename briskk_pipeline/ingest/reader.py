@@ -11,6 +11,7 @@ decoded by `text.py`); both end in `sheet.to_raw_sheet`. Every row keeps its Exc
 
 from __future__ import annotations
 
+from briskk_pipeline import template
 from briskk_pipeline.ingest.csv_file import read_csv
 from briskk_pipeline.ingest.excel import read_excel
 from briskk_pipeline.ingest.sheet import HEADER_SEARCH_ROWS, ROW_INDEX_NAME, RawSheet
@@ -21,17 +22,24 @@ from briskk_pipeline.validation.report import FileRejected, file_problem
 __all__ = ["HEADER_SEARCH_ROWS", "ROW_INDEX_NAME", "RawSheet", "read_upload"]
 
 
-def read_upload(data: bytes, file_name: str, *, max_rows: int) -> RawSheet:
+def read_upload(
+    data: bytes, file_name: str, *, max_rows: int, rules: template.HeaderRules | None = None
+) -> RawSheet:
     """Read an upload, or raise `FileRejected` saying why the whole file cannot be used.
 
     The format is judged from the bytes (`sniff`), never from the file name: a CSV renamed
     .xlsx is read as CSV, and an HTML page or a PDF renamed .xls or .csv is rejected with a
-    message saying what it really is. Rows below the last product that hold only dragged-down
-    defaults are not data (`trailing.py`): removed, with a warning, before the row limit.
+    message saying what it really is. Headers are matched with the tenant's `rules` (its
+    brand profile, `profiles.model.Profile`). Rows below the last product that hold only
+    dragged-down defaults are not data (`trailing.py`): removed, with a warning, before the
+    row limit.
     """
     if not data:
         raise FileRejected([file_problem("the file is empty")])
-    sheet = read_excel(data) if sniff(data) is Kind.EXCEL else read_csv(data, file_name)
+    if sniff(data) is Kind.EXCEL:
+        sheet = read_excel(data, rules)
+    else:
+        sheet = read_csv(data, file_name, rules)
     _drop_rows_that_are_not_data(sheet)
     if sheet.row_count == 0:
         raise FileRejected([file_problem("the sheet has a header row but no product rows")])

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Final
 from briskk_pipeline.validation.report import FileRejected, file_problem
 
 if TYPE_CHECKING:  # the readers (pandas, pyarrow) load in the child, not in every importer
+    from briskk_pipeline import template
     from briskk_pipeline.ingest.sheet import RawSheet
 
 MB: Final = 2**20
@@ -123,21 +124,32 @@ def _check_shared_strings(head: bytes, size: int) -> None:
         )
 
 
-def read_sandboxed(data: bytes, file_name: str, *, max_rows: int, limits: ReadLimits) -> RawSheet:
-    """`reader.read_upload` in a child process under `limits`, after `check_package`.
+def read_sandboxed(
+    data: bytes,
+    file_name: str,
+    *,
+    max_rows: int,
+    limits: ReadLimits,
+    rules: template.HeaderRules | None = None,
+) -> RawSheet:
+    """`reader.read_upload` in a child process under `limits`, after `check_package`;
+    headers matched with the tenant's `rules` (its brand profile, sent to the child).
 
     Raises `FileRejected` for everything the file causes: the reader's own rejections, a read
     that runs out of memory (the child is killed by its limit) or out of time, or a reader
     that fails on the file in any other way. The caller's process never runs the parser.
     """
     check_package(data, limits)
-    outcome = _run_child(_read_child, (data, file_name, max_rows), limits)
+    outcome = _run_child(_read_child, (data, file_name, max_rows, rules), limits)
     kind, payload = outcome
     if kind == "sheet":
         sheet: RawSheet = pickle.loads(payload)
         return sheet
     if kind == "rejected":
-        raise FileRejected(pickle.loads(payload))
+        from briskk_pipeline.profiles.proposals import HeaderRejected
+
+        problems, proposal = pickle.loads(payload)
+        raise FileRejected(problems) if proposal is None else HeaderRejected(problems, proposal)
     if kind == "memory":
         raise _rejected(
             f"reading the workbook needs more than {limits.memory_mb:,} MB of memory "
@@ -321,14 +333,22 @@ def _names_child(data: bytes, out: Connection) -> None:
         out.close()
 
 
-def _read_child(data: bytes, file_name: str, max_rows: int, out: Connection) -> None:
+def _read_child(
+    data: bytes,
+    file_name: str,
+    max_rows: int,
+    rules: template.HeaderRules | None,
+    out: Connection,
+) -> None:
     from briskk_pipeline.ingest.reader import read_upload
+    from briskk_pipeline.profiles.proposals import HeaderRejected
 
     try:
-        sheet = read_upload(data, file_name, max_rows=max_rows)
+        sheet = read_upload(data, file_name, max_rows=max_rows, rules=rules)
         out.send(("sheet", pickle.dumps(sheet, protocol=pickle.HIGHEST_PROTOCOL)))
     except FileRejected as rejection:
-        out.send(("rejected", pickle.dumps(rejection.problems)))
+        proposal = rejection.proposal if isinstance(rejection, HeaderRejected) else None
+        out.send(("rejected", pickle.dumps((rejection.problems, proposal))))
     except MemoryError:
         out.send(("memory", b""))
     except Exception as error:  # the reader failed on this file: the file's fault, reported

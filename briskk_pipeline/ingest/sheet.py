@@ -8,7 +8,7 @@ Excel row number (header = row 1), so problems found later can name the row the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -17,7 +17,8 @@ import pyarrow.compute as pc
 
 from briskk_pipeline import template
 from briskk_pipeline.headers import report as headers
-from briskk_pipeline.validation.report import FileRejected, Problem
+from briskk_pipeline.profiles import proposals
+from briskk_pipeline.validation.report import Problem
 
 HEADER_SEARCH_ROWS = 10  # a header row may sit below a few title or blank rows
 ROW_INDEX_NAME = "row"
@@ -40,15 +41,22 @@ class RawSheet:
     # The template columns the header row has: a column it lacks changes no stored value
     # (SPEC §2 "Upsert": nothing changes by omission).
     columns: tuple[str, ...] = template.COLUMN_NAMES
+    # How each header was read (`header_rules`): `{letter, header, column, rule}`, rule
+    # `template` | `alias` | `ignored` | `unknown` (profiles/; the workbook's Columns sheet)
+    header_rules: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def row_count(self) -> int:
         return len(self.frame)
 
 
-def find_header(table: pa.Table) -> tuple[int, template.HeaderMatch] | None:
+def find_header(
+    table: pa.Table, rules: template.HeaderRules | None = None
+) -> tuple[int, template.HeaderMatch] | None:
+    """The first row of `table` that is a template header row, read with the tenant's header
+    `rules` (aliases, ignored headers: `template.match_headers`), and its match."""
     for index, row in enumerate(table.to_pylist()):
-        match = template.match_headers(list(row.values()))
+        match = template.match_headers(list(row.values()), rules)
         if match.is_template:
             return index, match
     return None
@@ -64,12 +72,13 @@ def to_raw_sheet(
     offset: int = 0,
 ) -> RawSheet:
     """The body rows below `header_index` as a `RawSheet`, or `FileRejected` for a header row
-    that cannot be loaded (`headers.report.header_rejection`). `offset` is the sheet column of
-    the table's first column (calamine starts at the first used one), for column letters."""
+    that cannot be loaded (`profiles.proposals.rejection`: a `HeaderRejected` saying what
+    the unknown headers look like). `offset` is the sheet column of the table's first column
+    (calamine starts at the first used one), for column letters."""
     header_cells = list(table.slice(header_index, 1).to_pylist()[0].values())
-    rejection = headers.header_rejection(header_cells, match, offset=offset)
-    if rejection:
-        raise FileRejected(rejection)
+    rejection = proposals.rejection(header_cells, match, offset=offset)
+    if rejection is not None:
+        raise rejection
     body = table.slice(header_index + 1)
     n = body.num_rows
     columns: dict[str, pa.Array] = {}
@@ -107,7 +116,40 @@ def to_raw_sheet(
         warnings=warnings,
         problems=problems,
         columns=tuple(n for n in template.COLUMN_NAMES if n in match.positions),
+        header_rules=header_rules(header_cells, match, offset=offset),
     )
+
+
+def header_rules(
+    cells: list[object], match: template.HeaderMatch, *, offset: int = 0
+) -> list[dict[str, Any]]:
+    """How each non-blank header of `cells` was read, in sheet order: `letter` (Excel's
+    column), `header` (as written), `column` (the template column, None when not read) and
+    `rule`: `template` (its own name), `alias` (the tenant's profile), `ignored` (the
+    profile's ignore list) or `unknown` (not read; a warning says so)."""
+    by_position = {p: c for c, p in match.positions.items()}
+    ignored = set(match.ignored)
+    rules = []
+    for position, cell in enumerate(cells):
+        if cell is None or not str(cell).strip():
+            continue
+        header = str(cell).strip()
+        column = by_position.get(position)
+        if column is not None:
+            rule = "alias" if match.aliased.get(column) == header else "template"
+        elif position in match.claimed and header in ignored:
+            rule = "ignored"
+        else:
+            rule = "unknown"
+        rules.append(
+            {
+                "letter": headers.letter(position, offset),
+                "header": header,
+                "column": column,
+                "rule": rule,
+            }
+        )
+    return rules
 
 
 # C0 control characters other than tab, line feed and carriage return: NUL arrives from CSVs

@@ -88,6 +88,9 @@ def upload_report(
         copy_sheets=copy_sheets,
         rejected_with=_rejected_with(validated_rows) if copy_sheets else None,
         readiness=readiness,
+        rules=raw_sheet.profile,
+        header_rules=raw_sheet.sheet.header_rules if raw_sheet.sheet is not None else (),
+        profile_version=raw_sheet.profile.version,
     )
     uri = object_store.put(report_key(upload_id), content, CONTENT_TYPE)
     uploads.set_report_uri(engine, upload_id, uri)

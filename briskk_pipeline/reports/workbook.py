@@ -33,6 +33,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from briskk_pipeline import template
 from briskk_pipeline.readiness.sheet import write_readiness
+from briskk_pipeline.reports.columns_sheet import COLUMNS_SHEET, needs_columns_sheet, write_columns
 from briskk_pipeline.reports.findings import Finding
 from briskk_pipeline.reports.sheets import (
     CHANGES_SHEET,
@@ -76,6 +77,9 @@ def build_report(
     copy_sheets: bool = True,
     rejected_with: Mapping[int, int | None] | None = None,
     readiness: Sequence[Mapping[str, Any]] | None = None,
+    rules: template.HeaderRules | None = None,
+    header_rules: Sequence[Mapping[str, Any]] = (),
+    profile_version: int = 0,
 ) -> bytes:
     """The annotated workbook as .xlsx bytes.
 
@@ -88,13 +92,17 @@ def build_report(
     for rows rejected with their product (`ValidatedRows.rejected_with`).
     `readiness`: the upload's verdicts (`readiness.store.upload_verdicts`) for the Readiness
     sheet, before a Changes sheet.
+    for rows rejected with their product (`ValidatedRows.rejected_with`). `rules`: the
+    tenant's brand profile the reader matched headers with (so aliased columns are found and
+    marked); `header_rules` (`RawSheet.header_rules`) read with profile `profile_version`: a
+    "Columns" sheet when the profile read a header (`columns_sheet.py`).
     """
     workbook = _open(data, file_name) if copy_sheets else _empty_workbook()
-    for title in (PROBLEMS_SHEET, CHANGES_SHEET):  # a re-uploaded report's own sheets
+    for title in (PROBLEMS_SHEET, CHANGES_SHEET, COLUMNS_SHEET):  # a re-uploaded report's
         if title in workbook.sheetnames and title != sheet_name:
             del workbook[title]
-    sheet = _data_sheet(workbook, sheet_name)
-    cells = _mark(sheet, findings, rejected_with or {}) if sheet is not None else {}
+    sheet = _data_sheet(workbook, sheet_name, rules)
+    cells = _mark(sheet, findings, rejected_with or {}, rules) if sheet is not None else {}
     problems = write_problems(
         workbook,
         findings,
@@ -105,6 +113,8 @@ def build_report(
     write_readiness(workbook, readiness or [])  # marketplace readiness (readiness/sheet.py)
     if changes is not None:
         write_changes(workbook, changes, changes_summary)
+    if needs_columns_sheet(header_rules):
+        write_columns(workbook, header_rules, profile_version)
     for other in workbook.worksheets:
         other.sheet_view.tabSelected = other is problems
     workbook.active = 0
@@ -185,7 +195,9 @@ def _from_csv(data: bytes, file_name: str) -> Workbook:
 # ----------------------------------------------------------------------------- marking
 
 
-def _data_sheet(workbook: Workbook, sheet_name: str | None) -> Worksheet | None:
+def _data_sheet(
+    workbook: Workbook, sheet_name: str | None, rules: template.HeaderRules | None = None
+) -> Worksheet | None:
     """The reader's sheet: the one it used, else its rule (named sheet, else a header)."""
     sheets = [s for s in workbook.worksheets if isinstance(s, Worksheet)]
     if sheet_name is not None:
@@ -194,30 +206,35 @@ def _data_sheet(workbook: Workbook, sheet_name: str | None) -> Worksheet | None:
                 return sheet
     named = [s for s in sheets if template.tenant_claim(s.title) is not None]
     for sheet in named or sheets:
-        if _header(sheet) is not None:
+        if _header(sheet, rules) is not None:
             return sheet
     return named[0] if named else None
 
 
-def _header(sheet: Worksheet) -> tuple[int, dict[str, int]] | None:
+def _header(
+    sheet: Worksheet, rules: template.HeaderRules | None = None
+) -> tuple[int, dict[str, int]] | None:
     """(Excel row of the header, template column -> 1-based Excel column), if found."""
     rows = sheet.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, values_only=True)
     for r, values in enumerate(rows, start=1):
-        match = template.match_headers(list(values))
+        match = template.match_headers(list(values), rules)
         if match.is_template:
             return r, {name: p + 1 for name, p in match.positions.items()}
     return None
 
 
 def _mark(
-    sheet: Worksheet, findings: Sequence[Finding], rejected_with: Mapping[int, int | None]
+    sheet: Worksheet,
+    findings: Sequence[Finding],
+    rejected_with: Mapping[int, int | None],
+    rules: template.HeaderRules | None = None,
 ) -> dict[tuple[int, str | None], str]:
     """Fill and comment each finding's cell; light-fill the rest of rows with errors and the
     rows rejected with their product.
 
     Returns (row, column) -> coordinate of each marked cell, for the Problems sheet's links.
     """
-    found = _header(sheet)
+    found = _header(sheet, rules)
     positions = found[1] if found is not None else {}
     width = max(positions.values(), default=sheet.max_column)
     notes: dict[tuple[int, int], list[Finding]] = {}

@@ -142,6 +142,9 @@ def _encode(
                 shared[id(records)] = value  # immutable elements: a copy may reuse them
             return records
         return [_encode(v, frames, f"{path}[{i}]", shared) for i, v in enumerate(value)]
+    if isinstance(value, frozenset):  # sorted: the same set always stores the same bytes
+        items = sorted(value, key=repr)
+        return {"__frozenset__": [_encode(v, frames, f"{path}[]", shared) for v in items]}
     if isinstance(value, tuple):
         return {
             "__tuple__": [_encode(v, frames, f"{path}[{i}]", shared) for i, v in enumerate(value)]
@@ -193,6 +196,8 @@ def _decode(
         return frame.astype(units) if units and not in_memory else frame
     if "__tuple__" in tree:
         return tuple(_decode(v, frames, in_memory, shared) for v in tree["__tuple__"])
+    if "__frozenset__" in tree:
+        return frozenset(_decode(v, frames, in_memory, shared) for v in tree["__frozenset__"])
     if "__dict__" in tree:
         return {
             _decode(k, frames, in_memory, shared): _decode(v, frames, in_memory, shared)

@@ -17,6 +17,7 @@ from briskk_pipeline.catalog.queries import barcode_owners, sku_ids_by_lower_cas
 from briskk_pipeline.ingest.assets import RawUpload
 from briskk_pipeline.ingest.partitions import uploads_partitions
 from briskk_pipeline.metadata import frame_preview, problems_summary, problems_table
+from briskk_pipeline.profiles.values import apply_value_maps
 from briskk_pipeline.readiness.settings import settings_for
 from briskk_pipeline.resources import CatalogDatabase
 from briskk_pipeline.validation import update_file
@@ -52,7 +53,9 @@ def validated_rows(
         result = ValidatedRows.rejected(raw_sheet.problems)
     else:
         engine = catalog.get_engine()
-        frame = raw_sheet.sheet.frame
+        # the tenant's value maps first (profiles/values.py): every check, and the vocabulary
+        # of `raw_sheet.profile.strict_columns`, sees the value the brand asked for
+        frame, mapped = apply_value_maps(raw_sheet.sheet.frame, raw_sheet.profile)
         update_problems: list[Problem] = []
         update = update_file.is_update(raw_sheet.sheet.columns)
         if update:  # a price-and-stock file: each row completed from the catalog first
@@ -72,8 +75,10 @@ def validated_rows(
             strict_barcodes=readiness.strict_barcodes,
             tax_rules=readiness.tax_rules,
             file_columns=raw_sheet.sheet.columns,
+            strict_columns=raw_sheet.profile.strict_columns,  # the brand profile's (issue 22)
         )
         result.columns = list(raw_sheet.sheet.columns)
+        result.cell_warnings = [*mapped, *result.cell_warnings]
         if update:
             update_file.account_for(result, update_problems, len(raw_sheet.sheet.frame))
         result.warnings = [

@@ -43,6 +43,7 @@ INGEST_KEYS = {
     "mode",  # issue 19: merge | replace | update
     "changes",  # issue 19: what the upload changed (catalog/summary.py)
     "readiness",  # per product and channel: "ready" or the failing rules (readiness/)
+    "profile_version",  # issue 22: the brand profile version it was read with
 }
 UPLOAD_KEYS = {
     "upload_id",
@@ -73,6 +74,7 @@ UPLOAD_KEYS = {
     "review_reasons",
     "review_decision",
     "changes",
+    "profile_version",  # issue 22
 }
 
 

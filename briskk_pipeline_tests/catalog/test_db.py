@@ -74,7 +74,7 @@ def test_migrations_create_exactly_the_tables_of_tables_py(engine: sa.Engine) ->
         assert differences == []
         names = set(sa.inspect(connection).get_table_names())
         checks = {c["name"] for c in sa.inspect(connection).get_check_constraints("product_images")}
-        assert db.current_revision(connection) == db.head_revision() == "0013_vocab"
+        assert db.current_revision(connection) == db.head_revision() == "0014_profiles"
     assert names == {*tables.metadata.tables, "alembic_version"}
     # compare_metadata does not look at CHECK constraints; they are part of the contract too
     assert checks == {"product_images_status_check", "product_images_position_check"}
@@ -88,7 +88,7 @@ def test_upgrade_twice_is_a_no_op(engine: sa.Engine, monkeypatch: pytest.MonkeyP
     db.upgrade(engine)
     with engine.connect() as connection:
         versions = connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()
-    assert versions == [("0013_vocab",)]
+    assert versions == [("0014_profiles",)]
 
 
 @pytest.mark.filterwarnings(_ROW_TYPES)
@@ -109,7 +109,7 @@ def test_concurrent_upgrades_of_a_fresh_database_both_succeed(database_url: str)
         thread.join(timeout=60)
     assert errors == []
     with engine.connect() as connection:
-        assert db.current_revision(connection) == "0013_vocab"
+        assert db.current_revision(connection) == "0014_profiles"
         assert compare_metadata(MigrationContext.configure(connection), tables.metadata) == []
 
 

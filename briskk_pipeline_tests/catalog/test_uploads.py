@@ -92,6 +92,7 @@ def test_registered_upload_reads_back_in_the_spec_shape(engine: sa.Engine) -> No
         "review_decision": None,
         "reviewed_at": None,
         "reviewed_by": None,
+        "profile_version": None,  # issue 22: no run has read it yet
     }
     assert json.loads(json.dumps(record)) == record  # JSON-ready as is
     assert uploads.upload_id_exists(engine, "20250301-branda-1") is True

@@ -261,7 +261,97 @@
       const ready = await api("/uploads/" + encodeURIComponent(u.upload_id) + "/readiness");
       if (shown === u && ready.status === 200) showReadiness(ready.body);
     }
+    showMapping(u);
     $("result").scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+
+  // A file rejected for its header: the mapping form (issue 22). Each unknown header gets a
+  // choice of the template's columns, the suggested one preselected; saving stores the chosen
+  // mappings in the tenant's brand profile and runs the upload again (POST /profile/map).
+  const LEAVE = "";
+  const IGNORE = "-";
+
+  async function showMapping(u) {
+    const form = $("mapping");
+    form.hidden = true;
+    $("mapping-error").textContent = "";
+    const unread = (u.warnings || []).some((w) => w.startsWith("columns not read that look like"));
+    if (u.status !== "rejected" && !unread) return;
+    const got = await api("/profile/proposals/" + encodeURIComponent(u.upload_id));
+    if (shown !== u || got.status !== 200) return;
+    const proposal = got.body;
+    const missing = proposal.missing || [];
+    $("mapping-missing").textContent = missing.length
+      ? "Required columns not found: " + missing.join(", ") + "." : "";
+    const body = $("mapping-table").querySelector("tbody");
+    body.replaceChildren(...proposal.headers.map((h, index) => {
+      const tr = document.createElement("tr");
+      const letter = document.createElement("td");
+      letter.className = "num";
+      letter.dataset.label = "Column";
+      letter.textContent = h.letter;
+      const header = document.createElement("td");
+      header.dataset.label = "Your header";
+      const label = document.createElement("label");
+      label.htmlFor = "map-" + index;
+      label.textContent = h.header;
+      header.appendChild(label);
+      const choice = document.createElement("td");
+      choice.dataset.label = "Is the template's column";
+      const select = document.createElement("select");
+      select.id = "map-" + index;
+      select.dataset.header = h.header;
+      const options = [[LEAVE, "(leave it unread)"], [IGNORE, "(not a product column: ignore it)"]]
+        .concat(proposal.columns.map((c) => [c.name, c.name + (c.required ? " (required)" : "")]));
+      options.forEach(([value, text]) => {
+        const option = document.createElement("option");
+        option.value = value;
+        option.textContent = text;
+        select.appendChild(option);
+      });
+      select.value = h.column || LEAVE;
+      choice.appendChild(select);
+      if (h.column && h.reason) {
+        const why = document.createElement("span");
+        why.className = "hint";
+        why.textContent = " suggested: " + h.reason;
+        choice.appendChild(why);
+      }
+      tr.append(letter, header, choice);
+      return tr;
+    }));
+    form.hidden = proposal.headers.length === 0;
+  }
+
+  async function saveMapping(e) {
+    e.preventDefault();
+    if (!shown) return;
+    const aliases = {};
+    const ignore = [];
+    $("mapping-table").querySelectorAll("select").forEach((select) => {
+      if (select.value === IGNORE) ignore.push(select.dataset.header);
+      else if (select.value !== LEAVE) aliases[select.dataset.header] = select.value;
+    });
+    if (!Object.keys(aliases).length && !ignore.length) {
+      $("mapping-error").textContent = "Choose what at least one of your columns is.";
+      return;
+    }
+    $("mapping-save").disabled = true;
+    $("mapping-progress").hidden = false;
+    $("mapping-error").textContent = "";
+    const saved = await api("/profile/map", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ aliases, ignore, rerun: shown.upload_id }),
+    });
+    $("mapping-save").disabled = false;
+    $("mapping-progress").hidden = true;
+    if (saved.status !== 200) {
+      $("mapping-error").textContent = saved.body.detail || "The mapping could not be saved.";
+      return;
+    }
+    await showUpload(shown.upload_id);
+    loadHistory();
   }
 
   // The workbook comes with the token in a header, so it is fetched, then saved from a blob.
@@ -353,6 +443,7 @@
   });
   $("sign-out").addEventListener("click", () => signOut(""));
   $("report").addEventListener("click", downloadReport);
+  $("mapping").addEventListener("submit", saveMapping);
   $("file").addEventListener("change", () => {
     const file = $("file").files[0];
     $("send").disabled = !file;
