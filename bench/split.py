@@ -126,10 +126,12 @@ def profile_once(path: Path, database_url: str, home: Path) -> tuple[dict[str, f
     return dict(totals), session.duration
 
 
-def split(n_rows: int, runs: int) -> dict[str, Any]:
-    """Median seconds per stage over `runs` profiled ingests of `n_rows` rows."""
+def split(n_rows: int, runs: int, catalogs: measure.Catalogs | None = None) -> dict[str, Any]:
+    """Median seconds per stage over `runs` profiled ingests of `n_rows` rows (on `catalogs`'
+    PostgreSQL, else the benchmark's own, started and stopped here)."""
     path, _ = data.ensure_file(run.OUT / "data", n_rows, "shared")
-    catalogs = measure.Catalogs(run.OUT / "postgres")
+    owned = catalogs is None
+    catalogs = catalogs or measure.Catalogs(run.OUT / "postgres")
     samples: list[dict[str, float]] = []
     durations: list[float] = []
     try:
@@ -141,7 +143,8 @@ def split(n_rows: int, runs: int) -> dict[str, Any]:
             durations.append(duration)
         catalogs.drop(f"bench_split_{n_rows}")
     finally:
-        catalogs.close()
+        if owned:
+            catalogs.close()
     stages = {s: statistics.median(t.get(s, 0.0) for t in samples) for s in STAGES}
     return {"rows": n_rows, "duration": statistics.median(durations), "stages": stages}
 

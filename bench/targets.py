@@ -255,24 +255,31 @@ def markdown(results: dict[str, Any]) -> str:
         f"Load average (1 min) {load['start']:.1f} at the start, {load['end']:.1f} at the "
         f"end, on {os.cpu_count()} cores shared with other work.",
         "",
-        "| target | A | B | A ÷ B (wall) | A ÷ B (CPU) | |",
-        "|---|---:|---:|---:|---:|---|",
+        "The verdict is by wall time, as the targets are stated; the one by CPU (the same "
+        "goal applied to CPU seconds, or to the CPU ratio) is the load-independent reading "
+        "when the machine is busy.",
+        "",
+        "| target | A | B | A ÷ B (wall) | A ÷ B (CPU) | wall | CPU |",
+        "|---|---:|---:|---:|---:|---|---|",
     ]
 
-    def row(label: str, r: dict[str, Any], a: str, b: str, goal: str) -> None:
+    def row(label: str, r: dict[str, Any], a: str, b: str, goal: str, limit: float) -> None:
         cpu = r["ratio"].get("cpu")
+        by_cpu = mark(cpu <= limit) if cpu else "—"
         lines.append(
             f"| {label} ({goal}) | {a} {r['a']['wall']:.2f} s | {b} {r['b']['wall']:.2f} s | "
-            f"{r['ratio']['wall']:.2f}× | {f'{cpu:.2f}×' if cpu else '—'} | {mark(r['ok'])} |"
+            f"{r['ratio']['wall']:.2f}× | {f'{cpu:.2f}×' if cpu else '—'} | {mark(r['ok'])} "
+            f"| {by_cpu} |"
         )
 
-    row("800 rows, process", results["ingest"], "`briskk ingest`", "old approach", "≤ 1.0×")
+    row("800 rows, process", results["ingest"], "`briskk ingest`", "old approach", "≤ 1.0×", 1.0)
     row(
         "800 rows, hand-off to `briskk serve` (designed, not built)",
         results["handoff"],
         "client",
         "old approach",
         "≤ 1.0×",
+        1.0,
     )
     row(
         "800 rows, warm server",
@@ -280,24 +287,28 @@ def markdown(results: dict[str, Any]) -> str:
         "`POST /ingest?wait`",
         "floor",
         "≤ 1.0×",
+        1.0,
     )
     if "100k" in results:
         big = results["100k"]
-        row("100k rows", big, "`briskk ingest`", "floor", "≤ 2.5×, RSS ≤ 1 GB")
+        row("100k rows", big, "`briskk ingest`", "floor", "≤ 2.5×, RSS ≤ 1 GB", 2.5)
         rss = big["a"]["rss_mb"]
-        lines.append(f"| 100k rows, peak RSS of `briskk ingest` | {rss:.0f} MB | | | | |")
+        lines.append(
+            f"| 100k rows, peak RSS of `briskk ingest` (≤ 1 GB) | {rss:.0f} MB | | | | "
+            f"{mark(rss <= 1024)} | |"
+        )
     usage = results["usage"]
     lines.append(
         f"| `--help` and usage errors, {len(usage['medians'])} commands (~0.1 s) | median "
         f"{usage['median_of_all']:.3f} s, slowest `briskk {usage['slowest']}` "
         f"{usage['medians'][usage['slowest']]:.3f} s (CPU {usage['cpu_of_slowest']:.2f} s) "
-        f"| | | | {mark(usage['ok'])} |"
+        f"| | | | {mark(usage['ok'])} | {mark(max(usage['cpus'].values()) <= 0.15)} |"
     )
     reads = results["reads"]
     for command, m in reads["medians"].items():
         lines.append(
             f"| `briskk {command}`, 10k-SKU tenant (≤ 0.5 s) | {m['wall']:.3f} s "
-            f"(CPU {m['cpu']:.2f} s) | | | | {mark(m['wall'] <= 0.5)} |"
+            f"(CPU {m['cpu']:.2f} s) | | | | {mark(m['wall'] <= 0.5)} | {mark(m['cpu'] <= 0.5)} |"
         )
     if "split" in results:
         lines += ["", "What an 800-row `briskk ingest` process spends (`bench/split.py`):", ""]
@@ -310,7 +321,13 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="leave out 100k rows")
     parser.add_argument("--no-split", action="store_true", help="no profile when missed")
+    parser.add_argument("--from-json", action="store_true", help="rewrite the table only")
     args = parser.parse_args()
+    if args.from_json:  # the last run's figures, written again (after a change to the table)
+        text = markdown(json.loads((run.OUT / "targets.json").read_text()))
+        (run.OUT if args.quick else run.BENCH).joinpath("targets.md").write_text(text)
+        print(text)
+        return 0
     results: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="minutes"),
         "pairs": args.pairs,
@@ -323,12 +340,13 @@ def main() -> int:
         results["ingest"] = target_ingest(bench, path, args.pairs)
         results.update(target_server(bench, path, args.pairs))
         results["reads"] = target_reads(bench, args.pairs)
+        (run.OUT / "targets.json").write_text(json.dumps(results, indent=2) + "\n")
+        if not (results["ingest"]["ok"] or args.no_split):
+            results["split"] = split.split(800, 1, bench.catalogs)
         if not args.quick:
             results["100k"] = target_100k(bench, 1)
     finally:
         bench.close()
-    if not (results["ingest"]["ok"] or args.no_split):
-        results["split"] = split.split(800, 1)
     results["load"]["end"] = os.getloadavg()[0]
     text = markdown(results)
     (run.OUT / "targets.json").write_text(json.dumps(results, indent=2) + "\n")
