@@ -1,7 +1,7 @@
 """Issue 24: what `briskk` commands import. `products` and `uploads` read the catalog only,
 so they run without Dagster or pandas (0.9 s of a 1.7 s `briskk products` for a 10k-SKU
 tenant); their output is what it was. Not timed: the import is what is asserted, the time is
-`bench/startup.py`'s."""
+`bench/targets.py`'s."""
 
 from __future__ import annotations
 

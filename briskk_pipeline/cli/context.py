@@ -37,7 +37,7 @@ def open_catalog() -> Iterator[Any]:
     """The catalog's SQLAlchemy engine (migrations applied), as `CatalogDatabase.get_engine`
     gives it (`DATABASE_URL`, else the embedded server under BRISKK_HOME), without Dagster or
     pandas: `briskk products` and `briskk uploads` read the catalog only, and importing those
-    two was 0.9 s of a 1.7 s `briskk products` (bench/startup.py)."""
+    two was 0.9 s of a 1.7 s `briskk products` (bench/targets.py)."""
     from briskk_pipeline.catalog import db
     from briskk_pipeline.home import briskk_home
 
