@@ -4,6 +4,7 @@ process started (the ingest header's seconds are the whole command, as the shell
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Iterator
@@ -44,7 +45,13 @@ def open_catalog() -> Iterator[Any]:
     url = os.environ.get("DATABASE_URL") or db.embedded_database_url(briskk_home() / "postgres")
     engine = db.make_engine(url)
     db.upgrade(engine)
-    yield engine
+    # The block builds one dict per catalog row and no reference cycle: the cyclic collector's
+    # passes over them were 0.09 s of the 0.57 s of CPU of `briskk products` for 10k SKUs.
+    gc.disable()
+    try:
+        yield engine
+    finally:
+        gc.enable()
 
 
 def process_seconds() -> float:
