@@ -69,9 +69,11 @@ dev: install
 	echo "DAGSTER_HOME=$$DAGSTER_HOME" && \
 	exec $(BIN)/dg dev -m briskk_pipeline -p $(DEV_PORT)
 
-## bench: the benchmarks of bench/ (minutes; results go to bench/out and the README table)
+## bench: the benchmarks of bench/ (minutes; results go to bench/out and the README table),
+## then issue 24's targets side by side, each marked ✅ or ❌ (bench/targets.md)
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/targets.py
 
 ## stop-db: stop the embedded PostgreSQL of the state folder (it outlives each command)
 stop-db: install

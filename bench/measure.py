@@ -46,6 +46,7 @@ class Child:
     max_rss_mb: float  # peak resident set of the child itself
     stdout: str
     stderr: str
+    cpu: float = 0.0  # user + system seconds of the command (and the children it waited for)
 
     def check(self) -> Child:
         if self.returncode != 0:
@@ -68,7 +69,8 @@ if pid == 0:
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - started
 with open(report, "w") as out:
-    json.dump({"status": status, "wall": wall, "max_rss_kb": usage.ru_maxrss}, out)
+    cpu = usage.ru_utime + usage.ru_stime
+    json.dump({"status": status, "wall": wall, "max_rss_kb": usage.ru_maxrss, "cpu": cpu}, out)
 """
 
 
@@ -98,6 +100,7 @@ def run_child(args: Sequence[str], env: Mapping[str, str] | None = None, cwd: Pa
         max_rss_mb=measured["max_rss_kb"] / 1024,  # Linux reports KiB
         stdout=stdout,
         stderr=stderr,
+        cpu=measured.get("cpu", 0.0),
     )
 
 

@@ -190,3 +190,34 @@ def test_stdout_survives_its_reader_leaving(monkeypatch):
     output.flush_stdout()
     assert sys.stdout is stream
     stream.close()
+
+
+def test_print_json_writes_the_text_json_dumps_wrote():
+    """Issue 24: `--json` goes through orjson, the same text as `json.dumps(indent=2,
+    ensure_ascii=False)` with the CLI's datetime rule; integers orjson refuses (past 64 bits)
+    fall back to `json` rather than fail."""
+    import json
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from briskk_pipeline.cli.output import json_default, print_json
+
+    value = {
+        "upload_id": "BrandA-20261205T120000-abcd1234",
+        "name": "Kurta «rouge» — 100 % coton, 日本",
+        "price": 1299.5,
+        "counts": {"stored": 0, "failed": 2},
+        "empty": [],
+        "none": None,
+        "flags": [True, False],
+        "at": datetime(2026, 12, 5, 17, 30, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        "nested": [{"row": 2, "column": "price", "value": "=1+1"}],
+    }
+    out = io.StringIO()
+    print_json(value, out)
+    expected = json.dumps(value, default=json_default, ensure_ascii=False, indent=2) + "\n"
+    assert out.getvalue() == expected
+    assert '"at": "2026-12-05T12:00:00+00:00"' in out.getvalue()  # in UTC, as before
+
+    big = io.StringIO()
+    print_json({"barcode": 2**70, "at": datetime(2026, 1, 1, tzinfo=UTC)}, big)
+    assert json.loads(big.getvalue()) == {"barcode": 2**70, "at": "2026-01-01T00:00:00+00:00"}

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from briskk_pipeline.cli import usage
-from briskk_pipeline.cli.context import open_resources
+from briskk_pipeline.cli.context import open_catalog
 from briskk_pipeline.cli.output import EXIT_OK, EXIT_USAGE, clip, plural, print_json, print_table
 from briskk_pipeline.cli.tenants import require_tenant
 
@@ -63,8 +63,7 @@ def cmd_products(args: argparse.Namespace) -> int:
     """The catalog: one line per product (SKUs active/all, images stored/all)."""
     from briskk_pipeline.catalog.queries import list_products
 
-    with open_resources() as resources:
-        engine = resources.catalog.get_engine()
+    with open_catalog() as engine:
         tenant = require_tenant(engine, args.tenant)
         products = list_products(
             engine, tenant, color_family=args.color_family, size_normalised=args.size
@@ -116,16 +115,23 @@ def upload_status(record: Mapping[str, Any]) -> str:
 
 def cmd_uploads(args: argparse.Namespace) -> int:
     """Every upload, newest first (or the `--limit` newest), dead runs first recorded failed."""
-    from dagster import DagsterInstance
+    from briskk_pipeline.catalog.uploads import (
+        claimed_uploads,
+        list_uploads,
+        spec_upload,
+        unclaimed_running_runs,
+    )
 
-    from briskk_pipeline.catalog.uploads import list_uploads, spec_upload
-    from briskk_pipeline.ingest.recovery import recover_dead_uploads
-
-    with open_resources() as resources:
-        engine = resources.catalog.get_engine()
+    with open_catalog() as engine:
         tenant = require_tenant(engine, args.tenant)
-        # an upload whose process died is shown `failed`, daemon or not (ingest/recovery.py)
-        recover_dead_uploads(engine, DagsterInstance.get)
+        # an upload whose process died is shown `failed`, daemon or not (ingest/recovery.py);
+        # with no upload running there is nothing to judge, and Dagster is not imported
+        if claimed_uploads(engine, limit=1) or unclaimed_running_runs(engine, limit=1):
+            from dagster import DagsterInstance
+
+            from briskk_pipeline.ingest.recovery import recover_dead_uploads
+
+            recover_dead_uploads(engine, DagsterInstance.get)
         records = list_uploads(engine, tenant, limit=args.limit)
     if args.json:
         print_json([spec_upload(r) for r in records])

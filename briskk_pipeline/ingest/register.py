@@ -68,18 +68,35 @@ class Registration:
     archive_uri: str
 
 
+# The last claims judged, by (sha256 of the bytes, file name, limits): the inbox judges a file's
+# claim to find an earlier registration, then `register` judges it again (for .xls/.ods each
+# is a child process of the reading sandbox). A claim depends on those three only.
+_CLAIMS: dict[tuple[str, str, ReadLimits], str | None] = {}
+_CLAIMS_KEPT: Final = 64
+
+
 def sheet_claim(data: bytes, file_name: str, limits: ReadLimits | None = None) -> str | None:
     """The tenant a file claims by its sheet name (or, for CSV, its file name).
 
     The sheet names are read in the reading sandbox (`sandbox.sheet_names_sandboxed`): a
     hostile workbook must not kill the process that registers it (the CLI, the API server or
     the code server running the inbox sensor). A file that is no workbook claims by its name.
+    The same bytes, name and limits judged again (the inbox, then `register`) are not read
+    again: the last `_CLAIMS_KEPT` answers are kept.
     """
-    names = (
-        sheet_names_sandboxed(data, limits or ReadLimits())
-        if data[:2] in (b"PK", b"\xd0\xcf")
-        else None
-    )
+    limits = limits or ReadLimits()
+    key = (hashlib.sha256(data).hexdigest(), file_name, limits)
+    if key in _CLAIMS:
+        return _CLAIMS[key]
+    claim = _judge_claim(data, file_name, limits)
+    if len(_CLAIMS) >= _CLAIMS_KEPT:
+        _CLAIMS.pop(next(iter(_CLAIMS)), None)  # the oldest (dicts keep insertion order)
+    _CLAIMS[key] = claim
+    return claim
+
+
+def _judge_claim(data: bytes, file_name: str, limits: ReadLimits) -> str | None:
+    names = sheet_names_sandboxed(data, limits) if data[:2] in (b"PK", b"\xd0\xcf") else None
     if names is None:  # not a workbook: CSV or garbage, judged later by the reader
         names = [PurePath(file_name).stem]
     for name in names:
@@ -167,7 +184,9 @@ def register(
     received_at = received_at or datetime.now(UTC)
     digest = hashlib.sha256(data).hexdigest()
     limits = settings.read_limits if settings is not None else None
-    claim = sheet_claim(data, file_name, limits)
+    # an explicit tenant wins (registered_tenant): the sheet names are not read for it, which
+    # spared every API upload with a brand token, and `--tenant`, a sandboxed read (issue 24)
+    claim = None if explicit is not None else sheet_claim(data, file_name, limits)
     tenant = register_tenant(engine, registered_tenant(explicit, claim))
     base_id = upload_id_for(tenant, received_at, digest)
     safe_name = archive_name(file_name)

@@ -67,7 +67,18 @@ def add_review_command(commands: Any) -> None:
         help="with --tenant: store the tenant's own limits ('-' keeps the global one)",
     )
     review.add_argument("--json", action="store_true", help="print JSON")
-    review.set_defaults(handler=cmd_review)
+    review.set_defaults(handler=cmd_review, precheck=check_review_args)
+
+
+def check_review_args(args: argparse.Namespace) -> None:
+    """The usage errors of `briskk review`, found before Dagster or the catalog is touched
+    (`cmd_review` says the same if called without this)."""
+    if args.set_limits:
+        return
+    if args.upload_id is None and (args.approve or args.decline):
+        raise CliError("give the UPLOAD_ID to approve or decline")
+    if args.upload_id is not None and not (args.approve or args.decline):
+        raise CliError("give --approve or --decline (or no UPLOAD_ID to list held uploads)")
 
 
 def _who() -> str:
