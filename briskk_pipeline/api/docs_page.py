@@ -5,8 +5,8 @@ FastAPI's own docs page (and `fastapi_offline`'s) starts Swagger UI with an inli
 the same offline assets (`/static/docs/swagger-ui-bundle.js`, `swagger-ui.css`, mounted by
 `FastAPIOffline`) and starts Swagger UI from a file, `/static/docs-init.js`, which reads the
 schema's address from the page (`data-openapi-url`). So `/docs` needs no CSP of its own
-(`security_headers.py`). ReDoc is not served: its bundle injects `<style>` elements, which
-that policy refuses.
+(`security_headers.py`). ReDoc (`/redoc`) is no longer served: the README named only
+`/docs`, and ReDoc was never checked under this policy.
 """
 
 from __future__ import annotations

@@ -123,14 +123,18 @@ def test_page_and_docs_load_in_chromium_without_a_csp_violation(server: ApiServe
         try:
             page = browser.new_page()
             page.on("console", watch)
-            page.goto(server.base_url + "/docs")
+            answer = page.goto(server.base_url + "/docs")
+            assert answer is not None
+            assert "script-src 'self'" in answer.headers["content-security-policy"]
             page.wait_for_selector(".swagger-ui .info .title", timeout=30_000)
             assert "briskk-pipeline API" in page.inner_text(".swagger-ui .info .title")
             page.wait_for_selector("#operations-uploads-list_uploads_uploads_get", timeout=30_000)
-            page.goto(server.base_url + "/")
+            answer = page.goto(server.base_url + "/")
+            assert answer is not None
+            assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
             page.wait_for_selector("#sign-in button", timeout=30_000)
-            colour = page.eval_on_selector("body", "e => getComputedStyle(e).fontFamily")
-            assert colour  # the page's stylesheet applied
+            font = page.eval_on_selector("body", "e => getComputedStyle(e).fontFamily")
+            assert font  # the page's stylesheet applied
         finally:
             browser.close()
     assert violations == []
