@@ -24,7 +24,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from briskk_pipeline import template
-from briskk_pipeline.api.auth import Identity, may_see, same_tenant
+from briskk_pipeline.api.auth import Identity, same_tenant
+from briskk_pipeline.api.routes import visible_upload
 from briskk_pipeline.api.state import api_state
 from briskk_pipeline.api.tokens import TokenIdentity
 from briskk_pipeline.catalog import uploads
@@ -114,9 +115,7 @@ async def put_profile(
 )
 def get_proposal(request: Request, who: Identity, upload_id: str) -> dict[str, Any]:
     engine = api_state(request).engine
-    record = uploads.get_upload(engine, upload_id)
-    if record is None or not may_see(who, record["tenant"]):
-        raise HTTPException(404, f"no upload with id {upload_id!r}")
+    record = visible_upload(request, who, upload_id)  # another tenant's: as an unknown id
     found = proposal_store.stored(engine, upload_id)
     if found is None:
         raise HTTPException(404, f"upload {upload_id} was not rejected for its header")
@@ -162,9 +161,7 @@ async def post_map(
     state = api_state(request)
     record = None
     if mapping.rerun is not None:
-        record = await run_in_threadpool(uploads.get_upload, state.engine, mapping.rerun)
-        if record is None or not may_see(who, record["tenant"]):
-            raise HTTPException(404, f"no upload with id {mapping.rerun!r}")
+        record = await run_in_threadpool(visible_upload, request, who, mapping.rerun)
         if who.admin and not tenant:
             tenant = record["tenant"]
     name = _tenant(who, tenant)

@@ -23,6 +23,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -58,6 +59,9 @@ class Call:
     url: str
     expected: dict[str, int]
     upload: bool = False  # POST /ingest: a multipart file naming tenant SecA
+    method: str | None = None  # else GET, or POST for /ingest, rollback and review
+    json: dict[str, Any] | None = None  # a JSON body ("{upload_id}" filled in its values)
+    content: str | None = None  # a raw body
 
 
 # Every route of the app: (method, path template) -> the call. A new route must be added here.
@@ -87,6 +91,24 @@ EXPECTED: dict[tuple[str, str], Call] = {
     ("GET", "/products"): Call("/products", BRAND_READ),
     ("GET", "/products/{product_id}"): Call("/products/{product_id}", BRAND_ID),
     ("GET", "/products/{product_id}/history"): Call("/products/{product_id}/history", BRAND_ID),
+    # marketplace readiness (issue 23): the token's own tenant's listing; one upload's verdicts
+    ("GET", "/readiness"): Call("/readiness", BRAND_READ),
+    ("GET", "/uploads/{upload_id}/readiness"): Call("/uploads/{upload_id}/readiness", BRAND_ID),
+    # brand profiles (issue 22): a brand token reads and writes its own tenant's profile
+    ("GET", "/profile"): Call("/profile", BRAND_READ),
+    ("GET", "/profile/history"): Call("/profile/history", BRAND_READ),
+    ("PUT", "/profile"): Call("/profile?dry_run=true", BRAND_READ, method="PUT", content="{}"),
+    # SecA's upload was not rejected for its header: 404 for its own token too
+    ("GET", "/profile/proposals/{upload_id}"): Call(
+        "/profile/proposals/{upload_id}", {**BRAND_ID, OWN: 404}
+    ),
+    # a mapping to no template column: refused (400) before any re-run
+    ("POST", "/profile/map"): Call(
+        "/profile/map",
+        {**BRAND_ID, OWN: 400},
+        method="POST",
+        json={"aliases": {"Selling Price": "no_such_column"}, "rerun": "{upload_id}"},
+    ),
 }
 
 
@@ -155,6 +177,14 @@ def call(
     url = target.url.format(upload_id=world.upload_id, product_id=world.product_id)
     client = api.client(token)
     method = "POST" if target.upload or "/rollback" in url or "/review" in url else "GET"
+    if target.method is not None:
+        body = (
+            {k: v.format(upload_id=world.upload_id) if isinstance(v, str) else v
+             for k, v in target.json.items()}
+            if target.json is not None
+            else None
+        )  # fmt: skip
+        return client.request(target.method, url, json=body, content=target.content)
     if target.upload:
         with path.open("rb") as handle:
             return client.post(url, files={"file": ("new.xlsx", handle)}, data={"tenant": TENANT_A})
