@@ -152,8 +152,8 @@ def test_one_catalog_wherever_briskk_runs_and_the_ui_shows_rejections(user, tmp_
         run_of[accepted["upload_id"]] = succeeded[0]["runId"]
 
         def check(asset: str, name: str, partition: str) -> dict[str, Any]:
-            # The checks are declared without a partitions_def (a preview API that warns on
-            # every load), so an evaluation belongs to its upload through the run.
+            # one evaluation per run of the upload (the checks are partitioned by upload too:
+            # test_dagster_ui reads their partition statuses)
             found = graphql(GRAPHQL_CHECK, asset=[asset], check=name)["assetCheckExecutions"]
             executions = [e for e in found if e["runId"] == run_of[partition]]
             assert len(executions) == 1, found

@@ -13,6 +13,7 @@ import pytest
 from dagster import AssetCheckSeverity, AssetKey
 
 from briskk_pipeline.ingest.partitions import STATUS_TAG
+from briskk_pipeline.outcome import REJECTED_TAG
 from briskk_pipeline_tests.harness import Harness, make_harness
 from briskk_pipeline_tests.workbooks import template_rows, write_xlsx
 
@@ -44,6 +45,14 @@ def _tenant_mismatch(tmp_path: Path) -> tuple[Path, str | None]:
     )
     return path, "BrandB"
 
+
+# the partition's first metadata entry, by file
+VERDICTS = {
+    "good.xlsx": "loaded",
+    "partly.xlsx": "loaded with 1 of 2 products rejected",
+    "all-bad.xlsx": "REJECTED: nothing loaded (1 of 1 product rejected)",
+    "other.xlsx": "REJECTED: nothing loaded (the file itself was refused)",
+}
 
 # check name -> (passed, severity, words the description must hold); None: no description
 PASS = (True, None, None)
@@ -107,23 +116,21 @@ def test_status_shows_in_checks_and_tags(harness, tmp_path, make, status, checks
 
     run = harness.instance.get_run_by_id(result.run_id)
     assert run is not None and run.tags[STATUS_TAG] == status
+    # how much was rejected: a chip of the Runs list only when something was
+    rejected = {
+        "good.xlsx": None,
+        "partly.xlsx": "1 of 2 products",
+        "all-bad.xlsx": "1 of 1 product",
+        "other.xlsx": "the whole file",
+    }
+    assert run.tags.get(REJECTED_TAG) == rejected[path.name]
     for key in ("products", "skus"):
         event = harness.instance.get_latest_materialization_event(AssetKey(key))
         assert event is not None and event.asset_materialization is not None
         assert event.asset_materialization.partition == upload_id
         assert event.asset_materialization.tags[STATUS_TAG] == status
         verdict = event.asset_materialization.metadata["upload"].value
-        assert (
-            verdict
-            == {
-                "succeeded": "succeeded (1 product rejected)"
-                if "partly" in path.name
-                else "succeeded",
-                "rejected": "REJECTED: nothing loaded (the file itself was refused)"
-                if tenant
-                else "REJECTED: nothing loaded (1 product rejected)",
-            }[status]
-        )
+        assert verdict == VERDICTS[path.name]
         # the verdict comes first on the partition's page
         assert next(iter(event.asset_materialization.metadata)) == "upload"
 

@@ -1,9 +1,10 @@
 """Screenshots of the Dagster UI for the README (docs/screenshots/): the Runs page with a good,
-a rejected and a previewed upload, and the rejected upload's partition of `products` (its
-metadata and its `briskk/status` tag).
+a partly loaded, a rejected and a previewed upload (`dagster-runs.png`), the rejected upload's
+partition of `products` (`dagster-rejected-partition.png`: its verdict first), and the
+`upload_accepted` check's partitions, the rejected upload red (`dagster-check-partitions.png`).
 
 Everything is local: a state folder in a temporary directory (embedded PostgreSQL, local
-objects, its own Dagster instance), three `briskk ingest` runs, `dagster-webserver` on a free
+objects, its own Dagster instance), four `briskk ingest` runs, `dagster-webserver` on a free
 loopback port, and Debian's Chromium driven by Playwright (`/usr/bin/chromium`).
 
     .venv/bin/python scripts/ui_screenshots.py [OUTPUT_FOLDER]
@@ -57,15 +58,19 @@ def main(output: Path) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(own)}
         env.update(BRISKK_HOME=str(home), BRISKK_FETCH_IMAGES="0")
         files = Path(scratch) / "files"
-        rows = template_rows(12)
-        good = write_xlsx(files / "BrandA_Briskk_SKU_Template.xlsx", rows)
+        good = write_xlsx(files / "BrandA_Briskk_SKU_Template.xlsx", template_rows(12))
+        partly_rows = template_rows(16, product_prefix="Q")
+        for row in partly_rows[:4]:  # the first of four products (four SKU rows each)
+            row["price"] = "free"
+        partly = write_xlsx(files / "BrandA_summer.xlsx", partly_rows)
         bad_rows = template_rows(8, product_prefix="X")
         for row in bad_rows:
             row["price"] = "free"
         bad = write_xlsx(files / "BrandA_spring_drop.xlsx", bad_rows)
         ingest(env, good)
+        ingest(env, partly)
         rejected = ingest(env, bad)
-        ingest(env, good, "--dry-run")
+        ingest(env, partly, "--dry-run")
         port = free_port()
         web_env = {**env, "DAGSTER_HOME": str(home / "dagster")}
         log = open(Path(scratch) / "webserver.log", "w")  # noqa: SIM115 (closed below)
@@ -97,19 +102,31 @@ def main(output: Path) -> None:
                 browser = playwright.chromium.launch(
                     executable_path="/usr/bin/chromium", args=["--no-sandbox"]
                 )
-                page = browser.new_page(viewport={"width": 1440, "height": 760})
+                page = browser.new_page(viewport={"width": 1440, "height": 1000})
                 page.goto(f"{base}/runs")
                 skip = page.get_by_role("button", name="Skip")  # the community sign-up dialog
                 skip.wait_for(timeout=60_000)
                 skip.click()
                 page.get_by_text("briskk/status: rejected").first.wait_for(timeout=60_000)
+                page.get_by_text("briskk/rejected: 1 of 4 products").first.wait_for()
                 page.wait_for_timeout(1500)
                 page.screenshot(path=str(output / "dagster-runs.png"))
                 upload = rejected["upload_id"]
                 page.goto(f"{base}/assets/products?view=partitions&partition={upload}")
-                page.wait_for_load_state("networkidle")
-                page.wait_for_timeout(3000)
+                page.get_by_text("REJECTED: nothing loaded").first.wait_for(timeout=60_000)
+                page.wait_for_timeout(1500)
                 page.screenshot(path=str(output / "dagster-rejected-partition.png"), full_page=True)
+                # the check's own Partitions tab (the second one on the page: the asset's
+                # tabs come first), the rejected upload selected
+                page.goto(f"{base}/assets/products?view=checks&checkDetail=upload_accepted")
+                page.get_by_role("tab", name="Execution history").wait_for(timeout=60_000)
+                page.get_by_role("tab", name="Partitions").last.click()
+                # the list shows keys middle-truncated; its rows carry the whole key
+                page.locator(f'div[data-tooltip="{upload}"]').last.click()
+                page.get_by_text("rejected: row").first.wait_for(timeout=60_000)
+                page.mouse.move(0, 0)  # no tooltip over the list
+                page.wait_for_timeout(1500)
+                page.screenshot(path=str(output / "dagster-check-partitions.png"))
                 browser.close()
         finally:
             server.terminate()

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetCheckSpec,
     AssetExecutionContext,
     AssetIn,
     AssetSpec,
@@ -30,6 +29,7 @@ from briskk_pipeline.images.assets import ProductImages
 from briskk_pipeline.ingest.assets import registered_upload
 from briskk_pipeline.ingest.partitions import STATUS_TAG, uploads_partitions
 from briskk_pipeline.metadata import frame_preview, problems_summary
+from briskk_pipeline.outcome import run_tags, upload_check, upload_verdict
 from briskk_pipeline.readiness.evaluate import UploadReadiness, apply_blocking
 from briskk_pipeline.resources import CatalogDatabase
 from briskk_pipeline.review.decide import APPROVED, REVIEW_TAG, CatalogChangedSinceReview
@@ -67,13 +67,13 @@ class CatalogLoadConfig(Config):
     ],
     ins={"validated_rows": AssetIn(), "product_images": AssetIn(), "readiness": AssetIn()},
     check_specs=[
-        AssetCheckSpec(
+        upload_check(
             "upload_accepted",
             asset="products",
             description="The upload was not rejected (SPEC §4 `rejected`: the file, or every "
             "product in it, failed validation). Fails at ERROR severity with the reason.",
         ),
-        AssetCheckSpec(
+        upload_check(
             "catalog_holds_upload",
             asset="skus",
             description="After the load, every product and SKU of the upload is in the catalog.",
@@ -158,18 +158,21 @@ def catalog_load(
         raise Failure(description=str(refused)) from refused
     # time spent in this body up to the committed load (both assets are one transaction)
     seconds = round(time.perf_counter() - body_started, 4)
-    # The outcome where an operator filters: the run (Runs: `briskk/status:rejected`) and
-    # both materializations (the partition's events) carry it.
+    # The outcome where an operator scans and filters (outcome.py): the run's tags (Runs:
+    # `briskk/status: rejected`, `briskk/rejected: 4 of 4 products`); both materializations
+    # (the partition's events) carry the status and open on the verdict in words.
     status = "needs_review" if counts.held else validated_rows.status
-    # a dry run is `previewed` (its upload's status), whatever it would have been: it changed
-    # nothing, and must not read `succeeded` in the Runs list
-    status_tags = {STATUS_TAG: "previewed" if dry_run else status}
-    context.instance.add_run_tags(context.run_id, status_tags)
+    rejected = validated_rows.products_rejected
+    total = len(validated_rows.products) + rejected
+    tags = run_tags(status, rejected, total, dry_run=dry_run)
+    context.instance.add_run_tags(context.run_id, tags)
+    status_tags = {STATUS_TAG: tags[STATUS_TAG]}  # materialization tags take no spaces
+    verdict = upload_verdict(status, rejected, total, dry_run=dry_run)
     yield MaterializeResult(
         asset_key="products",
         metadata={
             # first, so the partition's page opens on the verdict (the run itself succeeds)
-            "upload": upload_verdict(status_tags[STATUS_TAG], validated_rows.products_rejected),
+            "upload": verdict,
             "dagster/row_count": counts.products_loaded,
             "tenant": tenant,
             "dry_run": dry_run,
@@ -203,7 +206,7 @@ def catalog_load(
     yield MaterializeResult(
         asset_key="skus",
         metadata={
-            "upload": upload_verdict(status_tags[STATUS_TAG], validated_rows.products_rejected),
+            "upload": verdict,
             "dagster/row_count": counts.skus_loaded,
             "tenant": tenant,
             "inserted": counts.skus_inserted,
@@ -230,19 +233,6 @@ def catalog_load(
         passed=present == expected,
         metadata={"expected_rows": expected, "found_rows": present, "dry_run": dry_run},
     )
-
-
-def upload_verdict(status: str, products_rejected: int) -> str:
-    """The upload's outcome in words for the partition's metadata: `REJECTED: nothing loaded
-    (N products rejected)` (or `(the file itself was refused)`), `previewed: dry run, nothing
-    changed`, `succeeded` (with how many products were rejected, if any)."""
-    rejected = f"{products_rejected} product{'s' * (products_rejected != 1)} rejected"
-    if status == "rejected":
-        why = rejected if products_rejected else "the file itself was refused"
-        return f"REJECTED: nothing loaded ({why})"
-    if status == "previewed":
-        return "previewed: dry run, nothing changed"
-    return f"succeeded ({rejected})" if products_rejected else "succeeded"
 
 
 def _present_in_catalog(engine: sa.Engine, tenant: str, rows: ValidatedRows) -> int:

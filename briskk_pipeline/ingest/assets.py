@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetCheckSpec,
     AssetExecutionContext,
     Failure,
     Output,
@@ -23,6 +22,7 @@ from briskk_pipeline.ingest.partitions import uploads_partitions
 from briskk_pipeline.ingest.reader import RawSheet
 from briskk_pipeline.ingest.sandbox import ReadLimits, read_sandboxed
 from briskk_pipeline.metadata import frame_preview, problems_summary, problems_table
+from briskk_pipeline.outcome import upload_check
 from briskk_pipeline.profiles import proposal_store, proposals
 from briskk_pipeline.profiles import store as profiles
 from briskk_pipeline.profiles.model import Profile
@@ -161,7 +161,7 @@ def tenant_warnings(upload: dict, sheet: RawSheet, tenant: str) -> list[str]:
     partitions_def=uploads_partitions,
     group_name="ingest",
     check_specs=[
-        AssetCheckSpec(
+        upload_check(
             "is_readable_template",
             asset="raw_sheet",
             description="The file is a readable Briskk template within the row limit.",

@@ -9,7 +9,6 @@ import pandas as pd
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetCheckSpec,
     AssetExecutionContext,
     MetadataValue,
     Output,
@@ -19,6 +18,7 @@ from dagster import (
 from briskk_pipeline.images.assets import ProductImages
 from briskk_pipeline.ingest.assets import registered_upload
 from briskk_pipeline.ingest.partitions import uploads_partitions
+from briskk_pipeline.outcome import upload_check
 from briskk_pipeline.readiness.evaluate import UploadReadiness, assess, summary
 from briskk_pipeline.readiness.settings import settings_for
 from briskk_pipeline.readiness.store import measure_missing, save_verdicts
@@ -32,7 +32,7 @@ _SHOWN = 50  # not-ready rows in the asset's markdown preview
     partitions_def=uploads_partitions,
     group_name="ingest",
     check_specs=[
-        AssetCheckSpec(
+        upload_check(  # partitioned by upload, like every check of an upload (outcome.py)
             "products_ready",
             asset="readiness",
             description="Every valid product of the upload passes the rule set of every "

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetCheckSpec,
     AssetExecutionContext,
     Output,
     asset,
@@ -17,6 +16,7 @@ from briskk_pipeline.catalog.queries import barcode_owners, sku_ids_by_lower_cas
 from briskk_pipeline.ingest.assets import RawUpload
 from briskk_pipeline.ingest.partitions import uploads_partitions
 from briskk_pipeline.metadata import frame_preview, problems_summary, problems_table
+from briskk_pipeline.outcome import upload_check
 from briskk_pipeline.profiles.values import apply_value_maps
 from briskk_pipeline.readiness.settings import settings_for
 from briskk_pipeline.resources import CatalogDatabase
@@ -29,7 +29,7 @@ from briskk_pipeline.validation.validate import ValidatedRows, validate_rows
     partitions_def=uploads_partitions,
     group_name="ingest",
     check_specs=[
-        AssetCheckSpec(
+        upload_check(
             "all_rows_valid",
             asset="validated_rows",
             description="Every row of the upload passed validation (an error when the upload is "
