@@ -13,6 +13,8 @@ server with `pg_ctl`. The next `briskk` command starts the server again.
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,7 +24,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from briskk_pipeline.catalog import db
+from briskk_pipeline.catalog import db, tables
+from briskk_pipeline.ingest.heartbeat import process_alive
+from briskk_pipeline_tests.api.server import fresh_database, running_server
 from briskk_pipeline_tests.fixtures.cli import briskk, briskk_json
 from briskk_pipeline_tests.fixtures.faults import every_file
 from briskk_pipeline_tests.ingest.test_recovery import _waiting_for_advisory_lock, wait_for
@@ -201,3 +205,40 @@ def test_the_database_stopped_during_a_rerun(
     again = briskk_json(embedded, "rerun", first["upload_id"])
     assert again["status"] == "succeeded"
     assert catalog(embedded) == before
+
+
+def test_briskk_serve_killed_mid_upload(postgres_server_url: str, pg_tmp_path: Path) -> None:
+    """kill -9 of `briskk serve` while its worker loads an upload: the next check (here
+    `briskk uploads`; the daemon's `stale_uploads_sensor` runs the same one every minute) marks
+    it `failed` naming the dead process, without waiting for the 120 s stale window since the
+    process is on this host; the killed load's transaction left nothing in the catalog."""
+    home = pg_tmp_path / "serve-home"
+    path = write_xlsx(pg_tmp_path / "BrandA.xlsx", template_rows(8), sheet_name="Sheet1")
+    with fresh_database(postgres_server_url) as url, running_server(url, home) as server:
+        engine = server.engine
+        token = server.token("BrandA")
+        with tenant_lock_held(engine, "BrandA"), server.client(token) as client:
+            with path.open("rb") as handle:
+                response = client.post("/ingest", files={"file": (path.name, handle)})
+            assert response.status_code == 202, response.text
+            upload_id = response.json()["upload_id"]
+            wait_for(lambda: _waiting_for_advisory_lock(engine), "the server's load to wait")
+            with engine.connect() as connection:
+                claim = connection.execute(
+                    sa.select(tables.uploads.c.status, tables.uploads.c.worker_pid)
+                ).one()
+            assert claim.status == "running"
+            serve_pid = int(claim.worker_pid)  # the server: its worker thread claimed it
+            os.killpg(os.getpgid(serve_pid), signal.SIGKILL)  # the server's whole group
+            wait_for(lambda: not process_alive(serve_pid), "the server to die")
+
+        [shown] = [u for u in briskk_json(server.env, "uploads") if u["upload_id"] == upload_id]
+        assert shown["status"] == "failed"
+        assert shown["failure_reason"].startswith(
+            "the process running this upload stopped (killed or crashed) before it finished: "
+            f"process {serve_pid} on "
+        )
+        with engine.connect() as connection:  # nothing half-loaded
+            for table in (tables.products, tables.skus, tables.catalog_history):
+                count = connection.execute(sa.select(sa.func.count()).select_from(table))
+                assert count.scalar_one() == 0, table.name
