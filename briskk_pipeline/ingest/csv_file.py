@@ -38,6 +38,10 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _HEAD_CHARS = 1 << 16  # text first parsed to find the header; grows until 10 records fit
 _ARROW_BLOCK_BYTES = 16 << 20  # pyarrow's unit of work; one record may not exceed it
 _SNIPPET = 30  # characters shown either side of a character a message points at
+# The csv module refuses a field over 131,072 characters by default, so a CSV with one 2 MB
+# cell "had no header row" (issue 20 item 2): allow what pyarrow allows one record; the
+# reader then cuts the cell at Excel's 32,767 with a problem naming it (sheet.py).
+csv.field_size_limit(_ARROW_BLOCK_BYTES)
 
 
 @dataclass(frozen=True)
