@@ -77,9 +77,7 @@ def prepare_instance(dagster_home: Path) -> bool:
             if marker.exists():
                 return False
             _create_instance(dagster_home)
-            marker.write_text(
-                "the Dagster instance here was created by briskk; see briskk_pipeline/first_use.py\n"
-            )
+            marker.write_text("made by briskk once (briskk_pipeline/first_use.py)\n")
     except OSError:  # a read-only DAGSTER_HOME (a production mount): Dagster makes its own
         return False
     return True

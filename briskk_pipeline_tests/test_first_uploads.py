@@ -48,7 +48,7 @@ def test_ten_first_uploads_of_a_new_tenant_at_once_all_proceed(
     ]
     outputs = [process.communicate(timeout=600) for process in processes]
 
-    for process, (stdout, stderr) in zip(processes, outputs, strict=True):
+    for process, (_, stderr) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, stderr
         assert "Traceback" not in stderr
     results = [json.loads(stdout) for stdout, _ in outputs]

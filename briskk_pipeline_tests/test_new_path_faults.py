@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from briskk_pipeline.catalog import db, tables
 from briskk_pipeline.ingest.heartbeat import process_alive
 from briskk_pipeline_tests.api.server import fresh_database, running_server
-from briskk_pipeline_tests.fixtures.cli import briskk, briskk_json
+from briskk_pipeline_tests.fixtures.cli import briskk_json
 from briskk_pipeline_tests.fixtures.faults import every_file
 from briskk_pipeline_tests.ingest.test_recovery import _waiting_for_advisory_lock, wait_for
 from briskk_pipeline_tests.test_cli_faults import fault_line

@@ -142,7 +142,12 @@ def test_concurrent_first_registrations_of_one_spelling_never_collide(engine: sa
             errors: list[BaseException] = []
             barrier = threading.Barrier(10)
 
-            def run(name: str = name) -> None:
+            def run(
+                name: str = name,
+                barrier: threading.Barrier = barrier,
+                results: list[str] = results,
+                errors: list[BaseException] = errors,
+            ) -> None:
                 with pool.connect() as connection:
                     connection.execute(sa.select(1))
                     connection.commit()
