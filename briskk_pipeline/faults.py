@@ -119,7 +119,8 @@ def describe_fault(error: BaseException) -> str | None:
     the brand's data): looks at `error` and its causes (`raise … from`, SQLAlchemy's `orig`).
 
     Recognised: `ObjectStoreError`, `EmbeddedDatabaseError`, `CatalogRefused`,
-    SQLAlchemy/psycopg2 connection errors (`OperationalError`, `InterfaceError`), and OS
+    SQLAlchemy/psycopg2 connection errors (`OperationalError`, `InterfaceError`; from SQLite,
+    which only a local Dagster instance uses, they name that instance, not the catalog), and OS
     errors that mean a full, read-only or forbidden file system outside the store (e.g. the
     Dagster instance's folder).
     """
@@ -135,6 +136,8 @@ def describe_fault(error: BaseException) -> str | None:
         ):
             orig = getattr(current, "orig", None)
             detail = first_line(str(orig if orig is not None else current))
+            if type(orig).__module__ == "sqlite3":  # the catalog is PostgreSQL, always
+                return f"the Dagster instance's storage (SQLite) failed: {detail}"
             # SQLSTATE classes 08 (connection) and 57 (operator intervention: shutdown) or none
             # at all (no server answered) mean the server is gone; others are its refusals.
             pgcode = str(getattr(orig, "pgcode", None) or "")
