@@ -58,6 +58,12 @@ class EmbeddedDatabaseError(RuntimeError):
     one line naming the data folder and its log."""
 
 
+class CatalogRefused(RuntimeError):
+    """The catalog database refused a statement the pipeline needed outside any run (e.g. an
+    upload's registration, ingest/register.py); `str()` is the one line for operators, the
+    driver's exception is its `__cause__`."""
+
+
 def os_error_words(error: OSError) -> str:
     """`read-only file system`, `no space left on the device`, …: the OS error in plain words."""
     if error.errno in _ERRNO_WORDS:
@@ -101,7 +107,7 @@ def describe_error_text(class_name: str, message: str) -> str | None:
     prefix = re.match(r"^[\w.]+: ", text)
     if prefix and prefix.group(0).rstrip(": ").rsplit(".", 1)[-1] == class_name:
         text = text[prefix.end() :]
-    if class_name in ("ObjectStoreError", "EmbeddedDatabaseError"):
+    if class_name in ("ObjectStoreError", "EmbeddedDatabaseError", "CatalogRefused"):
         return first_line(text)
     if class_name in _DATABASE_ERRORS:
         return f"the catalog database is not reachable: {first_line(text)}"
@@ -112,22 +118,26 @@ def describe_fault(error: BaseException) -> str | None:
     """One line saying which outside system failed and why, or None for anything else (a bug,
     the brand's data): looks at `error` and its causes (`raise … from`, SQLAlchemy's `orig`).
 
-    Recognised: `ObjectStoreError`, `EmbeddedDatabaseError`, SQLAlchemy/psycopg2 connection
-    errors (`OperationalError`, `InterfaceError`), and OS errors that mean a full, read-only or
-    forbidden file system outside the store (e.g. the Dagster instance's folder).
+    Recognised: `ObjectStoreError`, `EmbeddedDatabaseError`, `CatalogRefused`,
+    SQLAlchemy/psycopg2 connection errors (`OperationalError`, `InterfaceError`; from SQLite,
+    which only a local Dagster instance uses, they name that instance, not the catalog), and OS
+    errors that mean a full, read-only or forbidden file system outside the store (e.g. the
+    Dagster instance's folder).
     """
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         names = {cls.__name__ for cls in type(current).__mro__}
-        if isinstance(current, ObjectStoreError | EmbeddedDatabaseError):
+        if isinstance(current, ObjectStoreError | EmbeddedDatabaseError | CatalogRefused):
             return str(current)
         if names & _DATABASE_ERRORS and (
             type(current).__module__.startswith(("sqlalchemy", "psycopg"))
         ):
             orig = getattr(current, "orig", None)
             detail = first_line(str(orig if orig is not None else current))
+            if type(orig).__module__ == "sqlite3":  # the catalog is PostgreSQL, always
+                return f"the Dagster instance's storage (SQLite) failed: {detail}"
             # SQLSTATE classes 08 (connection) and 57 (operator intervention: shutdown) or none
             # at all (no server answered) mean the server is gone; others are its refusals.
             pgcode = str(getattr(orig, "pgcode", None) or "")

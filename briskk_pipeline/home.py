@@ -21,6 +21,8 @@ from pathlib import Path
 
 import platformdirs
 
+from briskk_pipeline.first_use import prepare_instance, write_once
+
 APP_NAME = "briskk"
 
 # The local instance's settings, written as `<DAGSTER_HOME>/dagster.yaml` when that folder does
@@ -71,16 +73,16 @@ def ensure_dagster_home() -> Path:
     Dagster itself refuses a `DAGSTER_HOME` that does not exist. A folder without a
     `dagster.yaml` gets `LOCAL_INSTANCE_YAML` (it sets no storage, so an existing instance
     keeps its data); Dagster would otherwise warn on every start and print its telemetry
-    notice. A `dagster.yaml` already there is never touched.
+    notice. A `dagster.yaml` already there is never touched. The instance's storage is created
+    on first use by one process while others wait (`first_use.prepare_instance`).
     """
     configured = os.environ.get("DAGSTER_HOME", "").strip()
     home = Path(configured).expanduser() if configured else briskk_home() / "dagster"
     home = home.resolve()
     home.mkdir(parents=True, exist_ok=True)
-    settings = home / "dagster.yaml"
-    if not settings.exists():
-        settings.write_text(LOCAL_INSTANCE_YAML)
+    write_once(home / "dagster.yaml", LOCAL_INSTANCE_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
+    prepare_instance(home)  # once, under a lock: commands started together share one instance
     return home
 
 

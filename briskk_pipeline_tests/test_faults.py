@@ -42,6 +42,21 @@ def refused_connection_error() -> sa.exc.OperationalError:
     raise AssertionError("a connection to a closed port succeeded")
 
 
+def sqlite_error() -> sa.exc.OperationalError:
+    """What a local Dagster instance's SQLite storage raised when ten `briskk` created it at
+    once (issue 20 item 3)."""
+    engine = sa.create_engine("sqlite://")
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("CREATE TABLE jobs (x INTEGER)"))
+            connection.execute(sa.text("CREATE TABLE jobs (x INTEGER)"))
+    except sa.exc.OperationalError as error:
+        return error
+    finally:
+        engine.dispose()
+    raise AssertionError("a table was created twice")
+
+
 def chained(outer: Exception, inner: BaseException) -> Exception:
     outer.__cause__ = inner
     return outer
@@ -64,6 +79,10 @@ def chained(outer: Exception, inner: BaseException) -> Exception:
             '"127.0.0.1", port {port} failed: Connection refused',
         ),
         (
+            lambda: sqlite_error(),
+            "the Dagster instance's storage (SQLite) failed: table jobs already exists",
+        ),
+        (
             lambda: OSError(errno.EROFS, "Read-only file system", "/srv/dagster/runs.db"),
             "the file system refused: read-only file system at /srv/dagster/runs.db",
         ),
@@ -84,6 +103,7 @@ def chained(outer: Exception, inner: BaseException) -> Exception:
         "store",
         "embedded-start",
         "connection-refused",
+        "dagster-sqlite",
         "read-only-fs",
         "disk-full",
         "cause-chain",

@@ -124,3 +124,35 @@ def fail_dead_upload(
             )
         )
         return result.rowcount == 1
+
+
+def reopen_dead_approval(
+    engine: sa.Engine, upload_id: str, reason: str, *, heartbeat_at: datetime | None
+) -> bool:
+    """`running` → `needs_review` again: the approval run of a held upload died before its
+    load committed (the load writes the upload's outcome in its own transaction, so a
+    `running` record means it did not). The decision is undone (`review_decision`,
+    `reviewed_at`, `reviewed_by` cleared) and `failure_reason` says whose approval did not
+    finish and why, so the upload can be approved (or declined) again. Same guard as
+    `fail_dead_upload`: False, and nothing written, if the upload moved on meanwhile."""
+    unchanged = (
+        uploads.c.heartbeat_at.is_(None)
+        if heartbeat_at is None
+        else uploads.c.heartbeat_at == heartbeat_at
+    )
+    who = sa.func.coalesce(uploads.c.reviewed_by, "an operator")
+    with engine.begin() as connection:
+        result = connection.execute(
+            sa.update(uploads)
+            .where(uploads.c.upload_id == upload_id, uploads.c.status == "running", unchanged)
+            .values(
+                status="needs_review",
+                failure_reason=sa.func.concat("the approval by ", who, " did not finish: ", reason),
+                review_decision=None,
+                reviewed_at=None,
+                reviewed_by=None,
+                finished_at=sa.func.now(),
+                heartbeat_at=None,
+            )
+        )
+        return result.rowcount == 1

@@ -23,7 +23,7 @@ from dagster import (
 )
 
 from briskk_pipeline.history.rollback import RollbackError, RollbackOutcome, rollback_change_set
-from briskk_pipeline.ingest.launch import IN_PROCESS_RUN, QUIET_RUN
+from briskk_pipeline.ingest.launch import IN_PROCESS_RUN, QUIET_RUN, describe_step_error
 from briskk_pipeline.resources import CatalogDatabase
 
 OP_NAME: Final = "rollback_upload"
@@ -172,6 +172,8 @@ def launch_rollback(
                     outcome = None
                 message = user.description or "the rollback was refused"
                 raise RollbackRunError(message, 1 if outcome else 2, outcome)
-            message = data.error.message.strip() if data.error else "the rollback failed"
+            # one line: a fault outside the pipeline in operator words (the database stopped:
+            # its transaction rolled back, nothing changed), else the error's first line
+            message = describe_step_error(event.step_key or OP_NAME, data.error)
             raise RollbackRunError(f"the rollback run failed: {message}", 3)
     raise RollbackRunError("the rollback run failed", 3)

@@ -46,6 +46,10 @@ _HEAD_CHARS = 1 << 16  # text first parsed to find the header; grows until 10 re
 _ARROW_BLOCK_BYTES = 16 << 20  # pyarrow's unit of work; one record may not exceed it
 _SNIPPET = 30  # characters shown either side of a character a message points at
 _SEP_LINE_RE = re.compile(r'"?sep=([^\r\n"])"?\1*(?:\r\n|\n|\r)', re.IGNORECASE)
+# The csv module refuses a field over 131,072 characters by default, so a CSV with one 2 MB
+# cell "had no header row" (issue 20 item 2): allow what pyarrow allows one record; the
+# reader then cuts the cell at Excel's 32,767 with a problem naming it (sheet.py).
+csv.field_size_limit(_ARROW_BLOCK_BYTES)
 
 
 @dataclass(frozen=True)

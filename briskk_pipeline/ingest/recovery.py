@@ -12,7 +12,10 @@ So every process that runs an upload keeps a heartbeat on it (`ingest/heartbeat.
 - then, in this order: the upload becomes `failed` with the reason (only if it is still
   `running` with the heartbeat that was judged: a live process that beat in between wins),
   and its Dagster run, if still in progress, is reported failed (`report_run_failed`),
-  which frees its queue slot.
+  which frees its queue slot. A dead *approval* of a held upload (its run tagged
+  `briskk/review=approved`, review/decide.py) never loaded anything, so its upload goes back
+  to `needs_review`, the decision undone and the reason kept, to be approved again (issue 20
+  item 5: the database stopped, or the process killed, during `briskk review ID --approve`).
 
 It also closes `running` uploads nobody claims whose run already ended FAILURE or CANCELED
 (a run canceled from the UI, a run worker that failed before `raw_sheet` started).
@@ -37,9 +40,11 @@ from dagster import (
 )
 
 from briskk_pipeline.catalog import uploads
+from briskk_pipeline.catalog.upload_claims import reopen_dead_approval
 from briskk_pipeline.catalog.uploads import Claim
 from briskk_pipeline.ingest.heartbeat import host_identity, process_alive
 from briskk_pipeline.resources import CatalogDatabase
+from briskk_pipeline.review.decide import APPROVED, REVIEW_TAG
 
 # 12 missed beats: a process stalled that long (swapping, a paused VM) is not worth waiting for.
 STALE_SECONDS: Final = 120.0
@@ -86,6 +91,25 @@ def dead_process_reason(claim: Claim) -> str:
     )
 
 
+def dead_approval_reason(claim: Claim) -> str:
+    """Why a dead approval's upload is held again: the process, and how to decide again."""
+    host = claim.worker.host.split(" ")[0] or "an unknown host"
+    return (
+        f"its process {claim.worker.pid} on {host} stopped (killed, crashed, or the catalog "
+        f"database went away), last heard from {claim.heartbeat_at.isoformat(timespec='seconds')}"
+        f". Nothing was loaded; approve it again (`briskk review {claim.upload_id} --approve`) "
+        "or decline it."
+    )
+
+
+def _was_approval(instance: DagsterInstance | None, run_id: str | None) -> bool:
+    """Whether `run_id` is an approval's run of a held upload (tagged `briskk/review`)."""
+    if instance is None or run_id is None:
+        return False
+    run = instance.get_run_by_id(run_id)
+    return run is not None and run.tags.get(REVIEW_TAG) == APPROVED
+
+
 def recover_dead_uploads(
     engine: sa.Engine,
     instance: DagsterInstance | Callable[[], DagsterInstance] | None,
@@ -111,10 +135,17 @@ def recover_dead_uploads(
     for claim in uploads.claimed_uploads(engine):
         if not is_dead(claim, here=here, stale_seconds=stale_seconds):
             continue
-        reason = dead_process_reason(claim)
-        if uploads.fail_dead_upload(
-            engine, claim.upload_id, reason, heartbeat_at=claim.heartbeat_at
-        ):
+        if _was_approval(dagster(), claim.run_id):
+            reason = dead_approval_reason(claim)
+            moved = reopen_dead_approval(
+                engine, claim.upload_id, reason, heartbeat_at=claim.heartbeat_at
+            )
+        else:
+            reason = dead_process_reason(claim)
+            moved = uploads.fail_dead_upload(
+                engine, claim.upload_id, reason, heartbeat_at=claim.heartbeat_at
+            )
+        if moved:
             recovery.failed_uploads.append(claim.upload_id)
             recovery.reasons[claim.upload_id] = reason
             if claim.run_id is not None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import PurePath
@@ -19,6 +21,7 @@ import sqlalchemy as sa
 from briskk_pipeline import template
 from briskk_pipeline.catalog import uploads
 from briskk_pipeline.catalog.tenants import register_tenant
+from briskk_pipeline.faults import CatalogRefused, describe_fault, first_line
 from briskk_pipeline.ingest.sandbox import ReadLimits, sheet_names_sandboxed
 from briskk_pipeline.resources import IngestSettings, ObjectStore
 from briskk_pipeline.safe_text import for_database
@@ -176,7 +179,9 @@ def register(
     The same bytes registered twice in one second by one tenant get `<id>` and `<id>-2`: the
     id is chosen, archived and inserted under a PostgreSQL advisory lock on the base id, so
     concurrent registrations (two `briskk ingest`, the sensor and the CLI) never pick the same
-    one, and both uploads are recorded.
+    one, and both uploads are recorded. A database that does not answer raises SQLAlchemy's
+    `OperationalError`; any other database error raises `faults.CatalogRefused` (one line,
+    the driver's exception as its cause): nothing is recorded either way.
     """
     explicit = check_tenant(explicit_tenant) if explicit_tenant is not None else None
     if settings is not None:
@@ -187,11 +192,12 @@ def register(
     # an explicit tenant wins (registered_tenant): the sheet names are not read for it, which
     # spared every API upload with a brand token, and `--tenant`, a sandboxed read (issue 24)
     claim = None if explicit is not None else sheet_claim(data, file_name, limits)
-    tenant = register_tenant(engine, registered_tenant(explicit, claim))
+    with database_refusals():
+        tenant = register_tenant(engine, registered_tenant(explicit, claim))
     base_id = upload_id_for(tenant, received_at, digest)
     safe_name = archive_name(file_name)
     for _ in range(10):  # the lock makes a second pass exceptional (an insert outside it)
-        with engine.begin() as connection:
+        with database_refusals(), engine.begin() as connection:
             uploads.lock_upload_id(connection, base_id)
             upload_id = uploads.free_upload_id(connection, base_id)
             archive_key = f"archive/{tenant}/{upload_id}/{safe_name}"
@@ -214,6 +220,24 @@ def register(
             ):
                 return registration
     raise RuntimeError(f"no free upload id after {base_id}: uploads are being inserted unlocked")
+
+
+@contextmanager
+def database_refusals() -> Iterator[None]:
+    """A database error in the block that is not already a described fault (a server that does
+    not answer: `faults.describe_fault`) becomes `CatalogRefused`: `the catalog database
+    refused to register the upload: <PostgreSQL's first line>`, never the driver's text
+    with its SQL (issue 20 item 3)."""
+    try:
+        yield
+    except sa.exc.SQLAlchemyError as error:
+        if describe_fault(error) is not None:
+            raise
+        orig = getattr(error, "orig", None)
+        detail = first_line(str(orig if orig is not None else error))
+        raise CatalogRefused(
+            f"the catalog database refused to register the upload: {detail}"
+        ) from error
 
 
 def _content_type(file_name: str) -> str:

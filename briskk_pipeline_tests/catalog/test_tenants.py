@@ -127,3 +127,44 @@ def test_upgrade_from_0001_backfills_the_first_spelling(database_url: str) -> No
     both = list_products(engine, "branda")
     assert [(p["tenant"], p["product_id"]) for p in both] == [("BrandA", "P1"), ("brandA", "P2")]
     assert {u["upload_id"] for u in list_uploads(engine, "BRANDA")} == {"BrandA-1", "brandA-1"}
+
+
+def test_concurrent_first_registrations_of_one_spelling_never_collide(engine: sa.Engine) -> None:
+    """Ten registrations of one new spelling at once, over many rounds (issue 20 item 3):
+    with the conflict target on `tenant_key` alone, a round in ~20 lost one of them to
+    `UniqueViolation … tenants_name_key`. Each thread holds an open connection before the
+    barrier, so the ten inserts really meet in the server."""
+    pool = sa.create_engine(engine.url, pool_size=10, max_overflow=0)
+    try:
+        for round_ in range(100):
+            name = f"Brand{round_}"
+            results: list[str] = []
+            errors: list[BaseException] = []
+            barrier = threading.Barrier(10)
+
+            def run(
+                name: str = name,
+                barrier: threading.Barrier = barrier,
+                results: list[str] = results,
+                errors: list[BaseException] = errors,
+            ) -> None:
+                with pool.connect() as connection:
+                    connection.execute(sa.select(1))
+                    connection.commit()
+                    try:
+                        barrier.wait(timeout=30)
+                        results.append(register_tenant(connection, name))
+                        connection.commit()
+                    except BaseException as error:
+                        errors.append(error)
+
+            threads = [threading.Thread(target=run) for _ in range(10)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+            assert errors == [], f"round {round_}: {errors[0]}"
+            assert results == [name] * 10
+        assert len(stored(engine)) == 100
+    finally:
+        pool.dispose()
