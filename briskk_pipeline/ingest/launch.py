@@ -202,7 +202,9 @@ def failure_message(result: ExecuteInProcessResult) -> str:
 
 def describe_step_error(step: str, error: SerializableErrorInfo | None) -> str:
     """`<fault> (step <step>)` when `error` or one of its causes is a fault outside the
-    pipeline (the store, the database), else `<step>: <first line of error>`."""
+    pipeline (the store, the database), else `<step>: <first line of error>`; a `dagster.Failure`
+    our steps raise on purpose (a refusal, with its own sentence) is that sentence, without
+    Dagster's class path (`dagster._core.definitions.events.Failure: `)."""
     if error is None:
         return f"{step}: the step failed"
     current: SerializableErrorInfo | None = error
@@ -211,4 +213,7 @@ def describe_step_error(step: str, error: SerializableErrorInfo | None) -> str:
         if fault is not None:
             return f"{fault} (step {step})"
         current = current.cause or current.context
-    return f"{step}: {first_line(error.message)}"
+    message = first_line(error.message)
+    if error.cls_name == "Failure":
+        message = message.split("Failure: ", 1)[-1]
+    return f"{step}: {message}"
