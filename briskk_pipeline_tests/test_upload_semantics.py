@@ -226,3 +226,64 @@ def test_rerun_of_an_older_upload_is_refused_then_forced(env, tmp_path):
         (later, "updated"),
         (first, "updated"),  # the forced re-run, recorded like any upload
     ]
+
+
+def test_rerun_of_an_upload_that_never_loaded_is_refused_by_the_load_and_left_as_it_was(
+    env, tmp_path
+):
+    """An upload rejected for its header (nothing loaded, so no history to check before the
+    run) re-run after a later upload changed its SKUs: the load refuses, exit 2, and the
+    record stays `rejected` instead of becoming `failed`."""
+    env = {**env, "BRISKK_REVIEW_PRICE_FACTOR": "10"}
+    base(env, tmp_path)
+    renamed = template_rows(8)
+    columns = [("MRP" if c == "price" else c) for c in COLUMN_NAMES]
+    book = write_xlsx(
+        tmp_path / "renamed.xlsx",
+        [{("MRP" if k == "price" else k): v for k, v in r.items()} for r in renamed],
+        columns=columns,
+    )
+    rejected = briskk(env, "ingest", str(book), "--json")
+    assert rejected.returncode == 1, rejected.stderr
+    old = briskk_json(env, "uploads")[0]
+    assert old["status"] == "rejected"
+    update = [{"sku_id": "P000000-0", "price": 4321, "stock": 5}]
+    later = briskk_json(
+        env,
+        "ingest",
+        str(write_xlsx(tmp_path / "later.xlsx", update, columns=["sku_id", "price", "stock"])),
+    )["upload_id"]
+    mapped = briskk(env, "profile", "map", "BrandA", "MRP=price")
+    assert mapped.returncode == 0, mapped.stderr
+    refused = briskk(env, "rerun", old["upload_id"], "--json")
+    assert refused.returncode == 2, (refused.stdout, refused.stderr)
+    assert f"refused: later uploads ({later}) changed SKUs P000000-0" in refused.stderr
+    assert "dagster" not in refused.stderr
+    assert catalog_skus(env)["P000000-0"]["price"] == 4321
+    record = next(u for u in briskk_json(env, "uploads") if u["upload_id"] == old["upload_id"])
+    assert (record["status"], record.get("failure_reason")) == (
+        "rejected",
+        old.get("failure_reason"),
+    )
+
+
+def test_a_rollback_is_newer_data_an_old_upload_may_not_overwrite(env, tmp_path):
+    """After a rollback restored values, re-running an upload received before it is refused,
+    naming the rollback (it is a later decision, not an absence of newer data)."""
+    env = {**env, "BRISKK_REVIEW_PRICE_FACTOR": "10"}
+    base(env, tmp_path)
+    first = briskk_json(env, "uploads")[0]["upload_id"]
+    columns = ["sku_id", "price", "stock"]
+    one = [{"sku_id": "P000000-0", "price": 1111, "stock": 1}]
+    second = briskk_json(env, "ingest", str(write_xlsx(tmp_path / "a.xlsx", one, columns=columns)))
+    two = [{"sku_id": "P000000-0", "price": 2222, "stock": 2}]
+    third = briskk_json(env, "ingest", str(write_xlsx(tmp_path / "b.xlsx", two, columns=columns)))
+    undone = briskk(env, "rollback", third["upload_id"])
+    assert undone.returncode == 0, undone.stderr
+    assert catalog_skus(env)["P000000-0"]["stock"] == 1  # the rollback restored `second`'s
+
+    refused = briskk(env, "rerun", first, "--json")
+    assert refused.returncode == 2, (refused.stdout, refused.stderr)
+    assert "refused: later rollbacks (rollback-" in refused.stderr
+    assert catalog_skus(env)["P000000-0"]["stock"] == 1
+    assert second["upload_id"] != first

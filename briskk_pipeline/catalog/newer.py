@@ -20,6 +20,8 @@ from briskk_pipeline.catalog import tables
 
 FORCE_TAG: Final = "briskk/force"
 SHOWN: Final = 10  # products and SKUs named in the refusal; the rest counted
+REFUSED: Final = "refused: later "  # how every refusal `describe` writes begins
+ROLLBACK_PREFIX: Final = "rollback-"  # a rollback's change set id (history/rollback.py)
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,24 @@ def describe(upload_id: str, found: list[Newer], *, remedy: str | None = None) -
                 named += f" and {len(keys) - SHOWN} more"
             parts.append(f"{noun} {named}")
     later = sorted({f.upload_id for f in found})
+    rollbacks = [u for u in later if u.startswith(ROLLBACK_PREFIX)]  # later changes too
+    who = {0: "uploads", len(later): "rollbacks"}.get(len(rollbacks), "uploads and rollbacks")
     return (
-        f"refused: later uploads ({', '.join(later)}) changed {'; '.join(parts)} since upload "
+        f"{REFUSED}{who} ({', '.join(later)}) changed {'; '.join(parts)} since upload "
         f"{upload_id}; loading it again would overwrite their newer values. To load it anyway: "
         f"{remedy or rerun_remedy(upload_id)}"
     )
+
+
+def writers() -> sa.Subquery:
+    """Every change set that may have written a catalog row last (`last_upload_id`): uploads
+    at their `received_at`, rollbacks at their `created_at` (a rollback restores older values
+    on purpose: a later decision an old upload's re-run must not undo either)."""
+    ups, rollbacks = tables.uploads, tables.rollbacks
+    return sa.union_all(
+        sa.select(ups.c.upload_id.label("writer"), ups.c.received_at.label("at")),
+        sa.select(rollbacks.c.rollback_id.label("writer"), rollbacks.c.created_at.label("at")),
+    ).subquery("writers")
 
 
 def newer_writes(
@@ -77,8 +92,10 @@ def newer_writes(
     stage_skus: sa.Table | None,
 ) -> list[Newer]:
     """The staged products and SKUs whose catalog row a later upload (received after
-    `upload_id`, ties broken by upload_id) wrote last; sorted by entity and key."""
+    `upload_id`, ties broken by upload_id) or a later rollback wrote last; sorted by entity
+    and key."""
     uploads = tables.uploads
+    written = writers()
     me = uploads.alias("me")
     me_received = sa.select(me.c.received_at).where(me.c.upload_id == upload_id).scalar_subquery()
     found: list[Newer] = []
@@ -89,14 +106,14 @@ def newer_writes(
     for entity, target, stage, key in pairs:
         if stage is None:
             continue
-        later = sa.tuple_(uploads.c.received_at, uploads.c.upload_id) > sa.tuple_(
+        later = sa.tuple_(written.c.at, written.c.writer) > sa.tuple_(
             me_received, sa.literal(upload_id, sa.Text)
         )
         rows = connection.execute(
             sa.select(target.c[key], target.c.last_upload_id)
             .select_from(stage)
             .join(target, sa.and_(target.c.tenant == tenant, target.c[key] == stage.c[key]))
-            .join(uploads, uploads.c.upload_id == target.c.last_upload_id)
+            .join(written, written.c.writer == target.c.last_upload_id)
             .where(target.c.last_upload_id != upload_id, later)
             .order_by(target.c[key])
         )

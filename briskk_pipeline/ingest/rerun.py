@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from dagster import DagsterInstance, ExecuteInProcessResult
 
 from briskk_pipeline.catalog import tables, uploads
-from briskk_pipeline.catalog.newer import FORCE_TAG, Newer, describe
+from briskk_pipeline.catalog.newer import FORCE_TAG, REFUSED, Newer, describe, writers
 from briskk_pipeline.catalog.tables import uploads as uploads_table
 from briskk_pipeline.ingest.launch import PARTITIONS, run_upload
+from briskk_pipeline.ingest.partitions import STATUS_TAG
 
 
 class RerunRefused(Exception):
@@ -38,7 +39,10 @@ def rerun_upload(
 
     Raises `RerunRefused` for an upload the catalog does not know, one still `running`
     (two runs of one upload would race for its record), or, unless `force`, one whose
-    products or SKUs a later upload changed (named in the message).
+    products or SKUs a later upload or rollback changed (named in the message): found from
+    the upload's history before the run, or by the load itself (an upload that never loaded
+    has no history: a header-rejected one re-run after its mapping). A load that refuses
+    leaves the upload's record as it was before the re-run (`_restore`), never `failed`.
     """
     record = uploads.get_upload(engine, upload_id)
     if record is None:
@@ -53,13 +57,14 @@ def rerun_upload(
             raise RerunRefused(describe(upload_id, later))
     if not instance.has_dynamic_partition(PARTITIONS, upload_id):
         instance.add_dynamic_partitions(PARTITIONS, [upload_id])
+    before = _row(engine, upload_id)
     with engine.begin() as connection:
         connection.execute(
             sa.update(uploads_table)
             .where(uploads_table.c.upload_id == upload_id)
             .values(pruned_at=None)
         )
-    return run_upload(
+    result = run_upload(
         instance,
         engine,
         upload_id=upload_id,
@@ -68,15 +73,39 @@ def rerun_upload(
         run_id=run_id,
         extra_tags={FORCE_TAG: "true"} if force else None,
     )
+    if not result.success:
+        after = uploads.get_upload(engine, upload_id) or {}
+        reason = str(after.get("failure_reason") or "")
+        if after.get("status") == "failed" and REFUSED in reason:
+            _restore(engine, upload_id, before)
+            instance.add_run_tags(result.run_id, {STATUS_TAG: str(before["status"])})
+            raise RerunRefused(reason[reason.index(REFUSED) :])
+    return result
+
+
+def _row(engine: sa.Engine, upload_id: str) -> dict[str, object]:
+    """Every column of upload `upload_id`'s row, as stored."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            sa.select(uploads_table).where(uploads_table.c.upload_id == upload_id)
+        ).one()
+    return dict(row._mapping)
+
+
+def _restore(engine: sa.Engine, upload_id: str, row: dict[str, object]) -> None:
+    """Put upload `upload_id`'s row back as `row` (`_row`): a refused re-run changed nothing."""
+    values = {k: v for k, v in row.items() if k != "upload_id"}
+    uploads.update_upload(engine, upload_id, **values)
 
 
 def later_changes(engine: sa.Engine, upload_id: str, tenant: str) -> list[Newer]:
     """Products and SKUs `upload_id` changed (its catalog_history) that an upload received
-    after it wrote last; sorted by entity and key."""
+    after it, or a rollback made after it, wrote last; sorted by entity and key."""
     history, ups = tables.catalog_history, tables.uploads
+    written = writers()
     me = ups.alias("me")
     received = sa.select(me.c.received_at).where(me.c.upload_id == upload_id).scalar_subquery()
-    later = sa.tuple_(ups.c.received_at, ups.c.upload_id) > sa.tuple_(
+    later = sa.tuple_(written.c.at, written.c.writer) > sa.tuple_(
         received, sa.literal(upload_id, sa.Text)
     )
     found: list[Newer] = []
@@ -92,7 +121,7 @@ def later_changes(engine: sa.Engine, upload_id: str, tenant: str) -> list[Newer]
             )
             rows = connection.execute(
                 sa.select(target.c[key], target.c.last_upload_id)
-                .join(ups, ups.c.upload_id == target.c.last_upload_id)
+                .join(written, written.c.writer == target.c.last_upload_id)
                 .where(
                     target.c.tenant == tenant,
                     target.c[key].in_(touched),
