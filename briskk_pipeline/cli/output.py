@@ -15,6 +15,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Final, TextIO
 
 # The exit codes every command uses; each command's --help lists the ones it can return.
@@ -205,3 +206,17 @@ def _has_fd(stream: TextIO) -> bool:
     except (OSError, AttributeError, ValueError):
         return False
     return True
+
+
+def check_writable(path: Path, example: str = "report.xlsx") -> None:
+    """`path` names a file this process can create or replace, or a one-line `CliError` (exit
+    2): a folder, a missing folder, no permission. For every `-o` (`report`, `profile export`)."""
+    folder = path.parent
+    if path.is_dir():
+        raise CliError(f"is a folder: {path} (give a file name, like {path / example})")
+    if not folder.is_dir():
+        raise CliError(f"no such folder: {folder} (for {path})")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise CliError(f"not writable: {path} (permission denied)")
+    if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        raise CliError(f"not writable: {folder} (permission denied, for {path})")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
 from briskk_pipeline.cli import usage
 from briskk_pipeline.cli.context import open_resources
-from briskk_pipeline.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
+from briskk_pipeline.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError, check_writable
 
 REPORT_EXITS = (
     (EXIT_OK, "saved (the path is printed)"),
@@ -51,19 +50,6 @@ def check_report_args(args: argparse.Namespace) -> None:
     """The output path can be written: its folder exists, it is not a folder itself, and this
     user may write there; else a `CliError` (exit 2) saying which."""
     check_writable(output_path(args))
-
-
-def check_writable(path: Path) -> None:
-    """`path` names a file this process can create or replace, or a one-line `CliError`."""
-    folder = path.parent
-    if path.is_dir():
-        raise CliError(f"is a folder: {path} (give a file name, like {path / 'report.xlsx'})")
-    if not folder.is_dir():
-        raise CliError(f"no such folder: {folder} (for {path})")
-    if path.exists() and not os.access(path, os.W_OK):
-        raise CliError(f"not writable: {path} (permission denied)")
-    if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
-        raise CliError(f"not writable: {folder} (permission denied, for {path})")
 
 
 def cmd_report(args: argparse.Namespace) -> int:

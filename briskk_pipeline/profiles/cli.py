@@ -20,6 +20,7 @@ from briskk_pipeline.cli.output import (
     EXIT_REJECTED,
     EXIT_USAGE,
     CliError,
+    check_writable,
     print_json,
 )
 
@@ -151,6 +152,7 @@ def _show(engine: Any, tenant: str, args: argparse.Namespace) -> int:
         return EXIT_OK
     text = document.to_yaml(tenant, version, body)
     if args.output:
+        check_writable(Path(args.output), "profile.yaml")  # one line and exit 2, never a traceback
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"profile of {tenant} (version {version}) written to {args.output}", file=sys.stderr)
     else:

@@ -199,3 +199,18 @@ def test_a_renamed_optional_column_loads_unread_then_is_read_after_the_mapping(e
     products = briskk_json(env, "products", "--tenant", "BrandA")
     offered = {s["sku_id"]: s["offer_price"] for p in products for s in p["skus"]}
     assert offered == {r["sku_id"]: float(r["offer_price"]) for r in rows}
+
+
+@pytest.mark.parametrize(
+    ("target", "words"),
+    [("missing/profile.yaml", "no such folder"), (".", "is a folder")],
+    ids=["missing folder", "a folder"],
+)
+def test_export_to_a_path_it_cannot_write_is_one_line(env, tmp_path: Path, target, words):
+    path = tmp_path / "c.csv"
+    path.write_bytes(csv_bytes(template_rows(4)))
+    briskk_json(env, "ingest", str(path), "--tenant", "BrandA")
+    done = briskk(env, "profile", "export", "BrandA", "-o", str(tmp_path / target))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1].startswith(f"briskk: {words}: "), done.stderr
