@@ -75,9 +75,24 @@ def cmd_readiness(args: argparse.Namespace) -> int:
     return _list(args)
 
 
-def _engine_and_run(run: Any) -> Any:
+def _engine_and_run(run: Any, tenant: str | None = None, *, known: bool = True) -> Any:
+    """`run(engine)` with the catalog open. `tenant` (`--tenant`) must exist when `known`
+    (exit 2 naming the tenants there are); otherwise a tenant with no upload yet is said on
+    stderr (its settings are kept for its first upload)."""
+    from briskk_pipeline.catalog.tenants import known_tenant
+    from briskk_pipeline.cli.tenants import require_tenant
+
     with open_resources() as resources:
-        return run(resources.catalog.get_engine())
+        engine = resources.catalog.get_engine()
+        if tenant is not None and known:
+            require_tenant(engine, tenant)
+        elif tenant is not None and known_tenant(engine, tenant) is None:
+            print(
+                f"briskk: no upload of tenant {tenant!r} yet: its settings are kept for its "
+                "first upload (check the spelling: see `briskk uploads`)",
+                file=sys.stderr,
+            )
+        return run(engine)
 
 
 def _change_settings(args: argparse.Namespace) -> int:
@@ -95,7 +110,9 @@ def _change_settings(args: argparse.Namespace) -> int:
             channels=args.set_channels.split(",") if args.set_channels is not None else None,
             blocking=args.set_blocking.split(",") if args.set_blocking is not None else None,
             strict_barcodes=strict,
-        )
+        ),
+        args.tenant,
+        known=False,
     )
     shown = {
         "tenant": args.tenant,
@@ -120,7 +137,8 @@ def _list(args: argparse.Namespace) -> int:
     rows = _engine_and_run(
         lambda engine: not_ready_listing(
             engine, tenant=args.tenant, channel=args.channel, include_ready=args.all
-        )
+        ),
+        args.tenant,
     )
     if args.json:
         print_json(rows)

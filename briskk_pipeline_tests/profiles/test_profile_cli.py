@@ -214,3 +214,20 @@ def test_export_to_a_path_it_cannot_write_is_one_line(env, tmp_path: Path, targe
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert done.stderr.splitlines()[-1].startswith(f"briskk: {words}: "), done.stderr
+
+
+def test_an_unknown_tenant_is_named_on_reads_and_said_on_writes(env, tmp_path: Path):
+    path = tmp_path / "c.csv"
+    path.write_bytes(csv_bytes(template_rows(4)))
+    briskk_json(env, "ingest", str(path), "--tenant", "BrandA")
+    shown = briskk(env, "profile", "show", "BrandZ")
+    assert shown.returncode == 2
+    assert shown.stderr.splitlines()[-1] == "briskk: no tenant 'BrandZ': the tenants are BrandA"
+    listed = briskk(env, "readiness", "--tenant", "BrandZ")
+    assert listed.returncode == 2 and "the tenants are BrandA" in listed.stderr
+    # a profile or settings prepared before a brand's first upload: kept, and said
+    mapped = briskk(env, "profile", "map", "NewBrand", "MRP=price")
+    assert mapped.returncode == 0, mapped.stderr
+    assert "no upload of tenant 'NewBrand' yet" in mapped.stderr
+    chosen = briskk(env, "readiness", "--tenant", "NewBrand", "--set-channels", "myntra")
+    assert chosen.returncode == 0 and "no upload of tenant 'NewBrand' yet" in chosen.stderr
