@@ -216,8 +216,9 @@ def test_route_matrix(api: ApiServer, world: World, caller: str, tmp_path: Path)
         if expected == 401:
             assert response.headers["www-authenticate"] == "Bearer", path
         if caller != OWN and path not in ("/docs", "/", "/openapi.json") and method != "MOUNT":
-            sent = world.upload_id if "{upload_id}" in path else world.product_id
-            sent = sent if "{" in path else "\x00never"
+            in_body = target.json is not None and "{upload_id}" in str(target.json)
+            sent = world.upload_id if "{upload_id}" in path or in_body else world.product_id
+            sent = sent if "{" in path or in_body else "\x00never"
             found = leaked(response.text, world, sent)
             if found:
                 failures.append(
