@@ -138,11 +138,14 @@ def test_upload_result_report_and_history_at_phone_and_laptop_width(
         expect(page.locator("#readiness-block")).to_be_visible()
         expect(page.locator("#readiness-counts")).to_contain_text("myntra: 0 of 4 ready")
         expect(page.locator("#readiness tbody tr")).to_have_count(4 * 6)  # products x channels
+        expect(page.locator("#readiness")).to_be_hidden()  # folded: the page stays short
+        page.click("#readiness-details summary")
         first_channel = page.locator("#readiness tbody tr").first.locator("td")
         expect(first_channel.nth(0)).to_have_text("26")  # P000006, the first product loaded
         expect(first_channel.nth(1)).to_have_text("P000006")
         expect(first_channel.nth(2)).to_have_text("ajio")
         expect(first_channel.nth(3)).to_contain_text("image")
+        page.click("#readiness-details summary")  # folded again for the layout and pictures
         page.wait_for_timeout(600)  # the smooth scroll to the result ends
         assert_layout_holds(page)
         shoot(page, f"brand-page-{viewport[0]}.png")
@@ -250,9 +253,33 @@ def test_every_status_reads_as_a_brand_would_say_it(
         # a held upload opened: its sentence, and the changes its record announces
         held = dict(
             uploads[3],
-            changes={
-                "skus_updated": 2,
-                "values_cleared": [{"row": 4, "column": "fit", "old": "Regular", "new": None}],
+            changes={  # catalog/summary.py's shape
+                "mode": "merge",
+                "products": {"inserted": 0, "updated": 1, "unchanged": 0},
+                "skus": {"inserted": 0, "updated": 2, "unchanged": 6, "disabled": 0},
+                "values_cleared": 1,
+                "shown": 50,
+                "updated": [
+                    {
+                        "row": 3,
+                        "product_id": "P1",
+                        "sku_id": "P1-1",
+                        "column": "price",
+                        "old": 999,
+                        "new": 4321,
+                    },
+                ],
+                "cleared": [
+                    {
+                        "row": 4,
+                        "product_id": "P1",
+                        "sku_id": None,
+                        "column": "fit",
+                        "old": "Regular",
+                        "new": None,
+                    },
+                ],
+                "not_listed": {"skus": 3, "products": []},
             },
         )
         page.route(
@@ -269,7 +296,12 @@ def test_every_status_reads_as_a_brand_would_say_it(
         expect(page.locator("#result-status")).to_have_text("held for review")
         expect(page.locator("#result-words")).to_contain_text("Nothing is loaded yet")
         expect(page.locator("#changes li")).to_have_text(
-            ["skus updated 2", "values cleared (row 4, fit): Regular → (blank)"]
+            [
+                "1 product updated, 2 SKUs updated, 6 SKUs unchanged, 1 stored value cleared by "
+                "blank cells, 3 SKUs not in this file, kept as they are",
+                "changed (row 3, P1-1, price): 999 → 4321",
+                "cleared by a blank cell (row 4, P1, fit): Regular → (blank)",
+            ]
         )
         expect(page.locator("#report-line")).to_be_hidden()  # no report_uri
         assert_layout_holds(page)

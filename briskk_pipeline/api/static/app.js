@@ -169,30 +169,43 @@
 
   // The record's `changes` when it is the announcement object (counts, and lists of changed
   // values by row and column); a dry run's list of products is not shown here.
+  // The record's `changes` (catalog/summary.py) in a brand's words: one line of counts, then
+  // one line per value changed, cleared or taken off sale (new rows are counted, not listed).
+  // `shown`, `mode` and `catalog_fingerprint` are for programs.
+  const CHANGE_LISTS = { updated: "changed", cleared: "cleared by a blank cell",
+    disabled: "taken off sale", disabled_absent: "taken off sale (not in this file)" };
+  function changeCounts(changes) {
+    const parts = [];
+    const nouns = { products: "product", skus: "SKU" };
+    const verbs = { inserted: "new", updated: "updated", unchanged: "unchanged", disabled: "taken off sale" };
+    Object.entries(nouns).forEach(([entity, noun]) => {
+      const c = changes[entity];
+      if (!c || typeof c !== "object") return;
+      Object.entries(verbs).forEach(([k, verb]) => { if (c[k]) parts.push(plural(c[k], noun) + " " + verb); });
+    });
+    if (changes.values_cleared) parts.push(plural(changes.values_cleared, "stored value") + " cleared by blank cells");
+    const absent = changes.not_listed && changes.not_listed.skus;
+    if (absent) parts.push(plural(absent, "SKU") + " not in this file, kept as they are");
+    return parts;
+  }
+
   function changeLines(changes) {
     if (!changes || typeof changes !== "object" || Array.isArray(changes)) return [];
-    const words = (key) => String(key).replace(/_/g, " ");
+    const blank = (v) => (v === null || v === undefined || v === "" ? "(blank)" : v);
     const lines = [];
-    const counts = [];
-    Object.entries(changes).forEach(([key, value]) => {
-      if (typeof value === "number") counts.push(words(key) + " " + value);
-      else if (Array.isArray(value)) {
-        value.forEach((item) => {
-          if (item && typeof item === "object") {
-            const where = [item.row ? "row " + item.row : "", item.column || item.field || ""].filter(Boolean).join(", ");
-            const what = ("old" in item || "new" in item)
-              ? (item.old === null || item.old === undefined || item.old === "" ? "(blank)" : item.old) + " → " +
-                (item.new === null || item.new === undefined || item.new === "" ? "(blank)" : item.new)
-              : (item.message || item.product_id || item.sku_id || "");
-            lines.push(words(key) + (where ? " (" + where + ")" : "") + (what ? ": " + what : ""));
-          } else if (item !== null && item !== undefined) lines.push(words(key) + ": " + item);
-        });
-      } else if (value && typeof value === "object") {
-        Object.entries(value).forEach(([k, v]) => { if (typeof v === "number") counts.push(words(key) + " " + words(k) + " " + v); });
-      }
+    Object.entries(CHANGE_LISTS).forEach(([key, words]) => {
+      (Array.isArray(changes[key]) ? changes[key] : []).forEach((item) => {
+        if (!item || typeof item !== "object") return;
+        const where = [item.row ? "row " + item.row : "", item.sku_id || item.product_id || "",
+          item.column || ""].filter(Boolean).join(", ");
+        const what = ("old" in item || "new" in item) ? blank(item.old) + " → " + blank(item.new) : "";
+        lines.push(words + (where ? " (" + where + ")" : "") + (what ? ": " + what : ""));
+      });
     });
+    const counts = changeCounts(changes);
     return (counts.length ? [counts.join(", ")] : []).concat(lines);
   }
+
 
   // The upload's marketplace readiness (`readiness` of GET /uploads/{id}, readiness/shapes.py):
   // a count line per channel, and one table row per product and channel that is not ready.
@@ -202,7 +215,8 @@
       for (const channel of readiness.channels) {
         const verdict = p.channels[channel];
         if (!Array.isArray(verdict)) continue;
-        const needs = verdict.map((f) => (f.column ? f.column + ": " : "") + f.message).join("; ");
+        const needs = verdict.map((f) => (f.column && !String(f.message).startsWith(f.column)
+          ? f.column + ": " : "") + f.message).join("; ");
         rows.push([p.row, p.product_id, channel, needs]);
       }
     }
@@ -242,7 +256,7 @@
     const errors = u.errors || [];
     $("problems-block").hidden = errors.length === 0;
     $("problems-title").textContent = plural(errors.length, "problem") + " to fix";
-    fillTable($("problems"), errors.map((e) => [e.row, e.column, e.value, e.message]), ["num", "key", "", ""]);
+    fillTable($("problems"), errors.map((e) => [e.row, e.column, e.value, e.message]), ["num", "key", "value", ""]);
     const warnings = u.warnings || [];
     $("warnings-block").hidden = warnings.length === 0;
     fillList($("warnings"), warnings);
