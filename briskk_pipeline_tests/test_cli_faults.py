@@ -91,6 +91,34 @@ def test_a_store_refusing_during_the_run_fails_the_upload(
     assert '"status": "failed"' in again.stdout
 
 
+def test_a_rerun_failing_before_its_load_leaves_the_earlier_result(
+    env: dict[str, str], workbook: Path, engine: sa.Engine
+) -> None:
+    # The upload loaded; its re-run fails at raw_sheet (the store refuses the output), before
+    # any load: the catalog still holds the first load, so the upload stays `succeeded` with
+    # its counts, and the command says the re-run failed (exit 3).
+    first = briskk_json(env, "ingest", str(workbook))
+    assert first["status"] == "succeeded"
+    before = uploads.get_upload(engine, first["upload_id"])
+    outputs = Path(env["BRISKK_HOME"]) / "objects" / "outputs"
+    with contextlib.ExitStack() as stack:  # the first run's folders too
+        for folder in [outputs, *(p for p in outputs.rglob("*") if p.is_dir())]:
+            stack.enter_context(read_only(folder))
+        done = briskk(env, "rerun", first["upload_id"])
+    assert done.returncode == 3, done.stderr
+    line = fault_line(done.stderr)
+    assert line.startswith(f"briskk: the re-run of upload {first['upload_id']} failed: ")
+    assert line.endswith("the upload keeps its earlier result (succeeded)")
+    after = uploads.get_upload(engine, first["upload_id"])
+    assert after is not None and before is not None
+    assert (after["status"], after["products_loaded"], after["skus_loaded"]) == (
+        "succeeded",
+        before["products_loaded"],
+        before["skus_loaded"],
+    )
+    assert (after["failure_reason"], after["run_id"]) == (None, before["run_id"])
+
+
 @pytest.mark.parametrize(
     "command",
     [

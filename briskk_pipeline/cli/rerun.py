@@ -45,7 +45,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     from dagster import DagsterInstance
 
     from briskk_pipeline.catalog.uploads import get_upload
-    from briskk_pipeline.ingest.rerun import RerunRefused, rerun_upload
+    from briskk_pipeline.ingest.rerun import RerunFailed, RerunRefused, rerun_upload
     from briskk_pipeline.readiness.store import upload_readiness_summary
 
     interrupts.start_process_helpers()  # before the sandbox: Ctrl-C stays out of it
@@ -55,6 +55,8 @@ def cmd_rerun(args: argparse.Namespace) -> int:
             rerun_upload(DagsterInstance.get(), engine, args.upload_id, force=args.force)
         except RerunRefused as error:
             raise CliError(str(error)) from error
+        except RerunFailed as error:  # the upload keeps its earlier result
+            raise CliError(str(error), EXIT_FAILED) from error
         record = get_upload(engine, args.upload_id)
         readiness = upload_readiness_summary(engine, args.upload_id)
     if record is None:  # checked by rerun_upload: only a catalog reset in between gets here

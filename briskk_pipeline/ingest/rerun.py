@@ -17,9 +17,15 @@ from dagster import DagsterInstance, ExecuteInProcessResult
 
 from briskk_pipeline.catalog import tables, uploads
 from briskk_pipeline.catalog.newer import FORCE_TAG, REFUSED, Newer, describe, writers
+from briskk_pipeline.catalog.step_errors import LOADED_STATUSES
 from briskk_pipeline.catalog.tables import uploads as uploads_table
 from briskk_pipeline.ingest.launch import PARTITIONS, run_upload
 from briskk_pipeline.ingest.partitions import STATUS_TAG
+
+
+class RerunFailed(Exception):
+    """A re-run of an upload that had loaded failed before its own load committed: nothing of
+    it was loaded, so the upload keeps its earlier result (the catalog still holds it)."""
 
 
 class RerunRefused(Exception):
@@ -43,6 +49,10 @@ def rerun_upload(
     the upload's history before the run, or by the load itself (an upload that never loaded
     has no history: a header-rejected one re-run after its mapping). A load that refuses
     leaves the upload's record as it was before the re-run (`_restore`), never `failed`.
+    Raises `RerunFailed` when the run fails before its load commits and the upload had
+    loaded before (`LOADED_STATUSES`): its record is put back too, since the catalog still
+    holds that earlier load (SPEC: an upload's status is the catalog's truth); a fault that
+    leaves the database unreachable raises `UploadFailed` from `run_upload` as for any run.
     """
     record = uploads.get_upload(engine, upload_id)
     if record is None:
@@ -80,6 +90,13 @@ def rerun_upload(
             _restore(engine, upload_id, before)
             instance.add_run_tags(result.run_id, {STATUS_TAG: str(before["status"])})
             raise RerunRefused(reason[reason.index(REFUSED) :])
+        if after.get("status") == "failed" and before["status"] in LOADED_STATUSES:
+            _restore(engine, upload_id, before)
+            instance.add_run_tags(result.run_id, {STATUS_TAG: str(before["status"])})
+            raise RerunFailed(
+                f"the re-run of upload {upload_id} failed: {reason}; nothing of it was loaded "
+                f"and the upload keeps its earlier result ({before['status']})"
+            )
     return result
 
 

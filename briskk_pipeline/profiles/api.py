@@ -191,7 +191,7 @@ def _rerun(request: Request, upload_id: str) -> dict[str, Any]:
     """Run the upload again in this server's process (`briskk rerun`) and its summary."""
     import time
 
-    from briskk_pipeline.ingest.rerun import RerunRefused, rerun_upload
+    from briskk_pipeline.ingest.rerun import RerunFailed, RerunRefused, rerun_upload
 
     state = api_state(request)
     started = time.monotonic()
@@ -199,6 +199,8 @@ def _rerun(request: Request, upload_id: str) -> dict[str, Any]:
         rerun_upload(state.instance, state.engine, upload_id, source="api")
     except RerunRefused as error:
         raise HTTPException(409, str(error)) from error
+    except RerunFailed as error:  # the upload keeps its earlier result
+        raise HTTPException(500, str(error)) from error
     record = uploads.get_upload(state.engine, upload_id)
     if record is None:
         raise HTTPException(500, f"upload {upload_id} vanished from the catalog")
