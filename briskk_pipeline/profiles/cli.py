@@ -126,18 +126,15 @@ def who() -> str:
 def cmd_profile(args: argparse.Namespace) -> int:
     """Run `briskk profile ACTION TENANT` (PROFILE_ABOUT)."""
     from briskk_pipeline.catalog.tenants import known_tenant
-    from briskk_pipeline.cli.tenants import require_tenant
     from briskk_pipeline.profiles.model import ProfileError
 
     with open_resources() as resources:
         engine = resources.catalog.get_engine()
         known = known_tenant(engine, args.tenant)
-        if known is None and args.action in ("show", "export", "history"):
-            require_tenant(engine, args.tenant)  # exit 2, naming the tenants there are
         if known is None:  # a profile may be prepared before a brand's first upload: said
             print(
-                f"briskk: no upload of tenant {args.tenant!r} yet: the profile is kept for its "
-                "first upload (check the spelling: see `briskk uploads`)",
+                f"briskk: no upload of tenant {args.tenant!r} yet: its profile is prepared for "
+                "its first upload (check the spelling: see `briskk uploads`)",
                 file=sys.stderr,
             )
         tenant = known or args.tenant
