@@ -69,6 +69,10 @@ def test_header_mismatch_map_on_the_page_rerun_loaded(
         form = page.locator("#mapping")
         expect(form).to_be_visible()
         expect(page.locator("#mapping-missing")).to_contain_text("price")
+        # what maps where is a problem a brand reads; the operator's command is not (the form is)
+        problems = page.locator("#problems tbody")
+        expect(problems).to_contain_text("suggested mapping of your headers")
+        expect(problems).not_to_contain_text("briskk profile map")
         # the suggestions preselected, one per unknown header; nothing stored yet
         chosen = {
             page.locator(f"label[for='{s.get_attribute('id')}']").text_content(): s.input_value()

@@ -8,6 +8,11 @@
   const $ = (id) => document.getElementById(id);
   let token = sessionStorage.getItem(KEY);
 
+  // What profiles/proposals.py tells an operator to run to accept a mapping: the page has its
+  // own form for that, so these lines are left out of a brand's problems and warnings.
+  const CLI_MAPPING_PROBLEM = "to accept the suggested mapping";
+  const CLI_MAPPING_WARNING = "columns not read that look like template columns";
+
   function plural(n, word) {
     return n + " " + word + (n === 1 ? "" : "s");
   }
@@ -253,11 +258,12 @@
         + "could not be made (" + u.report_error + "); Briskk will make it again." : "";
     $("report-line").hidden = !u.report_uri;
     $("report-error").textContent = "";
-    const errors = u.errors || [];
+    // the command-line way to accept a mapping is for operators: the page has its form
+    const errors = (u.errors || []).filter((e) => !String(e.message).startsWith(CLI_MAPPING_PROBLEM));
     $("problems-block").hidden = errors.length === 0;
     $("problems-title").textContent = plural(errors.length, "problem") + " to fix";
     fillTable($("problems"), errors.map((e) => [e.row, e.column, e.value, e.message]), ["num", "key", "value", ""]);
-    const warnings = u.warnings || [];
+    const warnings = (u.warnings || []).filter((w) => !String(w).startsWith(CLI_MAPPING_WARNING));
     $("warnings-block").hidden = warnings.length === 0;
     fillList($("warnings"), warnings);
     const changes = changeLines(u.changes);
