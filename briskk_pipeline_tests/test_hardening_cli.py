@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from briskk_pipeline_tests.fixtures.cli import briskk, briskk_json
-from briskk_pipeline_tests.ingest.test_sandbox import SHEET_PART, rewrite, workbook
+from briskk_pipeline_tests.hostile import rewrite
+from briskk_pipeline_tests.ingest.test_sandbox import SHEET_PART, workbook
 
 pytestmark = pytest.mark.e2e
 

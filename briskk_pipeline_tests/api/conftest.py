@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from briskk_pipeline.catalog import db
 from briskk_pipeline.ingest.register import register
@@ -47,3 +48,22 @@ def api(postgres_server_url: str) -> Iterator[ApiServer]:
                 yield s
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's chromium (Playwright's own download is not reachable)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium driven by Playwright, headless, for a module's page tests
+    (`make chromium` / `.ci/run` install it)."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update"],
+            headless=True,
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()

@@ -16,20 +16,18 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from briskk_pipeline_tests.api.server import ApiServer
 from briskk_pipeline_tests.workbooks import template_rows, write_xlsx
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "docs" / "screenshots"
 WIDTHS = [(1280, 900), (390, 844)]
@@ -54,20 +52,6 @@ LAYOUT_PROBE = """() => {
   const root = document.documentElement;
   return {scroll: root.scrollWidth, client: root.clientWidth, broken};
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update"],
-            headless=True,
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def ten_products(path: Path) -> Path:

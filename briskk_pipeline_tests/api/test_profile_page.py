@@ -9,38 +9,22 @@ answers the differences only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from briskk_pipeline_tests.api.server import ApiServer
 from briskk_pipeline_tests.workbooks import csv_bytes, template_rows, write_xlsx
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
 BRAND_HEADER = {
     "price": "MRP",
     "offer_price": "Selling Price",
     "stock": "Qty",
     "sku_id": "SKU Code",
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update"],
-            headless=True,
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def test_header_mismatch_map_on_the_page_rerun_loaded(

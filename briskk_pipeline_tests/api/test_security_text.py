@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from urllib.parse import unquote
 
 import openpyxl
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page
 
 from briskk_pipeline.catalog import uploads
 from briskk_pipeline.ingest.register import MAX_ARCHIVE_NAME
@@ -41,7 +40,6 @@ from briskk_pipeline_tests.workbooks import Text, csv_bytes, template_rows, writ
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
 LONG = "n" * 995 + ".xlsx"
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 # name sent -> name recorded
@@ -235,18 +233,6 @@ def test_every_cell_of_the_report_is_a_string_never_a_formula(
                     seen.add(cell.value.strip())
     missing = {a.strip() for a in ATTACKS.values()} - seen
     assert not missing, f"attacks not in the report at all: {missing}"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox"], headless=True
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def watched_page(browser: Browser, dialogs: list[str]) -> Page:

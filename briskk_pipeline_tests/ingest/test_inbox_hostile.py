@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from briskk_pipeline.catalog.uploads import get_upload
 from briskk_pipeline.resources import LocalObjectStore
 from briskk_pipeline_tests.harness import make_harness
-from briskk_pipeline_tests.ingest.test_sandbox import SHEET_PART, rewrite, workbook
+from briskk_pipeline_tests.hostile import rewrite
+from briskk_pipeline_tests.ingest.test_sandbox import SHEET_PART, workbook
 from briskk_pipeline_tests.ingest.test_sensor import Ticker, _resources, _uploads, _workbook
 
 pytestmark = pytest.mark.e2e

@@ -6,14 +6,12 @@ its own address-space cap, so a regression of the sandbox fails the test instead
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import resource
 import subprocess
 import sys
 import tempfile
-import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,24 +22,11 @@ from briskk_pipeline.ingest.reader import read_upload
 from briskk_pipeline.ingest.sandbox import ReadLimits, check_package
 from briskk_pipeline.validation.report import FileRejected, Problem
 from briskk_pipeline.validation.validate import validate_rows
+from briskk_pipeline_tests.hostile import rewrite
 from briskk_pipeline_tests.workbooks import csv_bytes, openpyxl_bytes, template_rows, write_xlsx
 
 SHEET_PART = "xl/worksheets/sheet1.xml"
 GUARD_MB = 3072  # the test's own cap on the process that asks for the read
-
-
-def rewrite(data: bytes, part: str, change) -> bytes:
-    """The package with `part` replaced by `change(old bytes)` (a new part when absent)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        names = source.namelist()
-        for name in names:
-            content = source.read(name)
-            target.writestr(name, change(content) if name == part else content)
-        if part not in names:
-            target.writestr(part, change(b""))
-    return out.getvalue()
 
 
 def workbook() -> bytes:
