@@ -15,10 +15,11 @@ still in the file; a formula written by a script has no saved value; a barcode f
   (`workbook.xml`, its relationships, `styles.xml`) are parsed with defusedxml (no DTDs or
   entity expansion). ECMA-376 Part 1 §18.3 (sheets), §18.8 (styles).
 - **xlsb**: the binary parts' records (`xlsb.py`).
-- **xls** (BIFF): xlrd with `formatting_info=True` (merged cells, row/column info, formats).
+- **xls** (BIFF): xlrd with `formatting_info=True` (merged cells, row/column info, formats;
+  `xls_sheet.py`).
 - **ods**: `content.xml` parsed with defusedxml's iterparse (OpenDocument 1.3 §9.1:
   `table:number-rows-spanned`, `table:visibility`, repeated rows and cells; a number cell's
-  shown text is in the cell).
+  shown text is in the cell; `ods_sheet.py`).
 
 Positions are 0-based `(row, column)` of the sheet: A1 is (0, 0).
 """
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import html
 import io
-import posixpath
 import re
 import zipfile
 from collections.abc import Iterable
@@ -37,8 +37,10 @@ from typing import Final
 from defusedxml import ElementTree
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 
-from briskk_pipeline.ingest import number_formats
+from briskk_pipeline.ingest import number_formats, opc
 from briskk_pipeline.ingest.excel_dates import short_date_code
+from briskk_pipeline.ingest.ods_sheet import OdsSheet
+from briskk_pipeline.ingest.xls_sheet import XlsSheet
 from briskk_pipeline.ingest.xlsb import XlsbSheet, is_xlsb
 
 Range = tuple[int, int, int, int]  # first row, first column, last row, last column (inclusive)
@@ -46,7 +48,6 @@ Cell = tuple[int, int]  # (row, column), 0-based
 
 _NS_MAIN: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_REL: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_NS_PKG_REL: Final = "http://schemas.openxmlformats.org/package/2006/relationships"
 # Strict Open XML (ISO/IEC 29500 Strict): the same parts under other namespaces.
 _NS_REL_STRICT: Final = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 _REL_ID_ATTRIBUTES: Final = (f"{{{_NS_REL}}}id", f"{{{_NS_REL_STRICT}}}id")
@@ -203,17 +204,11 @@ def _xlsx_sheet_path(package: zipfile.ZipFile, sheet_name: str) -> str:
     main and relationship namespaces are Transitional's or Strict's (ECMA-376 Part 1 §A.1
     vs the Strict schemas), whichever the workbook uses."""
     workbook = ElementTree.fromstring(package.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
-    targets = {
-        r.get("Id"): r.get("Target", "") for r in rels.iter(f"{{{_NS_PKG_REL}}}Relationship")
-    }
+    targets = opc.relationship_targets(package, "xl/_rels/workbook.xml.rels")
     for sheet in workbook.iter(f"{{{_namespace(workbook.tag)}}}sheet"):
         if sheet.get("name") == sheet_name:
             rel_id = next((v for k, v in sheet.attrib.items() if k in _REL_ID_ATTRIBUTES), "")
-            target = targets.get(rel_id, "")
-            if target.startswith("/"):
-                return target.lstrip("/")
-            return posixpath.normpath(posixpath.join("xl", target))
+            return opc.workbook_part(targets.get(rel_id, ""))
     raise KeyError(f"sheet {sheet_name!r} not found in the workbook")
 
 
@@ -327,108 +322,6 @@ def _xlsx_uncalculated(xml: bytes, prefix: bytes) -> dict[tuple[int, int], str]:
     return found
 
 
-# ------------------------------------------------------------------------------------ xls
-
-
-class XlsSheet:
-    """One sheet of a BIFF (.xls) workbook, read by xlrd with its formatting records."""
-
-    def __init__(self, data: bytes, sheet_name: str) -> None:
-        import xlrd  # only .xls uploads need it
-
-        self._xlrd = xlrd
-        self.book = xlrd.open_workbook(file_contents=data, formatting_info=True)
-        self.sheet = self.book.sheet_by_name(sheet_name)
-
-    def structure(self) -> SheetStructure:
-        """Merged cells and hidden rows/columns (xlrd: `merged_cells`, `rowinfo_map`, ...)."""
-        sheet = self.sheet
-        result = SheetStructure()
-        result.merged = [(r1, c1, r2 - 1, c2 - 1) for r1, r2, c1, c2 in sheet.merged_cells]
-        result.hidden_rows = [(r, r) for r, info in sheet.rowinfo_map.items() if info.hidden]
-        result.hidden_columns = {c for c, info in sheet.colinfo_map.items() if info.hidden}
-        codes = self._number_codes()
-        if codes:
-            number = self._xlrd.XL_CELL_NUMBER
-            for row in range(sheet.nrows):
-                kinds = sheet.row_types(row)
-                for column, kind in enumerate(kinds):
-                    if kind == number:
-                        code = codes.get(sheet.cell_xf_index(row, column))
-                        if code is not None:
-                            result.number_formats.setdefault((column, code), []).append(row)
-        return result
-
-    def _number_codes(self) -> dict[int, str]:
-        """XF index -> number format code, for formats neither General, Text nor a date."""
-        codes: dict[int, str] = {}
-        for index, xf in enumerate(self.book.xf_list):
-            fmt = self.book.format_map.get(xf.format_key)
-            if (
-                fmt is not None
-                and fmt.type != self._xlrd.formatting.FDT
-                and not number_formats.parse(fmt.format_str).general
-            ):
-                codes[index] = fmt.format_str
-        return codes
-
-    def numeric_formats(self, cells: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
-        """Which `cells` hold numbers, and their number format codes (General when plain)."""
-        sheet, found = self.sheet, {}
-        codes = self._number_codes()
-        for row, column in cells:
-            if (
-                row < sheet.nrows
-                and column < sheet.ncols
-                and sheet.cell_type(row, column) == self._xlrd.XL_CELL_NUMBER
-            ):
-                found[(row, column)] = codes.get(sheet.cell_xf_index(row, column), "General")
-        return found
-
-    def resolve_dates(self, cells: Iterable[tuple[int, int]], result: SheetStructure) -> None:
-        """Which `cells` are date cells (`XL_CELL_DATE`), and their number formats."""
-        sheet, book = self.sheet, self.book
-        for row, column in cells:
-            if row >= sheet.nrows or column >= sheet.ncols:
-                continue
-            cell = sheet.cell(row, column)
-            if cell.ctype != self._xlrd.XL_CELL_DATE:
-                result.not_dates.add((row, column))
-                continue
-            xf = book.xf_list[cell.xf_index]
-            fmt = book.format_map.get(xf.format_key)
-            result.date_format[(row, column)] = (
-                short_date_code(xf.format_key, fmt.format_str) if fmt is not None else None
-            )
-
-
-# ------------------------------------------------------------------------------------ ods
-
-_NS_TABLE: Final = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
-_NS_OFFICE: Final = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
-_NS_TEXT: Final = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
-_NS_CALCEXT: Final = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
-
-
-class OdsSheet:
-    """One table of an OpenDocument spreadsheet; date cells carry the text they display."""
-
-    def __init__(self, data: bytes, sheet_name: str) -> None:
-        self.data, self.sheet_name = data, sheet_name
-
-    def structure(self) -> SheetStructure:
-        """Merged cells, hidden rows/columns and what each date cell shows."""
-        return _ods_structure(self.data, self.sheet_name)
-
-    def resolve_dates(self, cells: Iterable[tuple[int, int]], result: SheetStructure) -> None:
-        """Nothing to do: `structure` already holds every date cell's displayed text."""
-
-    def numeric_formats(self, cells: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
-        """Nothing to add: `structure.number_display` holds every number cell whose display
-        differs from its value (an ods cell carries the text it shows)."""
-        return {}
-
-
 Sheet = XlsxSheet | XlsSheet | OdsSheet | XlsbSheet
 
 
@@ -444,60 +337,3 @@ def open_sheet(data: bytes, sheet_name: str) -> Sheet:
             return OdsSheet(data, sheet_name)
         return XlsbSheet(data, sheet_name) if is_xlsb(names) else XlsxSheet(data, sheet_name)
     return XlsSheet(data, sheet_name)
-
-
-def _ods_structure(data: bytes, sheet_name: str) -> SheetStructure:
-    t = f"{{{_NS_TABLE}}}"
-    with zipfile.ZipFile(io.BytesIO(data)) as package, package.open("content.xml") as content:
-        result = SheetStructure()
-        inside, row, column = False, 0, 0
-        for event, element in ElementTree.iterparse(content, events=("start", "end")):
-            tag = element.tag
-            if tag == f"{t}table":
-                if event == "start":
-                    inside = element.get(f"{t}name") == sheet_name
-                    row = 0
-                elif inside:
-                    return result
-                continue
-            if not inside:
-                if event == "end":
-                    element.clear()
-                continue
-            if tag == f"{t}table-column" and event == "start":
-                repeat = int(element.get(f"{t}number-columns-repeated", "1"))
-                if element.get(f"{t}visibility", "visible") != "visible":
-                    result.hidden_columns.update(range(column, column + min(repeat, 16384)))
-                column += repeat
-            elif tag == f"{t}table-row":
-                repeat = int(element.get(f"{t}number-rows-repeated", "1"))
-                if event == "start":
-                    column = 0
-                    if element.get(f"{t}visibility", "visible") != "visible":
-                        result.hidden_rows.append((row, row + repeat - 1))
-                else:
-                    row += repeat
-                    element.clear()
-            elif tag in (f"{t}table-cell", f"{t}covered-table-cell") and event == "end":
-                repeat = int(element.get(f"{t}number-columns-repeated", "1"))
-                rows_spanned = int(element.get(f"{t}number-rows-spanned", "1"))
-                columns_spanned = int(element.get(f"{t}number-columns-spanned", "1"))
-                if rows_spanned > 1 or columns_spanned > 1:
-                    result.merged.append(
-                        (row, column, row + rows_spanned - 1, column + columns_spanned - 1)
-                    )
-                kind = element.get(f"{{{_NS_OFFICE}}}value-type")
-                if kind in ("date", "time"):
-                    shown = "".join(p.text or "" for p in element.iter(f"{{{_NS_TEXT}}}p"))
-                    result.date_display[(row, column)] = shown
-                elif kind is not None:
-                    result.not_dates.add((row, column))
-                if element.get(f"{{{_NS_CALCEXT}}}value-type") == "error":  # LibreOffice
-                    shown = "".join(p.text or "" for p in element.iter(f"{{{_NS_TEXT}}}p"))
-                    result.errors[(row, column)] = shown.strip() or "#N/A"
-                if kind in ("float", "percentage", "currency"):
-                    shown = "".join(p.text or "" for p in element.iter(f"{{{_NS_TEXT}}}p"))
-                    if shown != element.get(f"{{{_NS_OFFICE}}}value"):
-                        result.number_display[(row, column)] = (shown, kind)
-                column += repeat
-        return result

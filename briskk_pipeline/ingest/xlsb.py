@@ -28,16 +28,14 @@ formula record holds its last value, so "never calculated" does not arise), and 
 from __future__ import annotations
 
 import io
-import posixpath
 import struct
 import zipfile
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Final
 
-from defusedxml import ElementTree
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 
-from briskk_pipeline.ingest import number_formats
+from briskk_pipeline.ingest import number_formats, opc
 from briskk_pipeline.ingest.excel_dates import short_date_code
 
 if TYPE_CHECKING:
@@ -55,7 +53,6 @@ _MERGE_CELL: Final = 176
 _BEGIN_CELL_XFS: Final = 617
 _END_CELL_XFS: Final = 618
 _NUMBERS: Final = frozenset({_CELL_RK, _CELL_REAL, _FMLA_NUM})
-_NS_PKG_REL: Final = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
 def records(data: bytes) -> Iterator[tuple[int, int, int]]:
@@ -94,19 +91,13 @@ def is_xlsb(names: Iterable[str]) -> bool:
 def sheet_part(package: zipfile.ZipFile, sheet_name: str) -> str:
     """The binary part holding `sheet_name` (raises KeyError when there is none)."""
     workbook = package.read("xl/workbook.bin")
-    rels = ElementTree.fromstring(package.read("xl/_rels/workbook.bin.rels"))
-    targets = {
-        r.get("Id"): r.get("Target", "") for r in rels.iter(f"{{{_NS_PKG_REL}}}Relationship")
-    }
+    targets = opc.relationship_targets(package, "xl/_rels/workbook.bin.rels")
     for kind, start, _ in records(workbook):
         if kind == _BUNDLE_SH:
             rel_id, after = _wide_string(workbook, start + 8)  # after hsState, iTabID
             name, _ = _wide_string(workbook, after)
             if name == sheet_name:
-                target = targets.get(rel_id, "")
-                if target.startswith("/"):
-                    return target.lstrip("/")
-                return posixpath.normpath(posixpath.join("xl", target))
+                return opc.workbook_part(targets.get(rel_id, ""))
     raise KeyError(f"sheet {sheet_name!r} not found in the workbook")
 
 
