@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.measure import Catalogs
 from briskk_pipeline_tests.hostile import (
+    PEAK_RSS_LAUNCHER,
     SHEET,
     huge_cell_workbook,
     long_text,
@@ -50,16 +51,6 @@ from briskk_pipeline_tests.workbooks import csv_bytes, template_rows, write_xlsx
 SAMPLE_SECONDS = 0.02
 MB = 2**20
 SHEET_PART = "xl/worksheets/sheet1.xml"
-_LAUNCHER = """
-import json, os, sys
-report, args = sys.argv[1], sys.argv[2:]
-pid = os.fork()
-if pid == 0:
-    os.execv(args[0], args)
-_, status, usage = os.wait4(pid, 0)
-with open(report, "w") as out:
-    json.dump({"status": status, "max_rss_kb": usage.ru_maxrss}, out)
-"""
 
 
 @dataclass(frozen=True)
@@ -153,7 +144,7 @@ def measure(path: Path, env: dict[str, str], name: str) -> Measured:
         report = Path(folder) / "usage.json"
         command = [sys.executable, "-m", "briskk_pipeline.cli", "ingest", "--dry-run", "--json"]
         launcher = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(report), *command,
+            [sys.executable, "-I", "-S", "-c", PEAK_RSS_LAUNCHER, str(report), *command,
              str(path), "--tenant", "BrandA"],
             env=env,
             stdout=subprocess.PIPE,

@@ -64,3 +64,18 @@ def huge_cell_workbook(scratch: Path, characters: int = 2_000_000) -> bytes:
     changed = rewrite(data, "xl/sharedStrings.xml", lambda xml: xml.replace(cut, whole, 1))
     assert changed != data, "the cut text was not found in the shared strings"
     return changed
+
+
+# Runs `argv[2:]` as a child and writes its exit status and peak RSS to the file `argv[1]`:
+# Linux keeps a process's peak RSS across fork and exec, so a command forked straight from
+# pytest (or a benchmark) would report its parent's size. `python -I -S -c PEAK_RSS_LAUNCHER`.
+PEAK_RSS_LAUNCHER = """
+import json, os, sys
+report, args = sys.argv[1], sys.argv[2:]
+pid = os.fork()
+if pid == 0:
+    os.execv(args[0], args)
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as out:
+    json.dump({"status": status, "max_rss_kb": usage.ru_maxrss}, out)
+"""

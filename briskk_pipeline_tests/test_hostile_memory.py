@@ -19,22 +19,15 @@ from pathlib import Path
 import pytest
 
 from briskk_pipeline.ingest.reader import read_upload
-from briskk_pipeline_tests.hostile import SHEET, huge_cell_workbook, one_product_with_a_huge_cell
+from briskk_pipeline_tests.hostile import (
+    PEAK_RSS_LAUNCHER,
+    SHEET,
+    huge_cell_workbook,
+    one_product_with_a_huge_cell,
+)
 from briskk_pipeline_tests.workbooks import csv_bytes, template_rows, write_xlsx
 
 OVER_BASELINE_MB = 300  # issue 20: no 61 KB file may cost more than ~300 MB over baseline
-# A small launcher forks the command and reports its rusage: Linux keeps a process's peak RSS
-# across fork and exec, so a command forked straight from pytest would report pytest's size.
-_LAUNCHER = """
-import json, os, sys
-report, args = sys.argv[1], sys.argv[2:]
-pid = os.fork()
-if pid == 0:
-    os.execv(args[0], args)
-_, status, usage = os.wait4(pid, 0)
-with open(report, "w") as out:
-    json.dump({"status": status, "max_rss_kb": usage.ru_maxrss}, out)
-"""
 
 
 def peak_rss_mb(env: dict[str, str], path: Path, report: Path) -> tuple[float, dict]:
@@ -42,7 +35,7 @@ def peak_rss_mb(env: dict[str, str], path: Path, report: Path) -> tuple[float, d
     command and the children it waited for, the reading sandbox included) and its summary."""
     command = [sys.executable, "-m", "briskk_pipeline.cli", "ingest", "--dry-run", "--json"]
     done = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(report), *command, str(path)],
+        [sys.executable, "-I", "-S", "-c", PEAK_RSS_LAUNCHER, str(report), *command, str(path)],
         env=env,
         capture_output=True,
         text=True,
