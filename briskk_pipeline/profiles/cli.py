@@ -125,19 +125,12 @@ def who() -> str:
 
 def cmd_profile(args: argparse.Namespace) -> int:
     """Run `briskk profile ACTION TENANT` (PROFILE_ABOUT)."""
-    from briskk_pipeline.catalog.tenants import known_tenant
+    from briskk_pipeline.cli.tenants import tenant_to_prepare
     from briskk_pipeline.profiles.model import ProfileError
 
     with open_resources() as resources:
         engine = resources.catalog.get_engine()
-        known = known_tenant(engine, args.tenant)
-        if known is None:  # a profile may be prepared before a brand's first upload: said
-            print(
-                f"briskk: no upload of tenant {args.tenant!r} yet: its profile is prepared for "
-                "its first upload (check the spelling: see `briskk uploads`)",
-                file=sys.stderr,
-            )
-        tenant = known or args.tenant
+        tenant = tenant_to_prepare(engine, args.tenant, "its profile is")
         try:
             if args.action in ("show", "export"):
                 return _show(engine, tenant, args)

@@ -79,19 +79,14 @@ def _engine_and_run(run: Any, tenant: str | None = None, *, known: bool = True) 
     """`run(engine)` with the catalog open. `tenant` (`--tenant`) must exist when `known`
     (exit 2 naming the tenants there are); otherwise a tenant with no upload yet is said on
     stderr (its settings are kept for its first upload)."""
-    from briskk_pipeline.catalog.tenants import known_tenant
-    from briskk_pipeline.cli.tenants import require_tenant
+    from briskk_pipeline.cli.tenants import require_tenant, tenant_to_prepare
 
     with open_resources() as resources:
         engine = resources.catalog.get_engine()
         if tenant is not None and known:
             require_tenant(engine, tenant)
-        elif tenant is not None and known_tenant(engine, tenant) is None:
-            print(
-                f"briskk: no upload of tenant {tenant!r} yet: its settings are kept for its "
-                "first upload (check the spelling: see `briskk uploads`)",
-                file=sys.stderr,
-            )
+        elif tenant is not None:
+            tenant_to_prepare(engine, tenant, "its settings are")
         return run(engine)
 
 
