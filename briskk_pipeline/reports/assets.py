@@ -40,8 +40,9 @@ def upload_report(
     announced changes) and for every dry run: a first sheet
     "Problems" (summary line, one linked row per problem), the data sheet as sent with bad
     cells filled and commented, and for a dry run a last sheet "Changes". The brand's sheets
-    are left out when no finding names a row (nothing to mark) or the file has more than
-    `COPIED_ROWS_LIMIT` rows. Stored at
+    are left out when no finding is about a cell's content (nothing to mark: only
+    upload-level findings, or images not fetched because fetching is off) or the file has
+    more than `COPIED_ROWS_LIMIT` rows. Stored at
     `reports/<upload_id>.xlsx`; its URI goes on the upload's record (`report_uri`).
     """
     started = time.perf_counter()
@@ -68,9 +69,12 @@ def upload_report(
         record["changes"] if record["dry_run"] and isinstance(record["changes"], list) else None
     )
     rows = raw_sheet.sheet.row_count if raw_sheet.sheet is not None else 0
-    # The brand's sheets are copied to carry the marks: with no finding on a row (only
-    # upload-level warnings, e.g. images not fetched) there is nothing to mark in them.
-    copy_sheets = rows <= COPIED_ROWS_LIMIT and any(f.row is not None for f in findings)
+    # The brand's sheets are copied to carry the marks: with no finding about a cell's
+    # content (only upload-level warnings, or images not fetched because fetching is off)
+    # there is nothing to mark in them; the Problems sheet lists every finding either way.
+    copy_sheets = rows <= COPIED_ROWS_LIMIT and any(
+        f.row is not None and f.about_content for f in findings
+    )
     content = build_report(
         object_store.get(record["archive_key"]),
         record["file_name"],

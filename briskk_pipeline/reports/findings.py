@@ -19,13 +19,19 @@ Severity = Literal["error", "warning", "note"]  # note: an announcement, nothing
 
 @dataclass(frozen=True)
 class Finding:
-    """One row of the Problems sheet. `row` is the Excel row (header = 1); None = file-level."""
+    """One row of the Problems sheet. `row` is the Excel row (header = 1); None = file-level.
+
+    `about_content` False: the finding names a cell but nothing in it is wrong (an image not
+    fetched because fetching is off on the server): listed by row and column like the rest,
+    but on its own it is no reason to copy and mark the brand's sheets.
+    """
 
     row: int | None
     column: str | None
     value: str | None
     message: str
     severity: Severity
+    about_content: bool = True
 
 
 def gather(
@@ -81,6 +87,7 @@ def image_finding(failure: Mapping[str, Any]) -> Finding:
         None if url is None else str(url),
         message,
         "warning",
+        about_content=status != "not_fetched",  # fetching was off: nothing wrong in the cell
     )
 
 

@@ -14,6 +14,7 @@ data sheet, so the data sheet is found first.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, Final
 
 from openpyxl.cell.cell import Cell
@@ -24,6 +25,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from briskk_pipeline.reports.findings import Finding
+from briskk_pipeline.reports.styles import StyleCache
 from briskk_pipeline.safe_text import for_workbook
 
 PROBLEMS_SHEET: Final = "Problems"
@@ -43,6 +45,10 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")
 PROBLEMS_WIDTHS: Final = (8, 18, 40, 70, 10)  # characters; Problem and Value wrap
 SUMMARY_LINE_CHARS: Final = 140  # the summary cell spans A:E (146 characters wide)
+EXCEL_MAX_ROWS: Final = 1_048_576  # rows in a worksheet (Excel's specifications and limits)
+# findings listed on the Problems sheet: its rows below the header, less one for the line that
+# counts the rest
+PROBLEMS_LISTED: Final = EXCEL_MAX_ROWS - HEADER_ROW - 1
 
 
 def set_inert(cell: Cell, value: object) -> None:
@@ -75,25 +81,50 @@ def write_problems(
     """The first sheet: the summary line, then one row per finding linking to its cell.
 
     `cells` maps (row, column) to the coordinate marked in the data sheet (`B12`); a finding
-    without one links to its row's first cell, a file-level finding links nowhere.
+    without one links to its row's first cell, a file-level finding links nowhere. Past
+    `PROBLEMS_LISTED` findings (a sheet holds 1,048,576 rows) the last row says how many more
+    there are instead of listing them: Excel will not open a sheet longer than that.
     """
     sheet = workbook.create_sheet(PROBLEMS_SHEET, 0)
     _summary(sheet, summary, len(PROBLEMS_HEADER))
     _header(sheet, PROBLEMS_HEADER, PROBLEMS_WIDTHS)
+    styles = StyleCache()
+    unlisted = max(0, len(findings) - PROBLEMS_LISTED)
+    if unlisted:
+        findings = [
+            *findings[:PROBLEMS_LISTED],
+            Finding(
+                None,
+                None,
+                None,
+                f"… and {unlisted:,} more problems, not listed: a sheet holds "
+                f"{EXCEL_MAX_ROWS:,} rows. Fix the ones above and upload the file again.",
+                "error"
+                if any(f.severity == "error" for f in findings[PROBLEMS_LISTED:])
+                else "warning",
+            ),
+        ]
     for r, finding in enumerate(findings, start=HEADER_ROW + 1):
         values = (finding.row, finding.column, finding.value, finding.message, finding.severity)
+        link = (
+            cells.get((finding.row, finding.column), f"A{finding.row}")
+            if finding.row is not None and data_sheet is not None
+            else None
+        )
         for col, value in enumerate(values, start=1):
             cell = sheet.cell(r, col)
-            set_inert(cell, value)
-            cell.alignment = _WRAP if col in (3, 4) else _TOP
-        sheet.cell(r, 5).fill = _SEVERITY_FILL[finding.severity]
-        if finding.row is not None and data_sheet is not None:
-            target = cells.get((finding.row, finding.column), f"A{finding.row}")
-            link = sheet.cell(r, 1)
-            link.hyperlink = Hyperlink(
-                ref=link.coordinate, location=f"{quote_sheetname(data_sheet)}!{target}"
+            linked = link is not None
+            styles.restyle(
+                cell,
+                (col, finding.severity, linked),
+                partial(_problems_style, severity=finding.severity, linked=linked),
             )
-            link.style = "Hyperlink"
+            set_inert(cell, value)  # after the style: a formula-like text adds its quote prefix
+        if link is not None and data_sheet is not None:
+            cell = sheet.cell(r, 1)
+            cell.hyperlink = Hyperlink(
+                ref=cell.coordinate, location=f"{quote_sheetname(data_sheet)}!{link}"
+            )
     # printed (or saved as PDF): landscape, the table's width on one page
     sheet.page_setup.orientation = "landscape"
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
@@ -101,6 +132,17 @@ def write_problems(
     if findings:
         sheet.auto_filter.ref = f"A{HEADER_ROW}:E{HEADER_ROW + len(findings)}"
     return sheet
+
+
+def _problems_style(cell: Cell, severity: str, linked: bool) -> None:
+    """A Problems cell's style: Value and Problem wrapped, the rest top-aligned, Severity
+    filled by severity; a Row that links to its cell is in Excel's named "Hyperlink" style
+    (a named style replaces the cell's whole style, alignment included)."""
+    cell.alignment = _WRAP if cell.column in (3, 4) else _TOP
+    if cell.column == 5:
+        cell.fill = _SEVERITY_FILL[severity]
+    if cell.column == 1 and linked:
+        cell.style = "Hyperlink"
 
 
 def _summary(sheet: Worksheet, summary: str, columns: int) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import PurePath
 from typing import Any, Final
 
@@ -42,6 +43,7 @@ from briskk_pipeline.reports.sheets import (
     write_changes,
     write_problems,
 )
+from briskk_pipeline.reports.styles import StyleCache
 from briskk_pipeline.safe_text import for_workbook
 
 CONTENT_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -249,12 +251,13 @@ def _mark(
             notes.setdefault((finding.row, col), []).append(finding)
     tints = {row: _PRODUCT_FILL for row in rejected_with if row not in bad_rows}
     tints.update({row: _ROW_FILL for row in bad_rows})
+    styles = StyleCache()  # the brand's cells keep their own styles, with our fill
     for row, fill in tints.items():
         for col in range(1, width + 1):
             if (row, col) not in notes:
                 cell = sheet.cell(row, col)
                 if not isinstance(cell, MergedCell):
-                    cell.fill = fill
+                    styles.restyle(cell, fill.fgColor.rgb, partial(_fill, fill=fill))
     ours: set[str] = set()  # cells commented by this report (a re-upload has older ones)
     for row, because in rejected_with.items():
         if row in bad_rows:
@@ -269,11 +272,15 @@ def _mark(
     for (row, col), here in notes.items():
         cell = _anchor(sheet, row, col)
         worst = min((f.severity for f in here), key=_WORST.index)
-        cell.fill = _CELL_FILL[worst]
+        styles.restyle(cell, worst, partial(_fill, fill=_CELL_FILL[worst]))
         _comment(cell, "\n".join(f"{f.severity}: {f.message}" for f in here), ours)
         for finding in here:
             marked[(row, finding.column)] = cell.coordinate
     return marked
+
+
+def _fill(cell: Any, fill: PatternFill) -> None:
+    cell.fill = fill
 
 
 def _comment(cell: Any, text: str, ours: set[str]) -> None:

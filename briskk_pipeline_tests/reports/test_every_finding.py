@@ -68,9 +68,11 @@ def test_a_404_image_is_a_problems_row_and_a_marked_cell(
     assert "1 warning" in book["Problems"]["A1"].value
 
 
-def test_an_upload_whose_only_findings_are_images_not_fetched_has_a_report(
+def test_an_upload_whose_only_findings_are_images_not_fetched_lists_them_without_a_copy(
     database_url, local_store, tmp_path
 ):
+    """Fetching off: every image slot is listed by row and column, but nothing in a cell is
+    wrong, so the brand's sheets are not copied and marked (an 800-row sheet cost a second)."""
     harness = make_harness(database_url, local_store, tmp_path, fetch_images=False)
     record = harness.ingest(write_xlsx(tmp_path / "good.xlsx", template_rows(8)))
     assert record["status"] == "succeeded" and record["errors"] == []
@@ -85,7 +87,21 @@ def test_an_upload_whose_only_findings_are_images_not_fetched_has_a_report(
         (6, "image_1"),
     ]
     assert all(r[3].startswith("image not fetched") for r in rows if r[1])
-    assert book[SHEET][f"{column_of('main_image')}6"].fill.fgColor.rgb == YELLOW
+    assert book.sheetnames[0] == "Problems" and SHEET not in book.sheetnames
+    assert book["Problems"]["A4"].hyperlink is None  # no copied sheet to link to
+
+
+def test_images_not_fetched_are_marked_too_when_the_sheets_are_copied_for_an_error(
+    database_url, local_store, tmp_path
+):
+    harness = make_harness(database_url, local_store, tmp_path, fetch_images=False)
+    rows = template_rows(8)
+    rows[5]["offer_price"] = 5000  # row 7: an error, so the brand's sheet comes back marked
+    record = harness.ingest(write_xlsx(tmp_path / "bad.xlsx", rows))
+    book = report_of(harness, record)
+    assert SHEET in book.sheetnames
+    assert book[SHEET][f"{column_of('main_image')}2"].fill.fgColor.rgb == YELLOW
+    assert book[SHEET][f"{column_of('offer_price')}7"].fill.fgColor.rgb == RED
 
 
 def test_every_row_of_a_rejected_product_is_marked_with_the_row_that_rejected_it(

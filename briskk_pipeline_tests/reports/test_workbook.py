@@ -8,10 +8,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.styles import Font
 
 from briskk_pipeline.ingest.reader import read_upload
+from briskk_pipeline.reports import sheets
 from briskk_pipeline.reports.findings import Finding
-from briskk_pipeline.reports.workbook import build_report
+from briskk_pipeline.reports.workbook import ROW_FILL, build_report
 from briskk_pipeline.validation.validate import validate_rows
 from briskk_pipeline_tests.harness import Harness, make_harness
 from briskk_pipeline_tests.workbooks import csv_bytes, template_rows, write_xlsx
@@ -212,3 +214,52 @@ def test_a_bulk_file_gets_the_problems_sheet_alone(tmp_path):
     assert book.sheetnames == ["Problems"]
     rows = [r for r in book["Problems"].iter_rows(min_row=4, values_only=True) if r[0]]
     assert [(r[0], r[1], r[2]) for r in rows] == [(2, "price", "-1")]
+
+
+def test_past_the_sheets_row_limit_the_last_problems_row_counts_the_rest(tmp_path, monkeypatch):
+    """Excel opens no sheet past 1,048,576 rows: the Problems sheet lists what fits and says
+    how many more there are (the limit made small here; `PROBLEMS_LISTED` is read per call)."""
+    monkeypatch.setattr(sheets, "PROBLEMS_LISTED", 5)
+    assert sheets.EXCEL_MAX_ROWS - sheets.HEADER_ROW - 1 == 1_048_572  # the real limit
+    path = bad_workbook(tmp_path)
+    findings = [
+        Finding(2 + i, "price", str(i), "must be greater than 0", "warning") for i in range(5)
+    ]
+    findings += [Finding(9, "stock", "x", "must be a whole number", "error")] * 3
+    book = open_report(
+        build_report(
+            path.read_bytes(), path.name, findings=findings, summary="s", copy_sheets=False
+        )
+    )
+    rows = [r[:5] for r in book["Problems"].iter_rows(min_row=4, values_only=True) if r[3]]
+    assert [r[0] for r in rows[:5]] == [2, 3, 4, 5, 6]
+    assert len(rows) == 6
+    assert rows[5][3] == (
+        "… and 3 more problems, not listed: a sheet holds 1,048,576 rows. Fix the ones above "
+        "and upload the file again."
+    )
+    assert rows[5][4] == "error"  # an error is among those not listed
+
+
+def test_marks_keep_the_brands_own_cell_styles(tmp_path):
+    """Marks are applied through `StyleCache`: each cell keeps its own font and number format
+    and gains only the fill, also where cells of the same row are styled differently."""
+    path = bad_workbook(tmp_path)  # row 4: a bad price
+    book = openpyxl.load_workbook(path)
+    sheet = book[SHEET]
+    sheet["A4"].font = Font(bold=True)
+    sheet["B4"].number_format = "0.000"
+    sheet["C4"].font = Font(italic=True, color="FF0000FF")
+    book.save(path)
+    data = path.read_bytes()
+    report = open_report(
+        build_report(data, path.name, findings=findings_for(data, path.name), summary="s")
+    )[SHEET]
+    row_fill = "00" + ROW_FILL
+    assert (report["A4"].font.b, report["A4"].fill.fgColor.rgb) == (True, row_fill)
+    assert (report["B4"].number_format, report["B4"].fill.fgColor.rgb) == ("0.000", row_fill)
+    assert report["B4"].font.b is not True
+    assert (report["C4"].font.i, report["C4"].font.color.rgb) == (True, "FF0000FF")
+    assert report["C4"].fill.fgColor.rgb == row_fill
+    assert report["D4"].font.b is not True and report["D4"].font.i is not True
+    assert report["A5"].fill.fgColor.rgb != row_fill  # a good row stays as it was
