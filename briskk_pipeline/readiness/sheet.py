@@ -15,12 +15,15 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from briskk_pipeline.readiness.rulesets import rule_sets
+from briskk_pipeline.reports.sheets import set_inert
+from briskk_pipeline.reports.styles import StyleCache
 
 READINESS_SHEET: Final = "Readiness"
 READY: Final = "ready"
 _READY_FILL: Final = PatternFill("solid", fgColor="E2EFDA")
 _NOT_READY_FILL: Final = PatternFill("solid", fgColor="FFEB9C")
 _HEADER_ROW: Final = 3  # row 1: the summary line; row 2: blank
+_WRAP: Final = Alignment(wrap_text=True, vertical="top")
 
 
 def failure_words(failure: Mapping[str, Any]) -> str:
@@ -31,6 +34,14 @@ def failure_words(failure: Mapping[str, Any]) -> str:
     if column and not message.startswith(str(column)):
         return f"{column}: {message}"
     return message
+
+
+def _ready_style(cell: Any) -> None:
+    cell.fill, cell.alignment = _READY_FILL, _WRAP
+
+
+def _failed_style(cell: Any) -> None:
+    cell.fill, cell.alignment = _NOT_READY_FILL, _WRAP
 
 
 def write_readiness(
@@ -61,18 +72,18 @@ def write_readiness(
         cell = sheet.cell(_HEADER_ROW, col)
         cell.value = title
         cell.font = Font(bold=True)
+    styles = StyleCache()  # openpyxl looks a style up on every assignment: set once, copied
     for offset, (product_id, entry) in enumerate(products.items(), start=1):
         row = _HEADER_ROW + offset
-        sheet.cell(row, 1).value = product_id
+        set_inert(sheet.cell(row, 1), product_id)  # never a formula, as on every sheet we add
         sheet.cell(row, 2).value = entry["row"]
         for col, channel in enumerate(channels, start=3):
             cell = sheet.cell(row, col)
             text = entry["cells"].get(channel)
-            cell.value = text
             if text is None:
                 continue
-            cell.fill = _READY_FILL if text == READY else _NOT_READY_FILL
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            styles.restyle(cell, text == READY, _ready_style if text == READY else _failed_style)
+            set_inert(cell, text)
     sheet.freeze_panes = sheet.cell(_HEADER_ROW + 1, 3)
     sheet.column_dimensions["A"].width = 18
     sheet.column_dimensions["B"].width = 6

@@ -109,8 +109,25 @@ def rebuild(
     return _decode(document["value"], copies, in_memory=True, shared=shared or {})
 
 
+# The path of a value inside the output, for the one error message: built as nested tuples
+# `(parent, kind, item)` and written out only when a value cannot be stored (formatting a
+# path string for every element cost more than encoding it).
+_Path = str | tuple[Any, str, Any]
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # exact types: JSON as they are
+
+
+def _where(path: _Path) -> str:
+    parts: list[str] = []
+    while isinstance(path, tuple):
+        path, kind, item = path
+        parts.append(
+            {"i": f"[{item}]", "f": f".{item}", "k": f"[{item!r}]", "K": " key", "s": "[]"}[kind]
+        )
+    return path + "".join(reversed(parts))
+
+
 def _encode(
-    value: Any, frames: list[pd.DataFrame], path: str, shared: dict[int, list[Any]] | None = None
+    value: Any, frames: list[pd.DataFrame], path: _Path, shared: dict[int, list[Any]] | None = None
 ) -> Any:
     if value is None or isinstance(value, str | bool | int | float):
         return value
@@ -126,40 +143,46 @@ def _encode(
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         cls = type(value)
         if not cls.__module__.startswith(_PACKAGE):
-            raise TypeError(f"{path}: cannot store a {cls.__module__}.{cls.__qualname__}")
+            raise TypeError(f"{_where(path)}: cannot store a {cls.__module__}.{cls.__qualname__}")
         return {
             "__dataclass__": f"{cls.__module__}:{cls.__qualname__}",
             "fields": {
-                f.name: _encode(getattr(value, f.name), frames, f"{path}.{f.name}", shared)
+                f.name: _encode(getattr(value, f.name), frames, (path, "f", f.name), shared)
                 for f in dataclasses.fields(value)
                 if f.init
             },
         }
     if isinstance(value, list):
+        if all(type(v) in _PLAIN for v in value):
+            return list(value)
         records = _records(value)
         if records is not None:
             if shared is not None and type(value[0]).__dataclass_params__.frozen:
                 shared[id(records)] = value  # immutable elements: a copy may reuse them
             return records
-        return [_encode(v, frames, f"{path}[{i}]", shared) for i, v in enumerate(value)]
+        return [_encode(v, frames, (path, "i", i), shared) for i, v in enumerate(value)]
     if isinstance(value, frozenset):  # sorted: the same set always stores the same bytes
         items = sorted(value, key=repr)
-        return {"__frozenset__": [_encode(v, frames, f"{path}[]", shared) for v in items]}
+        return {"__frozenset__": [_encode(v, frames, (path, "s", None), shared) for v in items]}
     if isinstance(value, tuple):
+        if all(type(v) in _PLAIN for v in value):
+            return {"__tuple__": list(value)}
         return {
-            "__tuple__": [_encode(v, frames, f"{path}[{i}]", shared) for i, v in enumerate(value)]
+            "__tuple__": [_encode(v, frames, (path, "i", i), shared) for i, v in enumerate(value)]
         }
     if isinstance(value, dict):  # pairs: keeps non-string keys (and their types) as they were
+        if all(type(k) in _PLAIN and type(v) in _PLAIN for k, v in value.items()):
+            return {"__dict__": [[k, v] for k, v in value.items()]}
         return {
             "__dict__": [
                 [
-                    _encode(k, frames, f"{path} key", shared),
-                    _encode(v, frames, f"{path}[{k!r}]", shared),
+                    _encode(k, frames, (path, "K", None), shared),
+                    _encode(v, frames, (path, "k", k), shared),
                 ]
                 for k, v in value.items()
             ]
         }
-    raise TypeError(f"{path}: cannot store a value of type {type(value).__name__}")
+    raise TypeError(f"{_where(path)}: cannot store a value of type {type(value).__name__}")
 
 
 _SCALARS = (str, int, float, bool, type(None))

@@ -142,6 +142,9 @@ def test_sheet_keeps_excel_rows_text_and_dtypes() -> None:
         (datetime(2026, 1, 1), "value: cannot store a value of type datetime"),
         ({"a": {1, 2}}, "value['a']: cannot store a value of type set"),
         (pd.Series([1]), "cannot store a value of type Series"),
+        # the path is written out only for the error: indexes, tuples, keys and sets nested
+        ([1, (2, ["x", {"k": [None, datetime(2026, 1, 1)]}])], "value[1][1][1]['k'][1]: cannot"),
+        ({(1, 2): 3, frozenset({b"x"}): 4}, "value key[]: cannot store a value of type bytes"),
     ],
 )
 def test_unsupported_values_are_refused_when_stored(value: Any, message: str) -> None:
