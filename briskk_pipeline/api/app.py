@@ -78,7 +78,7 @@ def workers_from_env() -> int:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from dagster import DagsterInstance, build_resources
 
-    from briskk_pipeline import defs
+    from briskk_pipeline import defs, heap
     from briskk_pipeline.resources import resources_from_env
 
     mode = run_mode_from_env()
@@ -97,6 +97,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             upload_dir=upload_dir,
         )
         defs.resolve_job_def("ingest_job")  # load the job now, not on the first upload
+        heap.settle(collect=True)  # start-up is done: cheaper collections for every run
         if mode == "local":
             runner = LocalRunner(workers_from_env(), in_process_work(instance, engine))
             stack.callback(runner.shutdown)

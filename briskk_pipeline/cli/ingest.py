@@ -139,6 +139,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         data = path.read_bytes()
         engine = resources.catalog.get_engine()
         instance = DagsterInstance.get()
+        from briskk_pipeline import defs, heap
+
+        defs.resolve_job_def("ingest_job")  # loaded now, so that settling keeps it out of the GC
+        heap.settle()  # start-up is done: fewer, cheaper collections during the run (heap.py)
         registration = None
         try:
             # a store or database fault here registers nothing (main prints it, exit 3);
