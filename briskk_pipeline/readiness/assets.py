@@ -74,7 +74,7 @@ def readiness(
     counts = result.counts()
     context.log.info(f"{upload_id}: readiness {summary(result)}")
     yield Output(
-        result,
+        result.for_the_load(),  # every verdict is in the catalog already (save_verdicts)
         metadata={
             "dagster/row_count": len(validated_rows.products),
             "channels": ", ".join(result.channels),

@@ -19,8 +19,9 @@ from briskk_pipeline.validation.validate import ValidatedRows
 
 @dataclass
 class UploadReadiness:
-    """The `readiness` asset's value: every verdict (`Verdict.to_dict()`), the channels it
-    covers and the ones that block, and the product ids a blocking channel keeps out."""
+    """Every verdict of an upload (`Verdict.to_dict()`), the channels it covers and the ones
+    that block, and the product ids a blocking channel keeps out. The `readiness` asset
+    stores `for_the_load()` of it: the verdicts the load needs."""
 
     channels: list[str] = field(default_factory=list)
     blocking: list[str] = field(default_factory=list)
@@ -29,6 +30,20 @@ class UploadReadiness:
 
     def not_ready(self) -> list[dict[str, Any]]:
         return [v for v in self.verdicts if not v["ready"]]
+
+    def for_the_load(self) -> UploadReadiness:
+        """What the asset stores as its output: what `catalog_load` reads (`apply_blocking`),
+        i.e. the verdicts of blocking channels that are not ready, with `channels`,
+        `blocking` and `blocked`. Every verdict is in the catalog (`store.save_verdicts`,
+        read by `store.upload_verdicts`); storing them all as the output made a
+        25,000-product upload's output about 100 MB of JSON, encoded and decoded again in
+        the run (11 s of a profiled 100k-row ingest)."""
+        return UploadReadiness(
+            channels=list(self.channels),
+            blocking=list(self.blocking),
+            verdicts=[v for v in self.verdicts if not v["ready"] and v["channel"] in self.blocking],
+            blocked=list(self.blocked),
+        )
 
     def counts(self) -> dict[str, dict[str, int]]:
         """channel -> {"ready": n, "not_ready": n}."""

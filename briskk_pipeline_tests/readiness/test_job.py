@@ -17,6 +17,7 @@ from briskk_pipeline.readiness.listing import not_ready_listing
 from briskk_pipeline.readiness.settings import save_settings
 from briskk_pipeline.readiness.store import upload_verdicts
 from briskk_pipeline.reports.workbook import report_key
+from briskk_pipeline.storage.io_manager import load_output, output_prefix
 from briskk_pipeline_tests.api.server import running_server
 from briskk_pipeline_tests.fixtures.cli import briskk
 from briskk_pipeline_tests.harness import Harness, make_harness
@@ -144,6 +145,26 @@ def test_a_blocking_channel_keeps_not_ready_products_out(harness, http_server, t
         "(1:1); Myntra wants 3:4 portrait images",
     )
     assert len(messages) == 5  # one per failing rule
+
+
+def test_the_stored_output_keeps_what_the_load_needs_and_the_catalog_keeps_every_verdict(
+    harness, http_server, tmp_path
+):
+    save_settings(harness.engine, "BrandA", channels=["myntra", "amazon_in"], blocking=["myntra"])
+    record = harness.ingest(write_xlsx(tmp_path / "b.xlsx", two_products(http_server)))
+    upload_id = record["upload_id"]
+    assert len(upload_verdicts(harness.engine, upload_id)) == 4  # 2 products x 2 channels
+    stored = load_output(harness.store, output_prefix(["readiness", upload_id]), "readiness")
+    assert (stored.channels, stored.blocking, stored.blocked) == (
+        ["myntra", "amazon_in"],
+        ["myntra"],
+        ["P000001"],
+    )
+    # only the blocking channel's verdict that is not ready: what apply_blocking reads
+    assert [(v["product_id"], v["channel"], v["ready"]) for v in stored.verdicts] == [
+        ("P000001", "myntra", False)
+    ]
+    assert record["products_rejected"] == 1
 
 
 def test_strict_barcodes_reject_and_bad_hsn_rejects_with_a_clear_message(harness, tmp_path):
