@@ -107,9 +107,18 @@ def _csv(frame: pd.DataFrame) -> io.BytesIO:
 def stage(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
     """Create temporary `table` and COPY `frame` (its columns, in order) into it."""
     connection.execute(sa.schema.CreateTable(table))
+    copy_frame(connection, table, frame, [c.name for c in table.columns])
+
+
+def copy_frame(
+    connection: sa.Connection, table: sa.Table, frame: pd.DataFrame, columns: Sequence[str]
+) -> None:
+    """COPY `frame`'s values into `columns` of `table` (the frame's columns in that order),
+    inside `connection`'s transaction. Values are written as `_csv` writes them (text as
+    it is, NULL kept apart from ''); PostgreSQL parses each into its column's type."""
     preparer = connection.dialect.identifier_preparer
-    columns = ", ".join(preparer.quote(c.name) for c in table.columns)
-    copy_sql = f"COPY {preparer.format_table(table)} ({columns}) FROM STDIN WITH (FORMAT csv)"
+    names = ", ".join(preparer.quote(c) for c in columns)
+    copy_sql = f"COPY {preparer.format_table(table)} ({names}) FROM STDIN WITH (FORMAT csv)"
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.copy_expert(copy_sql, _csv(frame))

@@ -84,22 +84,35 @@ def save_verdicts(
     checked_at: datetime,
 ) -> None:
     """Replace the upload's stored verdicts with `verdicts` (`Verdict`s or their `to_dict()`;
-    a re-run writes the same rows)."""
-    rows = [
+    a re-run writes the same rows). Written with COPY (`catalog.staging.copy_frame`): a
+    25,000-product upload has 150,000 verdicts, which row-by-row inserts took seconds over."""
+    import orjson
+    import pandas as pd
+
+    from briskk_pipeline.catalog.staging import copy_frame
+
+    dicts = [x.to_dict() if isinstance(x, Verdict) else x for x in verdicts]
+    frame = pd.DataFrame(
         {
-            **{k: v[k] for k in ("product_id", "channel", "row", "ready", "failures")},
-            "upload_id": upload_id,
-            "tenant": tenant,
-            "checked_at": checked_at,
+            "upload_id": pd.array([upload_id] * len(dicts), dtype="string"),
+            "product_id": pd.array([str(v["product_id"]) for v in dicts], dtype="string"),
+            "channel": pd.array([str(v["channel"]) for v in dicts], dtype="string"),
+            "tenant": pd.array([tenant] * len(dicts), dtype="string"),
+            "row": pd.array([v["row"] for v in dicts], dtype="Int64"),
+            "ready": pd.array([bool(v["ready"]) for v in dicts], dtype="boolean"),
+            # JSON text, parsed into jsonb by PostgreSQL (as SQLAlchemy's JSONB type sends it)
+            "failures": pd.array(
+                [orjson.dumps(list(v["failures"])).decode() for v in dicts], dtype="string"
+            ),
+            "checked_at": pd.array([checked_at.isoformat()] * len(dicts), dtype="string"),
         }
-        for v in (x.to_dict() if isinstance(x, Verdict) else x for x in verdicts)
-    ]
+    )
     with engine.begin() as connection:
         connection.execute(
             sa.delete(upload_readiness).where(upload_readiness.c.upload_id == upload_id)
         )
-        if rows:
-            connection.execute(sa.insert(upload_readiness), rows)
+        if dicts:
+            copy_frame(connection, upload_readiness, frame, list(frame.columns))
 
 
 def _as_dict(row: sa.RowMapping) -> dict[str, Any]:

@@ -250,3 +250,35 @@ def test_briskk_readiness_and_get_readiness_list_what_is_not_ready(
             assert hidden.json()["detail"].replace(record["upload_id"], "X") == unknown.json()[
                 "detail"
             ].replace("nosuch", "X")
+
+
+def test_verdicts_are_copied_and_read_back_exactly(harness, tmp_path):
+    """save_verdicts COPYs its rows: quotes, commas, newlines, rupees and an empty message
+    come back as written, a row-less verdict keeps row NULL, and saving again replaces."""
+    from datetime import UTC, datetime
+
+    from briskk_pipeline.readiness.store import save_verdicts
+
+    upload_id = harness.register(write_xlsx(tmp_path / "v.xlsx", template_rows(4)))
+    failure = {
+        "rule": "r1",
+        "message": 'says "no", then, a newline\nand ₹2,999.00',
+        "column": "image_2",
+        "row": 2,
+        "source": "",
+    }
+    verdicts = [
+        {"product_id": "P1", "channel": "myntra", "row": 2, "ready": False, "failures": [failure]},
+        {"product_id": "P,2", "channel": "ajio", "row": None, "ready": True, "failures": []},
+    ]
+    checked = datetime(2026, 12, 5, 22, 40, 1, 123456, tzinfo=UTC)
+    save_verdicts(harness.engine, upload_id, "BrandA", verdicts, checked)
+    save_verdicts(harness.engine, upload_id, "BrandA", verdicts, checked)  # replaces
+    back = upload_verdicts(harness.engine, upload_id)
+    assert [
+        (v["product_id"], v["channel"], v["row"], v["ready"], v["failures"], v["checked_at"])
+        for v in back
+    ] == [
+        ("P1", "myntra", 2, False, [failure], checked.isoformat()),
+        ("P,2", "ajio", None, True, [], checked.isoformat()),
+    ]
