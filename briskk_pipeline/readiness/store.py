@@ -12,7 +12,7 @@ import io
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 import sqlalchemy as sa
@@ -196,8 +196,49 @@ def needs_sheet(
     return settings_for(engine, str(record["tenant"])).chosen
 
 
-def upload_readiness_summary(engine: sa.Engine, upload_id: str) -> dict[str, Any]:
-    """The `readiness` object of `briskk ingest --json` and `POST /ingest` for an upload."""
-    from briskk_pipeline.readiness.shapes import upload_readiness
+# products listed by `upload_readiness_summary` (as `image_failures` lists at most 10,000):
+# a 25,000-product bulk file made a 131 MB `briskk ingest --json`
+PRODUCTS_LISTED: Final = 10_000
 
-    return upload_readiness(upload_verdicts(engine, upload_id))
+
+def upload_readiness_summary(
+    engine: sa.Engine, upload_id: str, *, listed: int = PRODUCTS_LISTED
+) -> dict[str, Any]:
+    """The `readiness` object of `briskk ingest --json` and `POST /ingest` for an upload
+    (`shapes.upload_readiness`), its counts over every product and its `products` the first
+    `listed` by row; `products_total` counts them all (`briskk readiness --json` and
+    `GET /readiness` list every product of the catalog that is not ready)."""
+    from briskk_pipeline.readiness.shapes import upload_readiness as shaped
+
+    r = upload_readiness
+    counts = (
+        sa.select(r.c.channel, r.c.ready, sa.func.count())
+        .where(r.c.upload_id == upload_id)
+        .group_by(r.c.channel, r.c.ready)
+    )
+    first = (
+        sa.select(r.c.product_id)
+        .where(r.c.upload_id == upload_id)
+        .group_by(r.c.product_id)
+        .order_by(sa.func.min(r.c.row).nulls_last(), r.c.product_id)
+        .limit(listed)
+    )
+    rows = (
+        sa.select(r)
+        .where(r.c.upload_id == upload_id, r.c.product_id.in_(first.scalar_subquery()))
+        .order_by(r.c.row.nulls_last(), r.c.product_id, r.c.channel)
+    )
+    total = sa.select(sa.func.count(sa.distinct(r.c.product_id))).where(r.c.upload_id == upload_id)
+    with engine.connect() as connection:
+        tally = connection.execute(counts).all()
+        shown = [_as_dict(row) for row in connection.execute(rows).mappings()]
+        products_total = int(connection.execute(total).scalar_one())
+    summary = shaped(shown)
+    channels = sorted({str(channel) for channel, _, _ in tally})
+    summary["channels"] = channels
+    summary["ready"] = {c: 0 for c in channels}
+    summary["not_ready"] = {c: 0 for c in channels}
+    for channel, ready, n in tally:
+        summary["ready" if ready else "not_ready"][str(channel)] += int(n)
+    summary["products_total"] = products_total
+    return summary

@@ -282,3 +282,34 @@ def test_verdicts_are_copied_and_read_back_exactly(harness, tmp_path):
         ("P1", "myntra", 2, False, [failure], checked.isoformat()),
         ("P,2", "ajio", None, True, [], checked.isoformat()),
     ]
+
+
+def test_the_upload_summary_counts_every_product_and_lists_the_first_by_row(harness, tmp_path):
+    """`readiness` of `briskk ingest --json`: counts over all products, `products` cut at
+    `listed` (10,000 by default: a 25,000-product file made a 131 MB summary)."""
+    from datetime import UTC, datetime
+
+    from briskk_pipeline.readiness.store import save_verdicts, upload_readiness_summary
+
+    upload_id = harness.register(write_xlsx(tmp_path / "s.xlsx", template_rows(4)))
+    bad = [{"rule": "r", "message": "m", "column": None, "row": None, "source": ""}]
+    verdicts = [
+        {
+            "product_id": p,
+            "channel": c,
+            "row": row,
+            "ready": ready,
+            "failures": [] if ready else bad,
+        }
+        for p, row in (("P3", 10), ("P1", 2), ("P2", 6))
+        for c, ready in (("ajio", p != "P2"), ("myntra", False))
+    ]
+    save_verdicts(harness.engine, upload_id, "BrandA", verdicts, datetime.now(UTC))
+    summary = upload_readiness_summary(harness.engine, upload_id, listed=2)
+    assert summary["channels"] == ["ajio", "myntra"]
+    assert summary["ready"] == {"ajio": 2, "myntra": 0}
+    assert summary["not_ready"] == {"ajio": 1, "myntra": 3}
+    assert [p["product_id"] for p in summary["products"]] == ["P1", "P2"]
+    assert summary["products"][1]["channels"] == {"ajio": bad, "myntra": bad}
+    assert summary["products_total"] == 3
+    assert len(upload_readiness_summary(harness.engine, upload_id)["products"]) == 3
