@@ -30,16 +30,7 @@ def settle(*, collect: bool = False) -> None:
     is frozen and the thresholds become `THRESHOLDS`. `collect=True` (a server, which lives
     long) collects first, so no garbage of start-up is frozen with the rest; a one-upload
     command leaves it (a full collection of its heap costs more than what it would free)."""
-    import os
-    mode = os.environ.get("XGC", "")
-    if mode == "off":
-        return
     if collect:
         gc.collect()
     gc.freeze()
-    if mode == "freeze":
-        return
-    if mode:
-        gc.set_threshold(*map(int, mode.split(",")))
-        return
     gc.set_threshold(*THRESHOLDS)
