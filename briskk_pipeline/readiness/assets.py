@@ -87,7 +87,7 @@ def readiness(
             "seconds": round(time.perf_counter() - started, 4),
         },
     )
-    failing = Counter(f["rule"] for v in result.verdicts if not v["ready"] for f in v["failures"])
+    failing = Counter(f.rule for v in result.verdicts for f in v.failures)
     yield AssetCheckResult(
         check_name="products_ready",
         passed=not result.not_ready(),
@@ -104,10 +104,10 @@ def readiness(
 def _preview(result: UploadReadiness) -> str:
     rows = [
         {
-            "row": v["row"],
-            "product_id": v["product_id"],
-            "channel": v["channel"],
-            "failing": "; ".join(f["message"] for f in v["failures"]),
+            "row": v.row,
+            "product_id": v.product_id,
+            "channel": v.channel,
+            "failing": "; ".join(f.message for f in v.failures),
         }
         for v in result.not_ready()[:_SHOWN]
     ]

@@ -90,28 +90,31 @@ def save_verdicts(
     import pandas as pd
 
     from briskk_pipeline.catalog.staging import copy_frame
+    from briskk_pipeline.readiness.evaluate import as_verdict
 
-    dicts = [x.to_dict() if isinstance(x, Verdict) else x for x in verdicts]
+    found = [as_verdict(x) for x in verdicts]
+    n = len(found)
     frame = pd.DataFrame(
         {
-            "upload_id": pd.array([upload_id] * len(dicts), dtype="string"),
-            "product_id": pd.array([str(v["product_id"]) for v in dicts], dtype="string"),
-            "channel": pd.array([str(v["channel"]) for v in dicts], dtype="string"),
-            "tenant": pd.array([tenant] * len(dicts), dtype="string"),
-            "row": pd.array([v["row"] for v in dicts], dtype="Int64"),
-            "ready": pd.array([bool(v["ready"]) for v in dicts], dtype="boolean"),
+            "upload_id": pd.array([upload_id] * n, dtype="string"),
+            "product_id": pd.array([v.product_id for v in found], dtype="string"),
+            "channel": pd.array([v.channel for v in found], dtype="string"),
+            "tenant": pd.array([tenant] * n, dtype="string"),
+            "row": pd.array([v.row for v in found], dtype="Int64"),
+            "ready": pd.array([v.ready for v in found], dtype="boolean"),
             # JSON text, parsed into jsonb by PostgreSQL (as SQLAlchemy's JSONB type sends it)
             "failures": pd.array(
-                [orjson.dumps(list(v["failures"])).decode() for v in dicts], dtype="string"
+                [orjson.dumps([f.to_dict() for f in v.failures]).decode() for v in found],
+                dtype="string",
             ),
-            "checked_at": pd.array([checked_at.isoformat()] * len(dicts), dtype="string"),
+            "checked_at": pd.array([checked_at.isoformat()] * n, dtype="string"),
         }
     )
     with engine.begin() as connection:
         connection.execute(
             sa.delete(upload_readiness).where(upload_readiness.c.upload_id == upload_id)
         )
-        if dicts:
+        if n:
             copy_frame(connection, upload_readiness, frame, list(frame.columns))
 
 

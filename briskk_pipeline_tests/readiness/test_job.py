@@ -161,7 +161,7 @@ def test_the_stored_output_keeps_what_the_load_needs_and_the_catalog_keeps_every
         ["P000001"],
     )
     # only the blocking channel's verdict that is not ready: what apply_blocking reads
-    assert [(v["product_id"], v["channel"], v["ready"]) for v in stored.verdicts] == [
+    assert [(v.product_id, v.channel, v.ready) for v in stored.verdicts] == [
         ("P000001", "myntra", False)
     ]
     assert record["products_rejected"] == 1
