@@ -36,7 +36,7 @@ def add_api_commands(commands: Any) -> None:
         "serve",
         "the HTTP API and the brand upload page",
         exits=SERVE_EXITS,
-        environment=(*usage.PIPELINE, "BRISKK_API_*"),
+        environment=(*usage.PIPELINE, "BRISKK_API_*", "BRISKK_HANDOFF"),
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")

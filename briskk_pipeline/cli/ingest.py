@@ -54,7 +54,7 @@ def add_commands(commands: Any) -> None:
         "ingest",
         "run one upload through ingest_job on the configured Dagster instance",
         exits=INGEST_EXITS,
-        environment=usage.PIPELINE,
+        environment=(*usage.PIPELINE, "BRISKK_HANDOFF"),
     )
     ingest.add_argument("path", type=Path, help="an .xlsx/.xlsm/.xls/.ods or .csv file")
     ingest.add_argument(
