@@ -393,7 +393,7 @@ def test_ctrl_c_stops_a_waiting_upload_and_leaves_a_running_one_to_the_server(
 # ---------------------------------------------------------------------- serve's own files
 
 
-def test_serve_replaces_a_stale_serve_json_and_removes_its_files_on_ctrl_c(
+def test_serve_replaces_a_stale_serve_json_removes_its_files_on_ctrl_c_and_queue_mode_has_none(
     postgres_server_url: str, tmp_path: Path
 ) -> None:
     home = tmp_path / "home"
@@ -415,8 +415,9 @@ def test_serve_replaces_a_stale_serve_json_and_removes_its_files_on_ctrl_c(
             os.killpg(held["pid"], signal.SIGINT)  # Ctrl-C, as a terminal sends it
             assert served[0].wait(timeout=120) == 0
             assert not state_path(home).exists() and not socket_path(home).exists()
-            # and the next one starts cleanly where it stopped
-        assert not state_path(home).exists() and not socket_path(home).exists()
+        # run mode `queue` runs nothing itself: it takes no hand-off
+        with running_server(url, home, BRISKK_API_RUNS="queue"):
+            assert not state_path(home).exists() and not socket_path(home).exists()
 
 
 def _children() -> list[Any]:
