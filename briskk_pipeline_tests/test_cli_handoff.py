@@ -28,7 +28,13 @@ import sqlalchemy as sa
 from dagster import DagsterInstance
 
 from briskk_pipeline.catalog import uploads
-from briskk_pipeline.handoff.state import fingerprint, read_state, socket_path, state_path
+from briskk_pipeline.handoff.state import (
+    fingerprint,
+    read_state,
+    socket_path,
+    state_path,
+    unix_address,
+)
 from briskk_pipeline_tests.api.server import ApiServer, fresh_database, running_server
 from briskk_pipeline_tests.fixtures.s3 import REGION, s3_client
 from briskk_pipeline_tests.ingest.test_recovery import _waiting_for_advisory_lock, wait_for
@@ -187,6 +193,34 @@ def test_a_dry_run_is_handed_off_and_changes_nothing(server: ApiServer, tmp_path
     assert comparable(json.loads(alone.stdout), "HandF") == comparable(summary, "HandE")
 
 
+def test_on_a_terminal_one_line_names_the_server(server: ApiServer, tmp_path: Path) -> None:
+    import pty
+
+    path = book(tmp_path, "tty.xlsx", template_rows(8))
+    pid = read_state(server.home)["pid"]  # type: ignore[index]
+    terminal, stderr = pty.openpty()
+    try:
+        done = subprocess.run(
+            [*COMMAND[:1], "-m", "briskk_pipeline.cli", "ingest", str(path), "--tenant", "HandM"],
+            env=server.env,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        os.close(stderr)
+    shown = b""
+    with contextlib.suppress(OSError):  # EIO once everything written is read
+        while chunk := os.read(terminal, 4096):
+            shown += chunk
+    os.close(terminal)
+    assert done.returncode == 0
+    lines = said(shown.decode())
+    assert lines == [f"briskk: the upload is run by briskk serve (pid {pid})"], lines
+    assert done.stdout.startswith("HandM-") and " SUCCEEDED " in done.stdout.splitlines()[0]
+
+
 def test_a_file_over_the_cap_is_refused_in_the_same_words(
     server: ApiServer, tmp_path: Path
 ) -> None:
@@ -238,6 +272,32 @@ def test_the_fingerprint_covers_the_code(tmp_path: Path) -> None:
     assert fingerprint({**env, "AWS_REGION": "eu-west-1"}, package) != first
     (package / "sub" / "a.py").write_text("x = 22\n")  # edited: another size
     assert fingerprint(env, package) != first
+
+
+def test_a_socket_deeper_than_an_address_holds_is_reached_through_its_folder(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / ("d" * 60) / ("e" * 60)
+    folder.mkdir(parents=True)
+    path = socket_path(folder)
+    assert len(str(path)) > 108  # AF_UNIX refuses it as an address
+    listening = socket.socket(socket.AF_UNIX)
+    with unix_address(path) as address:
+        assert address.startswith("/proc/self/fd/") and address.endswith("/serve.sock")
+        listening.bind(address)
+    listening.listen(1)
+    caller = socket.socket(socket.AF_UNIX)
+    try:
+        with unix_address(path) as address:
+            caller.connect(address)
+        answered, _ = listening.accept()
+        caller.sendall(b"hi")
+        assert answered.recv(2) == b"hi"
+        answered.close()
+        assert path.is_socket()
+    finally:
+        caller.close()
+        listening.close()
 
 
 def home_env(server: ApiServer, home: Path) -> dict[str, str]:

@@ -110,6 +110,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"briskk serve: state folder {briskk_home()}", file=sys.stderr)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="info")
     sockets = [config.bind_socket()]  # exits 3 when the address is taken, as uvicorn.run
+    sockets[0].set_inheritable(False)  # one process: no child (sandbox, log watchers) keeps it
     publication = None
     if mode == "local" and handoff_enabled():
         publication = Publication.open(briskk_home(), fingerprint())

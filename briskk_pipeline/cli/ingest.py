@@ -118,7 +118,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print the summary. Either way the same summary and exit code."""
     from briskk_pipeline.handoff.client import hand_off
 
-    handed = hand_off(args)  # before anything heavy is imported
+    handed = hand_off(args, print_outcome)  # before anything heavy is imported
     if handed is not None:
         return handed
     return run_in_process(args)

@@ -22,6 +22,7 @@ import http.client
 import json
 import socket
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -107,12 +108,16 @@ def find_server() -> Server | None:
     return Server(pid=held["pid"], socket=Path(held["socket"]), fingerprint=mine)
 
 
-def hand_off(args: argparse.Namespace) -> int | None:
-    """Run `briskk ingest` (`args`, checked by its precheck) in a running `briskk serve` and
-    print what the in-process command prints; the exit code, or None to run in process.
-    Raises `CliError` with the in-process command's words and exit code."""
-    from briskk_pipeline.cli.ingest import print_outcome
+# `cli.ingest.print_outcome(summary, facts, as_json=…) -> exit code`
+PrintOutcome = Callable[..., int]
 
+
+def hand_off(args: argparse.Namespace, print_outcome: PrintOutcome) -> int | None:
+    """Run `briskk ingest` (`args`, checked by its precheck) in a running `briskk serve` and
+    print what the in-process command prints, with `print_outcome` (the command's own
+    printing, `cli.ingest.print_outcome`, handed in so that this module never imports the
+    command); the exit code, or None to run in process. Raises `CliError` with the
+    in-process command's words and exit code."""
     server = find_server()
     if server is None:
         return None
@@ -165,7 +170,8 @@ def hand_off(args: argparse.Namespace) -> int | None:
         raise _refusal(server, status, outcome)
     summary = outcome["summary"]
     summary["seconds"] = round(process_seconds(), 3)  # the whole command, as in process
-    return print_outcome(summary, outcome["facts"], as_json=args.json)
+    facts: Mapping[str, Any] = outcome["facts"]
+    return print_outcome(summary, facts, as_json=args.json)
 
 
 def _taken(server: Server, target: str, data: bytes) -> tuple[int, dict[str, Any]]:

@@ -106,8 +106,7 @@ class Publication:
         finally:
             os.umask(mask)
         os.chmod(path, 0o600)
-        sock.listen(128)
-        sock.set_inheritable(True)
+        sock.listen(128)  # not inheritable: no child process (sandbox, log watchers) keeps it
         return cls(home, sock, fingerprint)
 
     @contextmanager
