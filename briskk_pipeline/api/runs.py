@@ -1,7 +1,8 @@
 """Where the API's uploads run: in this process (local) or through Dagster's run queue (queue).
 
 HTTP issue, item 3. Either way every upload is a partition of `ingest_job` with the tags
-`briskk/tenant` and `briskk/source=api`.
+`briskk/tenant` and `briskk/source=api` (`cli` for a `briskk ingest` handed to this server:
+`handoff/`, local mode only).
 
 - `local` (default; `briskk serve` alone): `LocalRunner` runs each upload with
   `ingest.launch.run_upload` (in process, like `briskk ingest`) on a bounded thread pool
