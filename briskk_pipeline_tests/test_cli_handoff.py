@@ -193,16 +193,16 @@ def test_a_dry_run_is_handed_off_and_changes_nothing(server: ApiServer, tmp_path
     assert comparable(json.loads(alone.stdout), "HandF") == comparable(summary, "HandE")
 
 
-def test_on_a_terminal_one_line_names_the_server(server: ApiServer, tmp_path: Path) -> None:
+def on_a_terminal(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    """`briskk ARGS` with stderr a terminal (a pty): (exit code, stdout, what the terminal
+    showed)."""
     import pty
 
-    path = book(tmp_path, "tty.xlsx", template_rows(8))
-    pid = read_state(server.home)["pid"]  # type: ignore[index]
     terminal, stderr = pty.openpty()
     try:
         done = subprocess.run(
-            [*COMMAND[:1], "-m", "briskk_pipeline.cli", "ingest", str(path), "--tenant", "HandM"],
-            env=server.env,
+            [sys.executable, "-m", "briskk_pipeline.cli", *args],
+            env=env,
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,
@@ -215,10 +215,25 @@ def test_on_a_terminal_one_line_names_the_server(server: ApiServer, tmp_path: Pa
         while chunk := os.read(terminal, 4096):
             shown += chunk
     os.close(terminal)
-    assert done.returncode == 0
-    lines = said(shown.decode())
-    assert lines == [f"briskk: the upload is run by briskk serve (pid {pid})"], lines
-    assert done.stdout.startswith("HandM-") and " SUCCEEDED " in done.stdout.splitlines()[0]
+    return done.returncode, done.stdout, shown.decode(errors="replace")
+
+
+def test_on_a_terminal_one_line_names_the_server(server: ApiServer, tmp_path: Path) -> None:
+    path = book(tmp_path, "tty.xlsx", template_rows(8))
+    pid = read_state(server.home)["pid"]  # type: ignore[index]
+    code, out, shown = on_a_terminal(server.env, "ingest", str(path), "--tenant", "HandM")
+    assert code == 0
+    assert said(shown) == [f"briskk: the upload is run by briskk serve (pid {pid})"], shown
+    assert out.startswith("HandM-") and " SUCCEEDED " in out.splitlines()[0]
+    # a server that is up but not used: the terminal is told why
+    env = {**server.env, "BRISKK_MAX_ROWS": "500"}
+    code, out, shown = on_a_terminal(env, "ingest", str(path), "--tenant", "HandN")
+    assert code == 0 and " SUCCEEDED " in out.splitlines()[0]
+    assert (
+        f"briskk: briskk serve (pid {pid}) runs with other settings or code than this "
+        "command; the upload runs in this process" in shown.splitlines()
+    ), shown
+    assert "run by briskk serve" not in shown
 
 
 def test_a_file_over_the_cap_is_refused_in_the_same_words(

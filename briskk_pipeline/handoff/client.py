@@ -104,6 +104,12 @@ def find_server() -> Server | None:
         return None
     mine = fingerprint()
     if held["fingerprint"] != mine:
+        if sys.stderr.isatty():  # a server is up, yet not used: say why, on a terminal only
+            print(
+                f"briskk: briskk serve (pid {held['pid']}) runs with other settings or code "
+                "than this command; the upload runs in this process",
+                file=sys.stderr,
+            )
         return None
     return Server(pid=held["pid"], socket=Path(held["socket"]), fingerprint=mine)
 
