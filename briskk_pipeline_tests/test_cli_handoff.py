@@ -465,6 +465,45 @@ def test_ctrl_c_stops_a_waiting_upload_and_leaves_a_running_one_to_the_server(
     assert (newest["status"], newest["failure_reason"]) == ("failed", "interrupted")
 
 
+def test_a_server_killed_mid_run_is_exit_3_and_its_upload_recovered(
+    postgres_server_url: str, tmp_path: Path
+) -> None:
+    """The upload is claimed by the server's process: killed with -9 mid-run, the command
+    says so (exit 3) and the recovery check (`briskk uploads`) fails the upload at once."""
+    tenant = "HandO"
+    path = book(tmp_path, "rows.xlsx", template_rows(8))
+    with fresh_database(postgres_server_url) as url, running_server(url, tmp_path / "h") as s:
+        pid = read_state(s.home)["pid"]  # type: ignore[index]
+        engine = s.engine
+        with holding(engine, tenant_lock(tenant)):
+            process = started(s.env, path, tenant)
+            try:
+                wait_for(lambda: _waiting_for_advisory_lock(engine), "the run to wait")
+                os.killpg(pid, signal.SIGKILL)  # the server and what it started
+                out, err = process.communicate(timeout=120)
+            except BaseException:
+                process.kill()
+                raise
+        [record] = uploads.list_uploads(engine, tenant=tenant)
+        assert process.returncode == 3, err
+        [line] = said(err)  # "(Remote end closed connection without response)" or a reset
+        assert line.startswith(
+            f"briskk: briskk serve (pid {pid}) stopped answering while running upload "
+            f"{record['upload_id']} ("
+        ) and line.endswith("); briskk uploads shows how it ends"), line
+        assert out == "" and record["status"] == "running"
+        listed = subprocess.run(
+            [sys.executable, "-m", "briskk_pipeline.cli", "uploads", "--json"],
+            env=s.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        [shown] = json.loads(listed.stdout)
+        assert shown["status"] == "failed" and shown["upload_id"] == record["upload_id"]
+        assert shown["products_loaded"] == 0
+
+
 # ---------------------------------------------------------------------- serve's own files
 
 
