@@ -223,7 +223,12 @@ def test_on_a_terminal_one_line_names_the_server(server: ApiServer, tmp_path: Pa
     pid = read_state(server.home)["pid"]  # type: ignore[index]
     code, out, shown = on_a_terminal(server.env, "ingest", str(path), "--tenant", "HandM")
     assert code == 0
-    assert said(shown) == [f"briskk: the upload is run by briskk serve (pid {pid})"], shown
+    lines = [line for line in said(shown) if line and not line.startswith("\x1b[K")]
+    assert lines == [f"briskk: the upload is run by briskk serve (pid {pid})"], shown
+    # the in-process progress line, fed by the server's run: the steps as they start
+    steps = re.findall(r"\x1b\[K[|/\\-] tty\.xlsx: (\S+)", shown)
+    assert set(steps) - {"starting"}, shown  # a step seen running
+    assert shown.endswith("\r\x1b[K")  # cleared before the summary
     assert out.startswith("HandM-") and " SUCCEEDED " in out.splitlines()[0]
     # a server that is up but not used: the terminal is told why
     env = {**server.env, "BRISKK_MAX_ROWS": "500"}
@@ -234,6 +239,8 @@ def test_on_a_terminal_one_line_names_the_server(server: ApiServer, tmp_path: Pa
         "command; the upload runs in this process" in shown.splitlines()
     ), shown
     assert "run by briskk serve" not in shown
+    in_process_steps = re.findall(r"\x1b\[K[|/\\-] tty\.xlsx: (\S+)", shown)
+    assert set(in_process_steps) - {"starting"}, shown  # the same line, from its own run
 
 
 def test_a_file_over_the_cap_is_refused_in_the_same_words(

@@ -30,6 +30,7 @@ from briskk_pipeline.cli.output import (
     plural,
     print_json,
     print_table,
+    progress_line,
 )
 
 EXAMPLES_PER_REASON = 3  # image failures shown per reason before "… and N more"
@@ -401,24 +402,36 @@ def progress(instance: Any, run_id: str, *, enabled: bool, label: str) -> Iterat
 
 
 def _follow_run(instance: Any, run_id: str, stop: threading.Event, label: str, err: TextIO) -> None:
-    from dagster import DagsterEventType
-
-    spinner = "|/-\\"
     stage, detail, tick, cursor = "starting", "", 0, None
     while not stop.wait(0.2):
         try:
-            connection = instance.get_records_for_run(run_id, cursor=cursor)
+            step, message, cursor = run_progress(instance, run_id, cursor)
         except Exception:  # the run may not exist yet; the display is best effort
-            connection = None
-        if connection is not None:
-            cursor = connection.cursor
-            for record in connection.records:
-                entry = record.event_log_entry
-                event = entry.dagster_event
-                if event is not None and event.event_type == DagsterEventType.STEP_START:
-                    stage, detail = event.step_key or stage, ""
-                elif event is None and entry.user_message.startswith("images "):
-                    detail = entry.user_message
+            step = message = None
+        stage = step or stage
+        detail = detail if message is None else message
         tick += 1
-        err.write(f"\r\033[K{spinner[tick % 4]} {label}: {stage} {detail}")
+        err.write(progress_line(tick, label, stage, detail))
         err.flush()
+
+
+def run_progress(
+    instance: Any, run_id: str, cursor: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """What run `run_id`'s events after `cursor` say: the step started last (None: no step
+    started since), the last `images …` message (`""` when a step started after it; None:
+    unchanged), and the cursor to ask from next time. Raises what the instance raises (a
+    run not there yet)."""
+    from dagster import DagsterEventType
+
+    stage: str | None = None
+    detail: str | None = None
+    connection = instance.get_records_for_run(run_id, cursor=cursor)
+    for record in connection.records:
+        entry = record.event_log_entry
+        event = entry.dagster_event
+        if event is not None and event.event_type == DagsterEventType.STEP_START:
+            stage, detail = event.step_key or stage, ""
+        elif event is None and entry.user_message.startswith("images "):
+            detail = entry.user_message
+    return stage, detail, connection.cursor

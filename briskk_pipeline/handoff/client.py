@@ -22,7 +22,9 @@ import http.client
 import json
 import socket
 import sys
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -30,7 +32,13 @@ from urllib.parse import quote, urlencode
 
 from briskk_pipeline.cli import interrupts
 from briskk_pipeline.cli.context import process_seconds
-from briskk_pipeline.cli.output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_REJECTED, CliError
+from briskk_pipeline.cli.output import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_REJECTED,
+    CliError,
+    progress_line,
+)
 from briskk_pipeline.handoff.state import (
     FINGERPRINT_HEADER,
     fingerprint,
@@ -162,8 +170,11 @@ def hand_off(args: argparse.Namespace, print_outcome: PrintOutcome) -> int | Non
     if status != 200:
         raise _refusal(server, status, taken)
     upload_id = str(taken["upload_id"])
+    show_progress = not args.json and sys.stderr.isatty()
     try:
-        status, outcome = server.call("GET", f"/local/uploads/{quote(upload_id, safe='')}/outcome")
+        with following(server, upload_id, enabled=show_progress, label=path.name):
+            target = f"/local/uploads/{quote(upload_id, safe='')}/outcome"
+            status, outcome = server.call("GET", target)
     except KeyboardInterrupt:
         return stop(server, upload_id)
     except (OSError, http.client.HTTPException, ValueError) as error:
@@ -178,6 +189,46 @@ def hand_off(args: argparse.Namespace, print_outcome: PrintOutcome) -> int | Non
     summary["seconds"] = round(process_seconds(), 3)  # the whole command, as in process
     facts: Mapping[str, Any] = outcome["facts"]
     return print_outcome(summary, facts, as_json=args.json)
+
+
+@contextmanager
+def following(server: Server, upload_id: str, *, enabled: bool, label: str) -> Iterator[None]:
+    """The in-process command's progress line on stderr while the block runs, fed by the
+    server (`/local/uploads/{id}/progress`); nothing when not `enabled`."""
+    if not enabled:
+        yield
+        return
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=_follow, args=(server, upload_id, stop, label), name="briskk-progress", daemon=True
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
+def _follow(server: Server, upload_id: str, stop: threading.Event, label: str) -> None:
+    stage, detail, tick, cursor = "starting", "", 0, None
+    target = f"/local/uploads/{quote(upload_id, safe='')}/progress"
+    while not stop.wait(0.2):
+        query = f"?{urlencode({'cursor': cursor})}" if cursor else ""
+        try:
+            status, answer = server.call("GET", target + query, timeout=2)
+        except (OSError, http.client.HTTPException, ValueError):
+            status, answer = 0, {}
+        if status == 200:
+            stage = answer.get("stage") or stage
+            detail = detail if answer.get("detail") is None else str(answer["detail"])
+            cursor = answer.get("cursor") or cursor
+        tick += 1
+        if not stop.is_set():
+            sys.stderr.write(progress_line(tick, label, stage, detail))
+            sys.stderr.flush()
 
 
 def _taken(server: Server, target: str, data: bytes) -> tuple[int, dict[str, Any]]:

@@ -22,6 +22,9 @@ The routes answer only requests that arrived on that socket: uvicorn gives such 
   words and exit code the in-process command would have.
 - `GET /local/uploads/{id}/outcome`: waits for the run to end; `{summary, facts}` for
   `cli.ingest.print_outcome`.
+- `GET /local/uploads/{id}/progress?cursor=…`: the step running and the last image count,
+  for the client's progress line on a terminal (the in-process command's, from the same
+  events: `cli.ingest.run_progress`).
 - `POST /local/uploads/{id}/cancel`: Ctrl-C of the client. An upload still waiting for its
   turn is taken out of the queue and recorded `failed` (`interrupted`), as an in-process
   `briskk ingest` records one; a run already started goes on (`{"cancelled": false}`).
@@ -47,7 +50,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from briskk_pipeline.api.runs import queue_upload
 from briskk_pipeline.api.state import ApiState, api_state
-from briskk_pipeline.cli.ingest import INTERRUPTED, outcome_facts, run_summary
+from briskk_pipeline.cli.ingest import INTERRUPTED, outcome_facts, run_progress, run_summary
 from briskk_pipeline.cli.output import EXIT_FAILED, EXIT_REJECTED, EXIT_USAGE, json_default
 from briskk_pipeline.handoff.state import (
     FINGERPRINT_HEADER,
@@ -312,6 +315,24 @@ async def outcome(upload_id: str, state: Local) -> Response:
     readiness = await run_in_threadpool(upload_readiness_summary, state.engine, upload_id)
     summary = run_summary(record, readiness, seconds=0.0)  # the client puts in its own
     return _json({"summary": summary, "facts": outcome_facts(record)})
+
+
+@local_router.get("/uploads/{upload_id}/progress")
+async def progress(upload_id: str, state: Local, cursor: str | None = None) -> Response:
+    """What the upload's run did since `cursor`, for the client's progress line on a
+    terminal (`cli.ingest.run_progress`): `{stage, detail, cursor}`, nulls while the run has
+    not started."""
+    from briskk_pipeline.catalog import uploads
+
+    record = await run_in_threadpool(uploads.get_upload, state.engine, upload_id)
+    run_id = record and record.get("run_id")
+    stage = detail = None
+    if run_id:
+        with suppress(Exception):  # the run may not exist yet; the display is best effort
+            stage, detail, cursor = await run_in_threadpool(
+                run_progress, state.instance, run_id, cursor
+            )
+    return _json({"stage": stage, "detail": detail, "cursor": cursor})
 
 
 @local_router.post("/uploads/{upload_id}/cancel")

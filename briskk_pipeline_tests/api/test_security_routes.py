@@ -118,6 +118,9 @@ EXPECTED: dict[tuple[str, str], Call] = {
     ("GET", "/local/uploads/{upload_id}/outcome"): Call(
         "/local/uploads/{upload_id}/outcome", UNIX_SOCKET_ONLY
     ),
+    ("GET", "/local/uploads/{upload_id}/progress"): Call(
+        "/local/uploads/{upload_id}/progress", UNIX_SOCKET_ONLY
+    ),
     ("POST", "/local/uploads/{upload_id}/cancel"): Call(
         "/local/uploads/{upload_id}/cancel", UNIX_SOCKET_ONLY, method="POST"
     ),
