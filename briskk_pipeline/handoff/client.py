@@ -147,8 +147,6 @@ def hand_off(args: argparse.Namespace, print_outcome: PrintOutcome) -> int | Non
     if hello.get("too_large"):  # before reading it: refused whole, never recorded
         raise CliError(str(hello["too_large"]), EXIT_REJECTED)
     data = path.read_bytes()
-    if sys.stderr.isatty():
-        print(f"briskk: the upload is run by briskk serve (pid {server.pid})", file=sys.stderr)
     query = {
         "file_name": path.name,
         "dry_run": "true" if args.dry_run else "false",
@@ -170,6 +168,8 @@ def hand_off(args: argparse.Namespace, print_outcome: PrintOutcome) -> int | Non
     if status != 200:
         raise _refusal(server, status, taken)
     upload_id = str(taken["upload_id"])
+    if sys.stderr.isatty():
+        print(f"briskk: the upload is run by briskk serve (pid {server.pid})", file=sys.stderr)
     show_progress = not args.json and sys.stderr.isatty()
     try:
         with following(server, upload_id, enabled=show_progress, label=path.name):
