@@ -96,7 +96,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from briskk_pipeline.api.app import create_app, run_mode_from_env, workers_from_env
-    from briskk_pipeline.handoff.server import Publication
+    from briskk_pipeline.handoff.publication import Publication
     from briskk_pipeline.handoff.state import fingerprint, handoff_enabled
     from briskk_pipeline.home import briskk_home
 

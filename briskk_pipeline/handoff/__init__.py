@@ -9,5 +9,5 @@ Either way the upload is a partition of `ingest_job` with its run in the Dagster
 - `state`: the contract both sides share, importing nothing heavy: where the socket and
   `serve.json` are, the fingerprint of what decides a run, whether a process lives.
 - `client`: the `briskk ingest` side (standard library only: `http.client` over AF_UNIX).
-- `server`: the `briskk serve` side (the socket, `serve.json`, the `/local/…` routes).
+- `publication`: `briskk serve`'s Unix socket and `serve.json`; `server`: the `/local/…` routes.
 """

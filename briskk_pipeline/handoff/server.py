@@ -1,16 +1,10 @@
-"""The `briskk serve` side of the hand-off: its Unix socket, `serve.json`, the `/local/…` routes.
+"""The `briskk serve` side of the hand-off: the `/local/…` routes on its Unix socket.
 
-In run mode `local` `briskk serve` also listens on `<BRISKK_HOME>/serve.sock` (mode 0600: only
-its own user can connect, the same user who could run `briskk ingest` on this catalog
-anyway) and, once its instance and run pool are ready, writes `serve.json` (`state.py`); both
-go when it stops. A file left by a killed server (its pid gone, or its socket refusing) is
-replaced at the next start; a live server's is left alone (a second `briskk serve` on the same
-state folder then serves HTTP only).
-
-The routes answer only requests that arrived on that socket: uvicorn gives such a request a
-`server` of `(socket path, None)` in its ASGI scope, a TCP one `(host, port)`. Over TCP every
-`/local/…` address answers `404` exactly as an address the API does not have
-(`LocalOnly`), whatever the method. They take no token: the socket's file mode is the check.
+The socket and `serve.json` are `publication.py`'s. The routes answer only requests that
+arrived on that socket: uvicorn gives such a request a `server` of `(socket path, None)` in
+its ASGI scope, a TCP one `(host, port)`. Over TCP every `/local/…` address answers `404`
+exactly as an address the API does not have (`LocalOnly`), whatever the method. They take no
+token: the socket's file mode (0600) is the check.
 
 - `GET /local/hello?size=N`: this server's pid, and the words refusing a file of N bytes
   (`BRISKK_MAX_UPLOAD_BYTES`) so the client never sends one; `409` when the client's
@@ -35,12 +29,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import socket
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from contextlib import suppress
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -52,115 +42,14 @@ from briskk_pipeline.api.runs import queue_upload
 from briskk_pipeline.api.state import ApiState, api_state
 from briskk_pipeline.cli.ingest import INTERRUPTED, outcome_facts, run_progress, run_summary
 from briskk_pipeline.cli.output import EXIT_FAILED, EXIT_REJECTED, EXIT_USAGE, json_default
-from briskk_pipeline.handoff.state import (
-    FINGERPRINT_HEADER,
-    process_alive,
-    read_state,
-    socket_path,
-    state_path,
-    unix_address,
-    write_state,
-)
+from briskk_pipeline.handoff.state import FINGERPRINT_HEADER
+
+if TYPE_CHECKING:
+    from briskk_pipeline.handoff.publication import Publication
 
 SOURCE = "cli"  # a handed-off upload is `briskk ingest`'s, as if run in its own process
 POLL_SECONDS = 0.25
 log = logging.getLogger("briskk.api")
-
-
-# ------------------------------------------------------------------ socket and serve.json
-
-
-class Publication:
-    """This server's Unix socket, bound and listening, and the `serve.json` that names it.
-
-    `open` binds the socket (or returns None when another live server holds it); `published`
-    writes `serve.json` for the block (once the server is ready to take uploads); `close`
-    removes the socket and, if it is still this server's, `serve.json`."""
-
-    def __init__(self, home: Path, sock: socket.socket, fingerprint: str) -> None:
-        self.home = home
-        self.socket = sock
-        self.fingerprint = fingerprint
-        self.pid = os.getpid()
-
-    @classmethod
-    def open(cls, home: Path, fingerprint: str) -> Publication | None:
-        path = socket_path(home)
-        held = read_state(home)
-        if held is not None and held["pid"] != os.getpid() and _answers(held):
-            log.warning(
-                "briskk serve (pid %s) already takes `briskk ingest` uploads for %s; "
-                "this server serves HTTP only",
-                held["pid"],
-                home,
-            )
-            return None
-        home.mkdir(parents=True, exist_ok=True)
-        path.unlink(missing_ok=True)  # a killed server's: nothing listens on it
-        state_path(home).unlink(missing_ok=True)
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        mask = os.umask(0o177)  # created 0600: no moment where others may connect
-        try:
-            with unix_address(path) as address:
-                sock.bind(address)
-        except OSError:
-            sock.close()
-            raise
-        finally:
-            os.umask(mask)
-        os.chmod(path, 0o600)
-        sock.listen(128)  # not inheritable: no child process (sandbox, log watchers) keeps it
-        return cls(home, sock, fingerprint)
-
-    @contextmanager
-    def published(self) -> Iterator[None]:
-        write_state(
-            self.home,
-            {
-                "pid": self.pid,
-                "socket": str(socket_path(self.home)),
-                "fingerprint": self.fingerprint,
-                "started_at": datetime.now(UTC).isoformat(),
-            },
-        )
-        log.info("briskk ingest hands its uploads to this server (%s)", socket_path(self.home))
-        try:
-            yield
-        finally:
-            self._withdraw()
-
-    def _withdraw(self) -> None:
-        held = read_state(self.home)
-        if held is not None and held["pid"] == self.pid:
-            state_path(self.home).unlink(missing_ok=True)
-
-    def close(self) -> None:
-        self._withdraw()
-        with suppress(OSError):
-            self.socket.close()
-        path = socket_path(self.home)
-        with suppress(OSError):
-            if path.is_socket():
-                path.unlink()
-
-
-def _answers(held: dict[str, Any]) -> bool:
-    """Whether the server `serve.json` names lives and accepts on its socket."""
-    if not process_alive(held["pid"]):
-        return False
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    probe.settimeout(2)
-    try:
-        with unix_address(Path(held["socket"])) as address:
-            probe.connect(address)
-    except OSError:
-        return False
-    finally:
-        probe.close()
-    return True
-
-
-# ------------------------------------------------------------------------- local only
 
 
 def on_unix_socket(scope: Scope) -> bool:
