@@ -6,8 +6,9 @@ the whole child process (`measure.run_child`: wall, user + system CPU, peak RSS)
 
 1. 800 rows, `briskk ingest` as a process against the old approach (`old_approach.py`), each
    into a fresh database: **at most 1.0×**.
-   1b. the fast path as designed (README, "Speed of the everyday upload"): a process that hands
-   the file to a running `briskk serve` (`handoff_client.py`) against the old approach.
+   1b. the hand-off (README, "Speed of the everyday upload"): `briskk ingest` while a `briskk
+   serve` with the same BRISKK_HOME runs (it hands the file over; the server's CPU for the
+   run is counted) against the old approach.
 2. 800 rows, a warm `briskk serve`, `POST /ingest?wait=60` (client wall) against the floor
    (`floor.py`) as a process: **at most 1.0×**.
 3. 100k rows, `briskk ingest` against the floor: **at most 2.5×**, peak RSS **≤ 1 GB**.
@@ -165,13 +166,15 @@ def target_server(bench: Bench, path: Path, pairs: int) -> dict[str, dict[str, A
             results["server"] = warm
 
         def handoff() -> Sample:
-            cpu = cpu_seconds(serving)
-            client_args = [str(run.BENCH / "handoff_client.py"), server.base_url, token, str(path)]
-            child = measure.run_child([sys.executable, *client_args], run.child_env()).check()
+            cpu, handed = cpu_seconds(serving), server.log.read_text().count("/local/ingest?")
+            client = [str(run.BIN / "briskk"), "ingest", str(path), "--tenant", "BrandA", "--json"]
+            child = measure.run_child(client, server.env).check()
+            if server.log.read_text().count("/local/ingest?") != handed + 1:
+                raise RuntimeError(f"briskk ingest ran in its own process: {child.stderr[-500:]}")
             # the client's CPU and the server's for the run: the whole cost of the upload
             return {**sample(child), "cpu": child.cpu + cpu_seconds(serving) - cpu}
 
-        run.log(f"1b. 800 rows: hand-off client against the old approach, {pairs} pairs")
+        run.log(f"1b. 800 rows: briskk ingest handed off against the old approach, {pairs} pairs")
         fast = interleaved(pairs, handoff, lambda: bench.script("old_approach.py", path))
         fast["ok"] = fast["ratio"]["wall"] <= 1.0
         results["handoff"] = fast
@@ -274,9 +277,9 @@ def markdown(results: dict[str, Any]) -> str:
 
     row("800 rows, process", results["ingest"], "`briskk ingest`", "old approach", "≤ 1.0×", 1.0)
     row(
-        "800 rows, hand-off to `briskk serve` (designed, not built)",
+        "800 rows, `briskk ingest` handed to `briskk serve`",
         results["handoff"],
-        "client",
+        "`briskk ingest`",
         "old approach",
         "≤ 1.0×",
         1.0,

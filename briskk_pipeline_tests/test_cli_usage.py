@@ -98,7 +98,7 @@ PIPELINE = {
     ("command", "codes", "names"),
     [
         ((), {"0", "1", "2", "3", "130"}, {*PIPELINE, "BRISKK_API_*"}),
-        (("ingest",), {"0", "1", "2", "3", "130"}, PIPELINE),
+        (("ingest",), {"0", "1", "2", "3", "130"}, {*PIPELINE, "BRISKK_HANDOFF"}),
         (("rerun",), {"0", "1", "2", "3", "130"}, PIPELINE),
         (("report",), {"0", "2", "3"}, {*CATALOG, "S3_BUCKET"}),
         (("products",), {"0", "2", "3"}, CATALOG),
@@ -106,7 +106,7 @@ PIPELINE = {
         (("db",), {"0", "2", "3"}, CATALOG),
         (("db", "upgrade"), {"0", "3"}, CATALOG),
         (("db", "stop"), {"0"}, {"BRISKK_HOME"}),
-        (("serve",), {"0", "2", "3"}, {*PIPELINE, "BRISKK_API_*"}),
+        (("serve",), {"0", "2", "3"}, {*PIPELINE, "BRISKK_API_*", "BRISKK_HANDOFF"}),
         (("tokens",), {"0", "2", "3"}, CATALOG),
         (("tokens", "create"), {"0", "2", "3"}, CATALOG),
         (("history",), {"0", "2", "3"}, CATALOG),

@@ -47,6 +47,7 @@ from briskk_pipeline.api.runs import (
 from briskk_pipeline.api.security_headers import SECURITY_HEADERS, SecurityHeaders
 from briskk_pipeline.api.state import ApiState
 from briskk_pipeline.faults import describe_fault
+from briskk_pipeline.handoff.server import LocalOnly, local_router
 from briskk_pipeline.ingest.launch import PARTITIONS, UploadFailed
 from briskk_pipeline.profiles.api import profile_router
 from briskk_pipeline.readiness.routes import readiness_router
@@ -107,6 +108,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 instance.add_dynamic_partitions(PARTITIONS, [upload_id])  # idempotent
                 queue_upload(runner, engine, upload_id, tenant)
         app.state.briskk = state
+        publication = getattr(app.state, "handoff", None)  # `briskk serve`'s Unix socket
+        if mode == "local" and publication is not None:
+            stack.enter_context(publication.published())  # `briskk ingest` may hand off now
         log.info("briskk API ready: runs %s", mode)
         yield
 
@@ -131,6 +135,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     app.state.failed_token_checks = failed_token_checks
+    app.add_middleware(LocalOnly)  # /local/…: the Unix socket only (handoff/server.py)
     app.add_middleware(BodyLimits, seconds=body_seconds)
     app.add_middleware(SecurityHeaders)  # outermost: on every answer, BodyLimits' too
     app.include_router(router)
@@ -140,6 +145,7 @@ def create_app() -> FastAPI:
     app.include_router(report_router)  # the annotated workbook, images not stored
     app.include_router(readiness_router)  # marketplace readiness (readiness/routes.py)
     app.include_router(profile_router)  # issue 22: brand profiles, the mapping step
+    app.include_router(local_router)  # issue 24: `briskk ingest` handed to this server
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
     add_docs_page(app, templates)

@@ -15,7 +15,7 @@ from typing import Any
 from briskk_pipeline.cli import usage
 from briskk_pipeline.cli.context import open_resources
 from briskk_pipeline.cli.ingest import check_tenant_arg
-from briskk_pipeline.cli.output import EXIT_OK, EXIT_USAGE, CliError, print_table
+from briskk_pipeline.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError, print_table
 
 SERVE_EXITS = (
     (EXIT_OK, "stopped (Ctrl-C or SIGTERM)"),
@@ -36,7 +36,7 @@ def add_api_commands(commands: Any) -> None:
         "serve",
         "the HTTP API and the brand upload page",
         exits=SERVE_EXITS,
-        environment=(*usage.PIPELINE, "BRISKK_API_*"),
+        environment=(*usage.PIPELINE, "BRISKK_API_*", "BRISKK_HANDOFF"),
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
@@ -85,22 +85,58 @@ def page_url(host: str, port: int) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the API and the brand page until stopped; first say where, and which state."""
+    """Serve the API and the brand page until stopped; first say where, and which state.
+
+    In run mode `local` it also takes `briskk ingest` uploads on `<BRISKK_HOME>/serve.sock`
+    (`handoff/`, unless `BRISKK_HANDOFF=0`). Ctrl-C and SIGTERM stop it gracefully (uvicorn
+    lets running requests end) and it exits 0, the socket and `serve.json` removed.
+    """
+    import signal
+
     import uvicorn
 
     from briskk_pipeline.api.app import create_app, run_mode_from_env, workers_from_env
+    from briskk_pipeline.handoff.publication import Publication
+    from briskk_pipeline.handoff.state import fingerprint, handoff_enabled
     from briskk_pipeline.home import briskk_home
 
     try:
-        run_mode_from_env()
+        mode = run_mode_from_env()
         workers_from_env()
         app = create_app()  # reads BRISKK_API_BODY_SECONDS, BRISKK_API_AUTH_FAILURES
     except ValueError as error:
         raise CliError(str(error)) from error
     print(f"briskk serve: the brand page at {page_url(args.host, args.port)}", file=sys.stderr)
     print(f"briskk serve: state folder {briskk_home()}", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
-    return 0
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="info")
+    sockets = [config.bind_socket()]  # exits 3 when the address is taken, as uvicorn.run
+    sockets[0].set_inheritable(False)  # one process: no child (sandbox, log watchers) keeps it
+    publication = None
+    if mode == "local" and handoff_enabled():
+        publication = Publication.open(briskk_home(), fingerprint())
+    if publication is not None:
+        sockets.append(publication.socket)
+        app.state.handoff = publication  # serve.json is written once the server is ready
+    server = uvicorn.Server(config)
+    # uvicorn re-raises the SIGTERM it stopped for once it has shut down; it ends here
+    previous = signal.signal(signal.SIGTERM, _stopped)
+    try:
+        server.run(sockets=sockets)
+    except (KeyboardInterrupt, _Stopped):
+        pass  # Ctrl-C or SIGTERM: uvicorn has shut down gracefully
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if publication is not None:
+            publication.close()
+    return 0 if server.started else EXIT_FAILED
+
+
+class _Stopped(Exception):
+    """SIGTERM, raised once uvicorn has stopped for it."""
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise _Stopped
 
 
 def cmd_tokens_create(args: argparse.Namespace) -> int:

@@ -1,7 +1,8 @@
 """Where the API's uploads run: in this process (local) or through Dagster's run queue (queue).
 
 HTTP issue, item 3. Either way every upload is a partition of `ingest_job` with the tags
-`briskk/tenant` and `briskk/source=api`.
+`briskk/tenant` and `briskk/source=api` (`cli` for a `briskk ingest` handed to this server:
+`handoff/`, local mode only).
 
 - `local` (default; `briskk serve` alone): `LocalRunner` runs each upload with
   `ingest.launch.run_upload` (in process, like `briskk ingest`) on a bounded thread pool
@@ -44,6 +45,7 @@ class QueuedUpload:
     upload_id: str
     tenant: str
     run_id: str
+    source: str = SOURCE  # the run's `briskk/source`: `cli` for a hand-off (handoff/)
 
 
 class LocalRunner:
@@ -71,6 +73,18 @@ class LocalRunner:
             self._waiting[key] = deque([(item, done)])
         self._pool.submit(self._drain, key)
         return done
+
+    def cancel(self, upload_id: str) -> Future[None] | None:
+        """Take upload `upload_id` out of its tenant's queue if its run has not started yet;
+        returns its future (still pending: the caller records the upload and completes it),
+        or None when it is not waiting here (running, ended, or never queued)."""
+        with self._lock:
+            for queue in self._waiting.values():
+                for entry in queue:
+                    if entry[0].upload_id == upload_id:
+                        queue.remove(entry)
+                        return entry[1]
+        return None
 
     def _drain(self, key: str) -> None:
         while True:
@@ -108,7 +122,7 @@ def in_process_work(instance: DagsterInstance, engine: sa.Engine) -> Callable[[Q
                 engine,
                 upload_id=item.upload_id,
                 tenant=item.tenant,
-                source=SOURCE,
+                source=item.source,
                 run_id=item.run_id,
             )
         except UploadFailed:
@@ -121,12 +135,14 @@ def in_process_work(instance: DagsterInstance, engine: sa.Engine) -> Callable[[Q
 
 
 def queue_upload(
-    runner: LocalRunner, engine: sa.Engine, upload_id: str, tenant: str
+    runner: LocalRunner, engine: sa.Engine, upload_id: str, tenant: str, source: str = SOURCE
 ) -> Future[None]:
-    """Give the registered upload its run id, then queue it on `runner`."""
+    """Give the registered upload its run id, then queue it on `runner` (its run tagged
+    `briskk/source=source`)."""
     run_id = new_run_id()
     uploads.set_run_id(engine, upload_id, run_id)
-    return runner.submit(QueuedUpload(upload_id=upload_id, tenant=tenant, run_id=run_id))
+    item = QueuedUpload(upload_id=upload_id, tenant=tenant, run_id=run_id, source=source)
+    return runner.submit(item)
 
 
 def stranded_uploads(engine: sa.Engine, instance: DagsterInstance) -> list[tuple[str, str]]:

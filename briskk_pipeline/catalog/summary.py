@@ -326,22 +326,3 @@ def disabled_absent_warnings(disabled_absent: Sequence[tuple[str, str]]) -> list
             "disabled (replace: not in this file); `changes.disabled_absent` lists them all"
         )
     return lines
-
-
-def table(changes: Mapping[str, Any]) -> tuple[list[str], list[list[object]]]:
-    """The `changes` object as one table for the human summary: headers and rows, one row
-    for products and one for SKUs (values cleared counted on the SKU row, across both)."""
-    headers = ["", "inserted", "updated", "unchanged", "disabled", "values cleared"]
-    p, s = changes["products"], changes["skus"]
-    rows: list[list[object]] = [
-        ["products", p["inserted"], p["updated"], p["unchanged"], "-", "-"],
-        [
-            "SKUs",
-            s["inserted"],
-            s["updated"],
-            s["unchanged"],
-            s["disabled"],
-            changes["values_cleared"],
-        ],
-    ]
-    return headers, rows

@@ -1,5 +1,7 @@
 """`briskk ingest PATH`: one upload through `ingest_job` on the configured Dagster instance,
-and the summary every run of an upload prints (`briskk rerun` prints the same).
+and the summary every run of an upload prints (`briskk rerun` prints the same). With a
+`briskk serve` running on the same state, settings and code, the upload is handed to it
+(`handoff/`) and the same summary printed.
 
 Usage errors (no such file, a folder, an invalid tenant) are found before Dagster, pandas or
 the database are imported or started.
@@ -28,6 +30,7 @@ from briskk_pipeline.cli.output import (
     plural,
     print_json,
     print_table,
+    progress_line,
 )
 
 EXAMPLES_PER_REASON = 3  # image failures shown per reason before "… and N more"
@@ -52,7 +55,7 @@ def add_commands(commands: Any) -> None:
         "ingest",
         "run one upload through ingest_job on the configured Dagster instance",
         exits=INGEST_EXITS,
-        environment=usage.PIPELINE,
+        environment=(*usage.PIPELINE, "BRISKK_HANDOFF"),
     )
     ingest.add_argument("path", type=Path, help="an .xlsx/.xlsm/.xls/.ods or .csv file")
     ingest.add_argument(
@@ -111,6 +114,18 @@ def check_tenant_arg(tenant: str | None) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    """Hand the upload to a running `briskk serve` when there is one with the same settings
+    and code (`handoff/`); otherwise register the file, run `ingest_job` in this process and
+    print the summary. Either way the same summary and exit code."""
+    from briskk_pipeline.handoff.client import hand_off
+
+    handed = hand_off(args, print_outcome)  # before anything heavy is imported
+    if handed is not None:
+        return handed
+    return run_in_process(args)
+
+
+def run_in_process(args: argparse.Namespace) -> int:
     """Register the file, run `ingest_job` in this process, print the summary."""
     from dagster import DagsterInstance
 
@@ -214,30 +229,64 @@ def report_run(record: Mapping[str, Any], *, as_json: bool, readiness: Mapping[s
     summary; a `failed` upload is one line on stderr) and return the command's exit code.
     The summary's seconds are the whole command's (`process_seconds`); `readiness` is the
     upload's marketplace readiness (`readiness.store.upload_readiness_summary`)."""
+    summary = run_summary(record, readiness, seconds=process_seconds())
+    return print_outcome(summary, outcome_facts(record), as_json=as_json)
+
+
+def run_summary(
+    record: Mapping[str, Any], readiness: Mapping[str, Any], *, seconds: float
+) -> dict[str, Any]:
+    """The SPEC §4 `briskk ingest --json` object of upload `record`, its readiness included
+    (`briskk serve` builds it for a handed-off `briskk ingest`, which puts in its own
+    seconds)."""
     from briskk_pipeline.catalog.uploads import ingest_summary
+
+    summary = ingest_summary(record, seconds=seconds)
+    summary["readiness"] = dict(readiness)  # per product and channel: ready or failing rules
+    return summary
+
+
+# What `print_outcome` reads of an upload record besides its summary.
+OUTCOME_FACTS = (
+    "upload_id",
+    "status",
+    "products_loaded",
+    "failure_reason",
+    "report_error",
+    "report_uri",
+)
+
+
+def outcome_facts(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of `record` `print_outcome` needs (`OUTCOME_FACTS`), JSON-ready."""
+    return {name: record.get(name) for name in OUTCOME_FACTS}
+
+
+def print_outcome(summary: Mapping[str, Any], facts: Mapping[str, Any], *, as_json: bool) -> int:
+    """Print `summary` (`run_summary`) of the upload `facts` (`outcome_facts`) and return the
+    command's exit code; imports nothing heavy, so a handed-off `briskk ingest` prints
+    exactly what an in-process one does."""
     from briskk_pipeline.readiness.shapes import readiness_line
 
-    summary = ingest_summary(record, seconds=process_seconds())
-    summary["readiness"] = dict(readiness)  # per product and channel: ready or failing rules
     if as_json:
         print_json(summary)
-    elif record["status"] != "failed":
-        print_ingest(summary, record, sys.stdout)
-        if line := readiness_line(readiness):
+    elif facts["status"] != "failed":
+        print_ingest(summary, facts, sys.stdout)
+        if line := readiness_line(summary["readiness"]):
             print(line, file=sys.stdout)
-    if record["status"] == "failed":  # one line, whatever broke (the reason is recorded)
+    if facts["status"] == "failed":  # one line, whatever broke (the reason is recorded)
         print(
-            f"briskk: upload {record['upload_id']} failed: {record.get('failure_reason')}",
+            f"briskk: upload {facts['upload_id']} failed: {facts.get('failure_reason')}",
             file=sys.stderr,
         )
-    elif record.get("report_error"):  # loaded; only a step after the load failed
-        upload_id = record["upload_id"]
+    elif facts.get("report_error"):  # loaded; only a step after the load failed
+        upload_id = facts["upload_id"]
         print(
-            f"briskk: upload {upload_id} is {record['status']} but its report failed: "
-            f"{record['report_error']} (retry: briskk report --rebuild {upload_id})",
+            f"briskk: upload {upload_id} is {facts['status']} but its report failed: "
+            f"{facts['report_error']} (retry: briskk report --rebuild {upload_id})",
             file=sys.stderr,
         )
-    return exit_code(record)
+    return exit_code(facts)
 
 
 def exit_code(record: Mapping[str, Any]) -> int:
@@ -286,7 +335,7 @@ def print_ingest(summary: Mapping[str, Any], record: Mapping[str, Any], out: Tex
         out,
     )
     if summary.get("changes"):
-        from briskk_pipeline.catalog.summary import table
+        from briskk_pipeline.catalog.change_table import table
 
         verb = {"previewed": "would change", "needs_review": "would change"}.get(status, "changed")
         print(f"\nwhat the upload {verb} ({summary['changes']['mode']}):", file=out)
@@ -357,24 +406,36 @@ def progress(instance: Any, run_id: str, *, enabled: bool, label: str) -> Iterat
 
 
 def _follow_run(instance: Any, run_id: str, stop: threading.Event, label: str, err: TextIO) -> None:
-    from dagster import DagsterEventType
-
-    spinner = "|/-\\"
     stage, detail, tick, cursor = "starting", "", 0, None
     while not stop.wait(0.2):
         try:
-            connection = instance.get_records_for_run(run_id, cursor=cursor)
+            step, message, cursor = run_progress(instance, run_id, cursor)
         except Exception:  # the run may not exist yet; the display is best effort
-            connection = None
-        if connection is not None:
-            cursor = connection.cursor
-            for record in connection.records:
-                entry = record.event_log_entry
-                event = entry.dagster_event
-                if event is not None and event.event_type == DagsterEventType.STEP_START:
-                    stage, detail = event.step_key or stage, ""
-                elif event is None and entry.user_message.startswith("images "):
-                    detail = entry.user_message
+            step = message = None
+        stage = step or stage
+        detail = detail if message is None else message
         tick += 1
-        err.write(f"\r\033[K{spinner[tick % 4]} {label}: {stage} {detail}")
+        err.write(progress_line(tick, label, stage, detail))
         err.flush()
+
+
+def run_progress(
+    instance: Any, run_id: str, cursor: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """What run `run_id`'s events after `cursor` say: the step started last (None: no step
+    started since), the last `images …` message (`""` when a step started after it; None:
+    unchanged), and the cursor to ask from next time. Raises what the instance raises (a
+    run not there yet)."""
+    from dagster import DagsterEventType
+
+    stage: str | None = None
+    detail: str | None = None
+    connection = instance.get_records_for_run(run_id, cursor=cursor)
+    for record in connection.records:
+        entry = record.event_log_entry
+        event = entry.dagster_event
+        if event is not None and event.event_type == DagsterEventType.STEP_START:
+            stage, detail = event.step_key or stage, ""
+        elif event is None and entry.user_message.startswith("images "):
+            detail = entry.user_message
+    return stage, detail, connection.cursor

@@ -80,6 +80,15 @@ def print_json(value: object, out: TextIO | None = None) -> None:
     (out or sys.stdout).write(text + "\n")
 
 
+SPINNER: Final = "|/-\\"
+
+
+def progress_line(tick: int, label: str, stage: str, detail: str) -> str:
+    """The progress display's line for a terminal (`briskk ingest`): back to the line's start,
+    cleared, then a spinner frame, the file, the step running and what it said last."""
+    return f"\r\033[K{SPINNER[tick % 4]} {label}: {stage} {detail}"
+
+
 def column_widths(
     natural: Sequence[int], width: int = TABLE_WIDTH, keep: Sequence[int] = ()
 ) -> list[int]:

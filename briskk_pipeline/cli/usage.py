@@ -51,6 +51,9 @@ ENVIRONMENT: Final[dict[str, str]] = {
     'BRISKK_CHANNELS, BRISKK_STRICT_BARCODES (README, "Marketplace readiness")',
     "BRISKK_API_*": "BRISKK_API_RUNS (local or queue), BRISKK_API_WORKERS (README, "
     '"Configuration")',
+    "BRISKK_HANDOFF": "0: `briskk ingest` runs every upload in its own process and `briskk "
+    "serve` takes none over BRISKK_HOME/serve.sock (default: ingest hands its upload to a "
+    "running serve of the same state, settings and code)",
 }
 CATALOG: Final = ("BRISKK_HOME", "DATABASE_URL")
 STORE: Final = (*CATALOG, "S3_BUCKET")

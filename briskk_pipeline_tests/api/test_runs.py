@@ -70,6 +70,33 @@ def test_local_runner_keeps_a_failed_run_in_its_future_and_goes_on() -> None:
     runner.shutdown()
 
 
+def test_local_runner_cancels_an_upload_still_waiting_and_never_a_running_one() -> None:
+    """A handed-off `briskk ingest` stopped by Ctrl-C (handoff/server.py): the upload waiting
+    for its tenant's turn leaves the queue unrun; the running one is not touched."""
+    started, release = threading.Event(), threading.Event()
+    done: list[str] = []
+
+    def work(item: QueuedUpload) -> None:
+        started.set()
+        release.wait(timeout=30)
+        done.append(item.upload_id)
+
+    runner = LocalRunner(2, work)
+    running = runner.submit(QueuedUpload("first", "T", "r1", source="cli"))
+    assert started.wait(timeout=10)
+    waiting = runner.submit(QueuedUpload("second", "t", "r2", source="cli"))
+    after = runner.submit(QueuedUpload("third", "T", "r3"))
+    assert runner.cancel("first") is None  # its run has started
+    taken = runner.cancel("second")
+    assert taken is waiting and not taken.done()
+    assert runner.cancel("second") is None and runner.cancel("nobody") is None
+    taken.set_result(None)  # what the cancel route does once the upload is recorded
+    release.set()
+    assert running.result(timeout=10) is None and after.result(timeout=10) is None
+    runner.shutdown()
+    assert done == ["first", "third"]
+
+
 def test_sensor_requests_runs_of_api_uploads_at_once_with_their_tags(
     tmp_path: Path, database_url: str, engine: sa.Engine
 ) -> None:

@@ -50,6 +50,7 @@ PUBLIC = dict.fromkeys(CALLERS, 200)  # tokens are not looked at
 BRAND_READ = {NONE: 401, BAD: 401, REVOKED: 401, OTHER: 200, OWN: 200}
 BRAND_ID = {NONE: 401, BAD: 401, REVOKED: 401, OTHER: 404, OWN: 200}
 ADMIN = {NONE: 401, BAD: 401, REVOKED: 401, OTHER: 403, OWN: 403}
+UNIX_SOCKET_ONLY = dict.fromkeys(CALLERS, 404)  # as an address the API does not have
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,20 @@ EXPECTED: dict[tuple[str, str], Call] = {
         {**BRAND_ID, OWN: 400},
         method="POST",
         json={"aliases": {"Selling Price": "no_such_column"}, "rerun": "{upload_id}"},
+    ),
+    # issue 24: `briskk ingest` handed to `briskk serve`, on its Unix socket only (handoff/)
+    ("GET", "/local/hello"): Call("/local/hello?size=1", UNIX_SOCKET_ONLY),
+    ("POST", "/local/ingest"): Call(
+        "/local/ingest?file_name=a.xlsx&tenant=SecA", UNIX_SOCKET_ONLY, method="POST", content="x"
+    ),
+    ("GET", "/local/uploads/{upload_id}/outcome"): Call(
+        "/local/uploads/{upload_id}/outcome", UNIX_SOCKET_ONLY
+    ),
+    ("GET", "/local/uploads/{upload_id}/progress"): Call(
+        "/local/uploads/{upload_id}/progress", UNIX_SOCKET_ONLY
+    ),
+    ("POST", "/local/uploads/{upload_id}/cancel"): Call(
+        "/local/uploads/{upload_id}/cancel", UNIX_SOCKET_ONLY, method="POST"
     ),
 }
 
