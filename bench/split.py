@@ -9,8 +9,8 @@ sample to the first stage its stack enters:
 - **resources and instance**: `open_resources` (Dagster's `build_resources`) and
   `DagsterInstance.get`;
 - **registration**: `start_upload` (archive, sheet-name claim, upload record, partition);
-- **asset bodies**: `raw_sheet`, `validated_rows`, `product_images`, `catalog_load`,
-  `upload_report`, each on its own;
+- **asset bodies**: `raw_sheet`, `validated_rows`, `product_images`, `readiness`,
+  `catalog_load`, `upload_report`, each on its own;
 - **outputs stored/loaded**: the object-store IO manager;
 - **Dagster run machinery**: the rest of `execute_in_process` (run and step events written to
   the instance, plan, resources per step, checks);
@@ -43,7 +43,14 @@ import data
 import measure
 import run
 
-BODIES = ("raw_sheet", "validated_rows", "product_images", "catalog_load", "upload_report")
+BODIES = (
+    "raw_sheet",
+    "validated_rows",
+    "product_images",
+    "readiness",
+    "catalog_load",
+    "upload_report",
+)
 SETUP = ("open_resources", "get")  # `DagsterInstance.get`
 STAGES = (
     "interpreter and CLI",
