@@ -25,7 +25,7 @@ import pytest
 import sqlalchemy as sa
 
 from briskk_pipeline.catalog import db, tables
-from briskk_pipeline.ingest.heartbeat import process_alive
+from briskk_pipeline.processes import process_alive
 from briskk_pipeline_tests.api.server import fresh_database, running_server
 from briskk_pipeline_tests.fixtures.cli import briskk_json
 from briskk_pipeline_tests.fixtures.faults import every_file

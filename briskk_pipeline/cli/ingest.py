@@ -31,6 +31,7 @@ from briskk_pipeline.cli.output import (
     print_json,
     print_table,
     progress_line,
+    ticking,
 )
 
 EXAMPLES_PER_REASON = 3  # image failures shown per reason before "… and N more"
@@ -388,21 +389,10 @@ def print_image_failures(failures: Sequence[Mapping[str, Any]], out: TextIO) -> 
 def progress(instance: Any, run_id: str, *, enabled: bool, label: str) -> Iterator[None]:
     """A one-line progress display on stderr while the block runs, fed by the run's own
     event log (the step running, the image counts); nothing when not `enabled`."""
-    if not enabled:
+    with ticking(
+        lambda stop: _follow_run(instance, run_id, stop, label, sys.stderr), enabled=enabled
+    ):
         yield
-        return
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=_follow_run, args=(instance, run_id, stop, label, sys.stderr), daemon=True
-    )
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=2)
-        sys.stderr.write("\r\033[K")
-        sys.stderr.flush()
 
 
 def _follow_run(instance: Any, run_id: str, stop: threading.Event, label: str, err: TextIO) -> None:

@@ -13,7 +13,8 @@ import json
 import os
 import sys
 import textwrap
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final, TextIO
@@ -229,3 +230,23 @@ def check_writable(path: Path, example: str = "report.xlsx") -> None:
         raise CliError(f"not writable: {path} (permission denied)")
     if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
         raise CliError(f"not writable: {folder} (permission denied, for {path})")
+
+
+@contextlib.contextmanager
+def ticking(follow: Callable[[threading.Event], None], *, enabled: bool) -> Iterator[None]:
+    """Run `follow(stop)` in a daemon thread while the block runs (it draws a progress line on
+    stderr until `stop` is set), then clear that line; nothing when not `enabled`. Used by
+    `briskk ingest` in process (Dagster's event log) and handed off (the server's progress)."""
+    if not enabled:
+        yield
+        return
+    stop = threading.Event()
+    thread = threading.Thread(target=follow, args=(stop,), name="briskk-progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()

@@ -38,6 +38,7 @@ from briskk_pipeline.cli.output import (
     EXIT_REJECTED,
     CliError,
     progress_line,
+    ticking,
 )
 from briskk_pipeline.handoff.state import (
     FINGERPRINT_HEADER,
@@ -178,11 +179,7 @@ def hand_off(args: argparse.Namespace, print_outcome: PrintOutcome) -> int | Non
     except KeyboardInterrupt:
         return stop(server, upload_id)
     except (OSError, http.client.HTTPException, ValueError) as error:
-        raise CliError(
-            f"briskk serve (pid {server.pid}) stopped answering while running upload "
-            f"{upload_id} ({error}); briskk uploads shows how it ends",
-            EXIT_FAILED,
-        ) from None
+        raise _gone(server, error, f"running upload {upload_id}", "how it ends") from None
     if status != 200:
         raise _refusal(server, status, outcome)
     summary = outcome["summary"]
@@ -195,21 +192,8 @@ def hand_off(args: argparse.Namespace, print_outcome: PrintOutcome) -> int | Non
 def following(server: Server, upload_id: str, *, enabled: bool, label: str) -> Iterator[None]:
     """The in-process command's progress line on stderr while the block runs, fed by the
     server (`/local/uploads/{id}/progress`); nothing when not `enabled`."""
-    if not enabled:
+    with ticking(lambda stop: _follow(server, upload_id, stop, label), enabled=enabled):
         yield
-        return
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=_follow, args=(server, upload_id, stop, label), name="briskk-progress", daemon=True
-    )
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=2)
-        sys.stderr.write("\r\033[K")
-        sys.stderr.flush()
 
 
 def _follow(server: Server, upload_id: str, stop: threading.Event, label: str) -> None:
@@ -235,11 +219,16 @@ def _taken(server: Server, target: str, data: bytes) -> tuple[int, dict[str, Any
     try:
         return server.call("POST", target, body=data)
     except (OSError, http.client.HTTPException, ValueError) as error:
-        raise CliError(
-            f"briskk serve (pid {server.pid}) stopped answering while taking the upload "
-            f"({error}); briskk uploads shows whether it was registered",
-            EXIT_FAILED,
-        ) from None
+        raise _gone(server, error, "taking the upload", "whether it was registered") from None
+
+
+def _gone(server: Server, error: Exception, doing: str, shows: str) -> CliError:
+    """Exit 3: the server stopped answering while `doing`; `briskk uploads` `shows` the rest."""
+    return CliError(
+        f"briskk serve (pid {server.pid}) stopped answering while {doing} ({error}); "
+        f"briskk uploads shows {shows}",
+        EXIT_FAILED,
+    )
 
 
 def _refusal(server: Server, status: int, body: dict[str, Any]) -> CliError:

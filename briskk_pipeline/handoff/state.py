@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
+from briskk_pipeline.processes import process_alive as _alive
+
 SOCKET_NAME: Final = "serve.sock"
 STATE_NAME: Final = "serve.json"
 SWITCH: Final = "BRISKK_HANDOFF"  # `0`: `briskk ingest` always runs in its own process
@@ -136,18 +138,6 @@ def read_state(home: Path) -> dict[str, Any] | None:
 
 
 def process_alive(pid: int) -> bool:
-    """Whether process `pid` exists on this machine and is not a zombie (`ingest.heartbeat`
-    has the same rule; this copy imports no SQLAlchemy)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: not a server of ours
-        return False
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+    """Whether a server's pid is a live process of ours (`processes.process_alive`: another
+    user's process is not a server of ours)."""
+    return _alive(pid, others=False)

@@ -16,7 +16,6 @@ import os
 import socket
 import threading
 import time
-from pathlib import Path
 from typing import Final
 
 import sqlalchemy as sa
@@ -47,26 +46,6 @@ def host_identity() -> str:
 
 def this_worker() -> Worker:
     return Worker(host=host_identity(), pid=os.getpid())
-
-
-def process_alive(pid: int) -> bool:
-    """Whether process `pid` exists on this host (a zombie, killed but not yet reaped by its
-    parent, counts as gone). PIDs are reused, so True only means "maybe": the caller falls
-    back on the heartbeat's age."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    state = stat.rsplit(")", 1)[-1].split()[0]
-    return state not in ("Z", "X")
 
 
 def _beat_until_done(

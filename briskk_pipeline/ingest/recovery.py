@@ -42,7 +42,8 @@ from dagster import (
 from briskk_pipeline.catalog import uploads
 from briskk_pipeline.catalog.upload_claims import reopen_dead_approval
 from briskk_pipeline.catalog.uploads import Claim
-from briskk_pipeline.ingest.heartbeat import host_identity, process_alive
+from briskk_pipeline.ingest.heartbeat import host_identity
+from briskk_pipeline.processes import process_alive
 from briskk_pipeline.resources import CatalogDatabase
 from briskk_pipeline.review.decide import APPROVED, REVIEW_TAG
 

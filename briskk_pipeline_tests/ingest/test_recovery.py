@@ -27,9 +27,10 @@ from dagster import DagsterInstance, DagsterRunStatus, SkipReason, build_sensor_
 from briskk_pipeline.catalog import uploads
 from briskk_pipeline.catalog.tables import products
 from briskk_pipeline.catalog.uploads import Worker
-from briskk_pipeline.ingest.heartbeat import host_identity, process_alive
+from briskk_pipeline.ingest.heartbeat import host_identity
 from briskk_pipeline.ingest.recovery import recover_dead_uploads, stale_uploads_sensor
 from briskk_pipeline.ingest.register import register
+from briskk_pipeline.processes import process_alive
 from briskk_pipeline.resources import CatalogDatabase, LocalObjectStore
 from briskk_pipeline_tests.fixtures.cli import briskk_json
 from briskk_pipeline_tests.workbooks import template_rows, write_xlsx
