@@ -329,7 +329,7 @@ def test_verdicts_saved_and_streamed_in_batches_are_the_same_rows(harness, tmp_p
     )
 
     upload_id = harness.register(write_xlsx(tmp_path / "b.xlsx", template_rows(4)))
-    bad = [{"rule": "r", "message": "m, \"q\"\n", "column": "image_1", "row": 4, "source": "s"}]
+    bad = [{"rule": "r", "message": 'm, "q"\n', "column": "image_1", "row": 4, "source": "s"}]
     verdicts = [
         {"product_id": p, "channel": c, "row": row, "ready": ok, "failures": [] if ok else bad}
         for p, row in (("P3", 10), ("P1", 2), ("P2", None))
