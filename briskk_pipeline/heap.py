@@ -37,7 +37,11 @@ def settle(*, collect: bool = False) -> None:
 
 
 def collect() -> None:
-    """A full collection now: after a run, what it left in reference cycles (an openpyxl
+    """A full collection now: what a run or step left in reference cycles (an openpyxl
     workbook, pandas frames) is freed before the next big allocation instead of whenever the
-    thresholds of `settle` next allow a full collection."""
+    thresholds of `settle` next allow a full collection; then Arrow's memory pool gives the
+    pages it no longer uses back to the system (`MemoryPool.release_unused`)."""
     gc.collect()
+    import pyarrow
+
+    pyarrow.default_memory_pool().release_unused()
