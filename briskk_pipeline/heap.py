@@ -34,6 +34,19 @@ def settle(*, collect: bool = False) -> None:
         gc.collect()
     gc.freeze()
     gc.set_threshold(*THRESHOLDS)
+    use_system_allocator()
+
+
+def use_system_allocator() -> None:
+    """Arrow's buffers from then on come from the C library's allocator
+    (`pyarrow.set_memory_pool(pyarrow.system_memory_pool())`) instead of Arrow's default
+    mimalloc pool, which keeps the pages of freed buffers for reuse: over a 100k-row upload
+    (frames of 100,000 strings made and dropped step after step) the process's resident
+    memory stayed about 60 MB higher with it (bench, `/usr/bin/time` %M), for no measured
+    difference in CPU time."""
+    import pyarrow
+
+    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
 
 
 def collect() -> None:
