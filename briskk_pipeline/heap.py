@@ -34,3 +34,27 @@ def settle(*, collect: bool = False) -> None:
         gc.collect()
     gc.freeze()
     gc.set_threshold(*THRESHOLDS)
+    use_system_allocator()
+
+
+def use_system_allocator() -> None:
+    """Arrow's buffers from then on come from the C library's allocator
+    (`pyarrow.set_memory_pool(pyarrow.system_memory_pool())`) instead of Arrow's default
+    mimalloc pool, which keeps the pages of freed buffers for reuse: over a 100k-row upload
+    (frames of 100,000 strings made and dropped step after step) the process's resident
+    memory stayed about 60 MB higher with it (bench, `/usr/bin/time` %M), for no measured
+    difference in CPU time."""
+    import pyarrow
+
+    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
+
+
+def collect() -> None:
+    """A full collection now: what a run or step left in reference cycles (an openpyxl
+    workbook, pandas frames) is freed before the next big allocation instead of whenever the
+    thresholds of `settle` next allow a full collection; then Arrow's memory pool gives the
+    pages it no longer uses back to the system (`MemoryPool.release_unused`)."""
+    gc.collect()
+    import pyarrow
+
+    pyarrow.default_memory_pool().release_unused()

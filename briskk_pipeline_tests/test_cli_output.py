@@ -221,3 +221,27 @@ def test_print_json_writes_the_text_json_dumps_wrote():
     big = io.StringIO()
     print_json({"barcode": 2**70, "at": datetime(2026, 1, 1, tzinfo=UTC)}, big)
     assert json.loads(big.getvalue()) == {"barcode": 2**70, "at": "2026-01-01T00:00:00+00:00"}
+
+
+def test_print_json_to_a_utf8_stream_writes_its_bytes_in_order():
+    """On a UTF-8 text stream with a byte buffer (stdout), print_json writes orjson's bytes to
+    the buffer (no decoded copy of a bulk upload's 60 MB summary): the same text as
+    `json.dumps(indent=2, ensure_ascii=False)`, after what was written before it as text."""
+    import json
+
+    from briskk_pipeline.cli.output import print_json
+
+    value = {"name": "Kurta «rouge» — 日本", "nested": [{"row": 2, "ok": True}], "empty": {}}
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    stream.write("before\n")  # still in the text layer's buffer
+    print_json(value, stream)
+    stream.write("after\n")
+    stream.flush()
+    expected = "before\n" + json.dumps(value, ensure_ascii=False, indent=2) + "\nafter\n"
+    assert raw.getvalue().decode("utf-8") == expected
+    latin = io.BytesIO()
+    other = io.TextIOWrapper(latin, encoding="latin-1", newline="")
+    print_json({"name": "Kurta «rouge»"}, other)  # not UTF-8: written as text
+    other.flush()
+    assert latin.getvalue() == '{\n  "name": "Kurta «rouge»"\n}\n'.encode("latin-1")

@@ -70,15 +70,29 @@ def print_json(value: object, out: TextIO | None = None) -> None:
     """
     import orjson
 
+    stream = out or sys.stdout
     try:
-        text = orjson.dumps(
+        data = orjson.dumps(
             value,
             default=json_default,
-            option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME,
-        ).decode()
+            option=orjson.OPT_INDENT_2
+            | orjson.OPT_NON_STR_KEYS
+            | orjson.OPT_PASSTHROUGH_DATETIME
+            | orjson.OPT_APPEND_NEWLINE,
+        )
     except orjson.JSONEncodeError:
-        text = json.dumps(value, default=json_default, ensure_ascii=False, indent=2)
-    (out or sys.stdout).write(text + "\n")
+        stream.write(json.dumps(value, default=json_default, ensure_ascii=False, indent=2) + "\n")
+        return
+    binary = getattr(stream, "buffer", None)
+    encoding = str(getattr(stream, "encoding", None) or "").lower().replace("-", "")
+    if binary is not None and encoding == "utf8":
+        # orjson's UTF-8 bytes as they are: decoding them to text and encoding that again
+        # held three copies of a bulk upload's 60 MB summary at once
+        stream.flush()
+        binary.write(data)
+        binary.flush()
+    else:
+        stream.write(data.decode())
 
 
 SPINNER: Final = "|/-\\"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Final
 
 from briskk_pipeline.images.assets import ProductImages
 from briskk_pipeline.readiness.facts import image_infos, product_facts
@@ -83,20 +83,41 @@ def as_verdict(value: Verdict | Mapping[str, Any]) -> Verdict:
     )
 
 
+# products whose facts are built and judged at a time (`upload_verdicts`): the facts of a
+# 25,000-product upload all at once took about 240 MB (tracemalloc), of 2,000 about 20 MB
+PRODUCTS_PER_CHUNK: Final = 2_000
+
+
 def upload_verdicts(
-    rows: ValidatedRows, images: ProductImages, settings: ReadinessSettings
+    rows: ValidatedRows,
+    images: ProductImages,
+    settings: ReadinessSettings,
+    *,
+    chunk: int = PRODUCTS_PER_CHUNK,
 ) -> list[Verdict]:
-    """The verdict of each product that may load, for each of the settings' channels."""
+    """The verdict of each product that may load, for each of the settings' channels, by
+    product (in `rows.products` order) then channel. The products' facts are built `chunk`
+    products at a time (each with all its SKUs and image slots) and dropped once judged."""
     sets = rule_sets()
     channels = [sets[c] for c in settings.channels if c in sets]
-    facts = product_facts(
-        rows.products,
-        rows.skus,
-        images.product_images,
-        image_infos(images.images),
-        rows.product_rows,
-    )
-    return verdicts(facts, channels)
+    infos = image_infos(images.images)
+    products = rows.products
+    sku_owner = rows.skus["product_id"].astype("str")
+    slot_owner = images.product_images["product_id"].astype("str")
+    found: list[Verdict] = []
+    step = max(chunk, 1)
+    for start in range(0, len(products), step):
+        part = products.iloc[start : start + step]
+        ids = set(part["product_id"].astype("str"))
+        facts = product_facts(
+            part,
+            rows.skus.loc[sku_owner.isin(ids).to_numpy()],
+            images.product_images.loc[slot_owner.isin(ids).to_numpy()],
+            infos,
+            rows.product_rows,
+        )
+        found.extend(verdicts(facts, channels))
+    return found
 
 
 def assess(

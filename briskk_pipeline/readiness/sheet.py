@@ -7,7 +7,8 @@ Written by `reports.workbook.build_report` when the upload has verdicts
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -45,24 +46,34 @@ def _failed_style(cell: Any) -> None:
 
 
 def write_readiness(
-    workbook: Workbook, verdicts: Sequence[Mapping[str, Any]], *, position: int | None = None
+    workbook: Workbook, verdicts: Iterable[Mapping[str, Any]], *, position: int | None = None
 ) -> Worksheet | None:
-    """Add the Readiness sheet for `verdicts` (rows of `store.upload_verdicts`); None when
-    there are none. A sheet of that name from a re-uploaded report is replaced."""
-    if not verdicts:
+    """Add the Readiness sheet for `verdicts` (rows of `store.upload_verdicts`, or the
+    stream of `store.iter_upload_verdicts`, by product then channel); None when there are
+    none. A sheet of that name from a re-uploaded report is replaced.
+
+    `verdicts` is read once, each row kept only as its cell's text: the 150,000 verdict rows
+    of a 25,000-product upload, held as dicts with their failures, took about 370 MB.
+    """
+    names = {c: r.name for c, r in rule_sets().items()}
+    products: dict[str, dict[str, Any]] = {}
+    ready: Counter[str] = Counter()
+    seen: set[str] = set()
+    for v in verdicts:
+        channel = str(v["channel"])
+        seen.add(channel)
+        entry = products.setdefault(str(v["product_id"]), {"row": v["row"], "cells": {}})
+        if v["ready"]:
+            ready[channel] += 1
+        entry["cells"][v["channel"]] = (
+            READY if v["ready"] else "\n".join(failure_words(f) for f in v["failures"])
+        )
+    if not products:
         return None
     if READINESS_SHEET in workbook.sheetnames:
         del workbook[READINESS_SHEET]
     sheet = workbook.create_sheet(READINESS_SHEET, position)
-    names = {c: r.name for c, r in rule_sets().items()}
-    channels = sorted({str(v["channel"]) for v in verdicts})
-    products: dict[str, dict[str, Any]] = {}
-    for v in verdicts:
-        entry = products.setdefault(str(v["product_id"]), {"row": v["row"], "cells": {}})
-        entry["cells"][v["channel"]] = (
-            READY if v["ready"] else "\n".join(failure_words(f) for f in v["failures"])
-        )
-    ready = {c: sum(1 for v in verdicts if v["channel"] == c and v["ready"]) for c in channels}
+    channels = sorted(seen)
     sheet.cell(1, 1).value = "Marketplace readiness: " + ", ".join(
         f"{names.get(c, c)} {ready[c]} of {len(products)} products ready" for c in channels
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _MAX_PIXELS = 50_000_000  # as images/verify.py: every stored image passed it
+# verdict rows per server-side fetch (`iter_upload_verdicts`) and per COPY (`save_verdicts`)
+VERDICTS_PER_BATCH: Final = 5_000
 
 
 def measure_missing(
@@ -82,19 +84,41 @@ def save_verdicts(
     tenant: str,
     verdicts: Sequence[Verdict | Mapping[str, Any]],
     checked_at: datetime,
+    *,
+    batch: int = VERDICTS_PER_BATCH,
 ) -> None:
     """Replace the upload's stored verdicts with `verdicts` (`Verdict`s or their `to_dict()`;
-    a re-run writes the same rows). Written with COPY (`catalog.staging.copy_frame`): a
-    25,000-product upload has 150,000 verdicts, which row-by-row inserts took seconds over."""
-    import orjson
-    import pandas as pd
-
+    a re-run writes the same rows), in one transaction. Written with COPY
+    (`catalog.staging.copy_frame`), `batch` verdicts per COPY: a 25,000-product upload has
+    150,000 verdicts, which row-by-row inserts took seconds over, and which as one frame and
+    one CSV held about 300 MB at once."""
     from briskk_pipeline.catalog.staging import copy_frame
+
+    with engine.begin() as connection:
+        connection.execute(
+            sa.delete(upload_readiness).where(upload_readiness.c.upload_id == upload_id)
+        )
+        for start in range(0, len(verdicts), max(batch, 1)):
+            frame = _verdict_frame(
+                upload_id, tenant, verdicts[start : start + max(batch, 1)], checked_at
+            )
+            copy_frame(connection, upload_readiness, frame, list(frame.columns))
+
+
+def _verdict_frame(
+    upload_id: str,
+    tenant: str,
+    verdicts: Sequence[Verdict | Mapping[str, Any]],
+    checked_at: datetime,
+) -> pd.DataFrame:
+    """`upload_readiness` rows of `verdicts` as a frame for `copy_frame`."""
+    import orjson
+
     from briskk_pipeline.readiness.evaluate import as_verdict
 
     found = [as_verdict(x) for x in verdicts]
     n = len(found)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "upload_id": pd.array([upload_id] * n, dtype="string"),
             "product_id": pd.array([v.product_id for v in found], dtype="string"),
@@ -110,12 +134,6 @@ def save_verdicts(
             "checked_at": pd.array([checked_at.isoformat()] * n, dtype="string"),
         }
     )
-    with engine.begin() as connection:
-        connection.execute(
-            sa.delete(upload_readiness).where(upload_readiness.c.upload_id == upload_id)
-        )
-        if n:
-            copy_frame(connection, upload_readiness, frame, list(frame.columns))
 
 
 def _as_dict(row: sa.RowMapping) -> dict[str, Any]:
@@ -131,9 +149,8 @@ def _as_dict(row: sa.RowMapping) -> dict[str, Any]:
     }
 
 
-def upload_verdicts(engine: sa.Engine, upload_id: str) -> list[dict[str, Any]]:
-    """The upload's verdicts, by product (first row first) then channel."""
-    query = (
+def _upload_verdicts_query(upload_id: str) -> sa.Select[Any]:
+    return (
         sa.select(upload_readiness)
         .where(upload_readiness.c.upload_id == upload_id)
         .order_by(
@@ -142,8 +159,36 @@ def upload_verdicts(engine: sa.Engine, upload_id: str) -> list[dict[str, Any]]:
             upload_readiness.c.channel,
         )
     )
+
+
+def upload_verdicts(engine: sa.Engine, upload_id: str) -> list[dict[str, Any]]:
+    """The upload's verdicts, by product (first row first) then channel."""
     with engine.connect() as connection:
-        return [_as_dict(r) for r in connection.execute(query).mappings()]
+        return [
+            _as_dict(r) for r in connection.execute(_upload_verdicts_query(upload_id)).mappings()
+        ]
+
+
+def iter_upload_verdicts(
+    engine: sa.Engine, upload_id: str, *, batch: int = VERDICTS_PER_BATCH
+) -> Iterator[dict[str, Any]]:
+    """`upload_verdicts` as a stream: the rows come from a server-side cursor `batch` at a
+    time (SQLAlchemy `yield_per`), so a reader that keeps less than a row (the Readiness
+    sheet keeps its cell's text) never holds every verdict of a bulk upload at once."""
+    with engine.connect() as connection:
+        result = connection.execution_options(yield_per=batch).execute(
+            _upload_verdicts_query(upload_id)
+        )
+        for row in result.mappings():
+            yield _as_dict(row)
+
+
+def any_not_ready(engine: sa.Engine, upload_id: str) -> bool:
+    """Whether any stored verdict of the upload is not ready (one indexed SQL question)."""
+    r = upload_readiness
+    query = sa.select(sa.exists().where(r.c.upload_id == upload_id, r.c.ready.is_(False)))
+    with engine.connect() as connection:
+        return bool(connection.execute(query).scalar_one())
 
 
 def catalog_verdicts(
@@ -186,15 +231,14 @@ def catalog_verdicts(
         return [_as_dict(row) for row in connection.execute(query).mappings()]
 
 
-def needs_sheet(
-    engine: sa.Engine, record: Mapping[str, Any], verdicts: Sequence[Mapping[str, Any]]
-) -> bool:
-    """Whether readiness alone is worth an annotated workbook: a product is not ready for a
-    channel the tenant chose (settings.py: a tenant row or BRISKK_CHANNELS; with every channel
-    by default, a clean upload gets no workbook only for readiness)."""
+def needs_sheet(engine: sa.Engine, record: Mapping[str, Any]) -> bool:
+    """Whether readiness alone is worth an annotated workbook for upload `record`: a product
+    is not ready for a channel the tenant chose (settings.py: a tenant row or
+    BRISKK_CHANNELS; with every channel by default, a clean upload gets no workbook only for
+    readiness). Asked of the catalog, without reading the verdicts."""
     from briskk_pipeline.readiness.settings import settings_for
 
-    if all(v["ready"] for v in verdicts):
+    if not any_not_ready(engine, str(record["upload_id"])):
         return False
     return settings_for(engine, str(record["tenant"])).chosen
 
@@ -226,15 +270,15 @@ def upload_readiness_summary(
         .order_by(sa.func.min(r.c.row).nulls_last(), r.c.product_id)
         .limit(listed)
     )
-    rows = (
-        sa.select(r)
+    rows = (  # only what `shapes.upload_readiness` reads: 60,000 rows of a bulk upload
+        sa.select(r.c.product_id, r.c.row, r.c.channel, r.c.ready, r.c.failures)
         .where(r.c.upload_id == upload_id, r.c.product_id.in_(first.scalar_subquery()))
         .order_by(r.c.row.nulls_last(), r.c.product_id, r.c.channel)
     )
     total = sa.select(sa.func.count(sa.distinct(r.c.product_id))).where(r.c.upload_id == upload_id)
     with engine.connect() as connection:
         tally = connection.execute(counts).all()
-        shown = [_as_dict(row) for row in connection.execute(rows).mappings()]
+        shown = [dict(row) for row in connection.execute(rows).mappings()]
         products_total = int(connection.execute(total).scalar_one())
     summary = shaped(shown)
     channels = sorted({str(channel) for channel, _, _ in tally})

@@ -5,10 +5,11 @@ import time
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue, asset
 
+from briskk_pipeline import heap
 from briskk_pipeline.catalog import uploads
 from briskk_pipeline.ingest.assets import RawUpload, registered_upload
 from briskk_pipeline.ingest.partitions import uploads_partitions
-from briskk_pipeline.readiness.store import needs_sheet, upload_verdicts
+from briskk_pipeline.readiness.store import iter_upload_verdicts, needs_sheet
 from briskk_pipeline.reports.announcements import announcement_findings
 from briskk_pipeline.reports.findings import change_counts, gather, summary_line
 from briskk_pipeline.reports.workbook import CONTENT_TYPE, build_report, report_key
@@ -46,6 +47,7 @@ def upload_report(
     `reports/<upload_id>.xlsx`; its URI goes on the upload's record (`report_uri`).
     """
     started = time.perf_counter()
+    heap.collect()  # what the load left in cycles goes before the workbook is built
     engine = catalog.get_engine()
     upload_id = context.partition_key
     record = registered_upload(engine, upload_id)
@@ -57,8 +59,7 @@ def upload_report(
         announcements=announcement_findings(record),
     )
     errors = sum(1 for f in findings if f.severity == "error")
-    readiness = upload_verdicts(engine, upload_id)  # the Readiness sheet (readiness/sheet.py)
-    if not findings and not record["dry_run"] and not needs_sheet(engine, record, readiness):
+    if not findings and not record["dry_run"] and not needs_sheet(engine, record):
         uploads.set_report_uri(engine, upload_id, None)
         return MaterializeResult(
             metadata={"report_uri": None, "errors": 0, "warnings": 0, "dry_run": False}
@@ -91,7 +92,8 @@ def upload_report(
         changes_summary=_changes_summary(changes or []),
         copy_sheets=copy_sheets,
         rejected_with=_rejected_with(validated_rows) if copy_sheets else None,
-        readiness=readiness,
+        # streamed into the Readiness sheet (readiness/sheet.py), never held as a list
+        readiness=iter_upload_verdicts(engine, upload_id),
         rules=raw_sheet.profile,
         header_rules=raw_sheet.sheet.header_rules if raw_sheet.sheet is not None else (),
         profile_version=raw_sheet.profile.version,

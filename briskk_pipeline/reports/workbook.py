@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import PurePath
 from typing import Any, Final
@@ -78,7 +78,7 @@ def build_report(
     changes_summary: str = "",
     copy_sheets: bool = True,
     rejected_with: Mapping[int, int | None] | None = None,
-    readiness: Sequence[Mapping[str, Any]] | None = None,
+    readiness: Iterable[Mapping[str, Any]] | None = None,
     rules: template.HeaderRules | None = None,
     header_rules: Sequence[Mapping[str, Any]] = (),
     profile_version: int = 0,
@@ -92,8 +92,8 @@ def build_report(
     copying it): the Problems and Changes sheets alone, without the brand's sheets.
     `rejected_with`: Excel row -> the row whose error rejected its product (None: not named),
     for rows rejected with their product (`ValidatedRows.rejected_with`).
-    `readiness`: the upload's verdicts (`readiness.store.upload_verdicts`) for the Readiness
-    sheet, before a Changes sheet.
+    `readiness`: the upload's verdicts (`readiness.store.upload_verdicts`, or its stream
+    `iter_upload_verdicts`, read once) for the Readiness sheet, before a Changes sheet.
     for rows rejected with their product (`ValidatedRows.rejected_with`). `rules`: the
     tenant's brand profile the reader matched headers with (so aliased columns are found and
     marked); `header_rules` (`RawSheet.header_rules`) read with profile `profile_version`: a

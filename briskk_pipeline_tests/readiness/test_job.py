@@ -313,3 +313,45 @@ def test_the_upload_summary_counts_every_product_and_lists_the_first_by_row(harn
     assert summary["products"][1]["channels"] == {"ajio": bad, "myntra": bad}
     assert summary["products_total"] == 3
     assert len(upload_readiness_summary(harness.engine, upload_id)["products"]) == 3
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3, 7])
+def test_verdicts_saved_and_streamed_in_batches_are_the_same_rows(harness, tmp_path, batch):
+    """save_verdicts COPYs `batch` verdicts at a time and iter_upload_verdicts fetches `batch`
+    rows at a time: whatever the batch (a boundary inside the list, on its end, past it), the
+    stored rows, their order and their values are those of one COPY and one read."""
+    from datetime import UTC, datetime
+
+    from briskk_pipeline.readiness.store import (
+        any_not_ready,
+        iter_upload_verdicts,
+        save_verdicts,
+    )
+
+    upload_id = harness.register(write_xlsx(tmp_path / "b.xlsx", template_rows(4)))
+    bad = [{"rule": "r", "message": 'm, "q"\n', "column": "image_1", "row": 4, "source": "s"}]
+    verdicts = [
+        {"product_id": p, "channel": c, "row": row, "ready": ok, "failures": [] if ok else bad}
+        for p, row in (("P3", 10), ("P1", 2), ("P2", None))
+        for c, ok in (("ajio", p != "P2"), ("myntra", True))
+    ]
+    checked = datetime(2026, 12, 5, 23, 0, tzinfo=UTC)
+    save_verdicts(harness.engine, upload_id, "BrandA", verdicts, checked, batch=len(verdicts))
+    whole = upload_verdicts(harness.engine, upload_id)
+    assert [(v["product_id"], v["channel"]) for v in whole] == [
+        ("P1", "ajio"),
+        ("P1", "myntra"),
+        ("P3", "ajio"),
+        ("P3", "myntra"),
+        ("P2", "ajio"),
+        ("P2", "myntra"),
+    ]
+    save_verdicts(harness.engine, upload_id, "BrandA", verdicts, checked, batch=batch)
+    assert upload_verdicts(harness.engine, upload_id) == whole
+    assert list(iter_upload_verdicts(harness.engine, upload_id, batch=batch)) == whole
+    assert any_not_ready(harness.engine, upload_id) is True
+    save_verdicts(
+        harness.engine, upload_id, "BrandA", [v for v in verdicts if v["ready"]], checked, batch=2
+    )
+    assert len(upload_verdicts(harness.engine, upload_id)) == 5
+    assert any_not_ready(harness.engine, upload_id) is False

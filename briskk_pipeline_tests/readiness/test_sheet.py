@@ -37,3 +37,33 @@ def test_readiness_cells_are_inert_text_and_filled_by_verdict():
     assert (failed.fill.fgColor.rgb, failed.alignment.wrap_text) == ("00FFEB9C", True)
     assert (ready.value, ready.fill.fgColor.rgb, ready.quotePrefix) == ("ready", "00E2EFDA", False)
     assert sheet["D5"].fill.fgColor.rgb == "00E2EFDA" and sheet["C5"].value is None
+
+
+def test_the_readiness_sheet_reads_a_stream_once():
+    """write_readiness takes the verdict stream of `store.iter_upload_verdicts` (a generator,
+    read once): the same sheet as from a list, and no sheet for an empty stream."""
+    verdicts = [
+        {"product_id": "P1", "channel": "myntra", "row": 2, "ready": True, "failures": []},
+        {
+            "product_id": "P1",
+            "channel": "ajio",
+            "row": 2,
+            "ready": False,
+            "failures": [{"message": "image_2 is PNG", "column": "image_2"}],
+        },
+        {"product_id": "P2", "channel": "ajio", "row": 6, "ready": True, "failures": []},
+    ]
+
+    def cells(book: Workbook) -> list[tuple]:
+        return [tuple(c.value for c in row) for row in book["Readiness"].iter_rows()]
+
+    from_list, from_stream = Workbook(), Workbook()
+    write_readiness(from_list, verdicts)
+    assert write_readiness(from_stream, (v for v in verdicts)) is not None
+    assert cells(from_stream) == cells(from_list)
+    assert cells(from_list)[0][0] == (
+        "Marketplace readiness: Ajio 1 of 2 products ready, Myntra 1 of 2 products ready"
+    )
+    empty = Workbook()
+    assert write_readiness(empty, iter(())) is None
+    assert "Readiness" not in empty.sheetnames
