@@ -178,6 +178,10 @@ class Fetcher:
         if not limit.acquire(timeout=max(0.0, ends - time.monotonic())):
             yield False
             return
+        if time.monotonic() >= ends:  # freed as time ran out (the budget ended the others)
+            limit.release()
+            yield False
+            return
         try:
             yield True
         finally:
