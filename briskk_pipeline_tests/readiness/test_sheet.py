@@ -10,18 +10,25 @@ from openpyxl import Workbook
 from briskk_pipeline.readiness.sheet import write_readiness
 
 
-def test_readiness_cells_are_inert_text_and_filled_by_verdict():
-    verdicts = [
-        {"product_id": "=1+1", "channel": "myntra", "row": 2, "ready": True, "failures": []},
+def verdicts_of(first: str, message: str, *, second: str = "amazon_in") -> list[dict]:
+    """Three verdicts: `first` ready and not ready (for `second`, failing with `message`),
+    then P2 ready for the first channel of the pair."""
+    return [
+        {"product_id": first, "channel": "myntra", "row": 2, "ready": True, "failures": []},
         {
-            "product_id": "=1+1",
-            "channel": "amazon_in",
+            "product_id": first,
+            "channel": second,
             "row": 2,
             "ready": False,
-            "failures": [{"message": '=HYPERLINK("http://x")', "column": None}],
+            "failures": [{"message": message, "column": None}],
         },
-        {"product_id": "P2", "channel": "myntra", "row": 6, "ready": True, "failures": []},
-    ]
+        {"product_id": "P2", "channel": "myntra" if second != "ajio" else "ajio", "row": 6,
+         "ready": True, "failures": []},
+    ]  # fmt: skip
+
+
+def test_readiness_cells_are_inert_text_and_filled_by_verdict():
+    verdicts = verdicts_of("=1+1", '=HYPERLINK("http://x")')
     book = Workbook()
     write_readiness(book, verdicts)
     out = io.BytesIO()
@@ -42,17 +49,7 @@ def test_readiness_cells_are_inert_text_and_filled_by_verdict():
 def test_the_readiness_sheet_reads_a_stream_once():
     """write_readiness takes the verdict stream of `store.iter_upload_verdicts` (a generator,
     read once): the same sheet as from a list, and no sheet for an empty stream."""
-    verdicts = [
-        {"product_id": "P1", "channel": "myntra", "row": 2, "ready": True, "failures": []},
-        {
-            "product_id": "P1",
-            "channel": "ajio",
-            "row": 2,
-            "ready": False,
-            "failures": [{"message": "image_2 is PNG", "column": "image_2"}],
-        },
-        {"product_id": "P2", "channel": "ajio", "row": 6, "ready": True, "failures": []},
-    ]
+    verdicts = verdicts_of("P1", "image_2 is PNG", second="ajio")
 
     def cells(book: Workbook) -> list[tuple]:
         return [tuple(c.value for c in row) for row in book["Readiness"].iter_rows()]
