@@ -88,6 +88,10 @@ def print_json(value: object, out: TextIO | None = None) -> None:
     if binary is not None and encoding == "utf8":
         # orjson's UTF-8 bytes as they are: decoding them to text and encoding that again
         # held three copies of a bulk upload's 60 MB summary at once
+        guarded = getattr(stream, "write_bytes", None)  # stdout guarded against `| head`
+        if guarded is not None:
+            guarded(data)
+            return
         stream.flush()
         binary.write(data)
         binary.flush()
@@ -202,6 +206,18 @@ class _GuardedStdout:
         except BrokenPipeError:
             self._to_devnull()
             self._stream.flush()  # what was buffered now goes to /dev/null
+
+    def write_bytes(self, data: bytes) -> None:
+        """Encoded text (the stream's own encoding) straight to its binary buffer, after the
+        text written before it; a reader that left is handled as `write` handles it (the
+        buffer's `write` and `flush` would otherwise raise past the guard)."""
+        try:
+            self._stream.flush()
+            self._stream.buffer.write(data)
+            self._stream.buffer.flush()
+        except BrokenPipeError:
+            self._to_devnull()
+            self._stream.buffer.flush()  # what was buffered now goes to /dev/null
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._stream, name)
