@@ -8,7 +8,7 @@ from typing import Any
 
 from briskk_pipeline.cli import interrupts, usage
 from briskk_pipeline.cli.context import open_resources
-from briskk_pipeline.cli.ingest import report_run
+from briskk_pipeline.cli.outcome import report_run
 from briskk_pipeline.cli.output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 
 RERUN_EXITS = (

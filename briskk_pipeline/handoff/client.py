@@ -123,14 +123,14 @@ def find_server() -> Server | None:
     return Server(pid=held["pid"], socket=Path(held["socket"]), fingerprint=mine)
 
 
-# `cli.ingest.print_outcome(summary, facts, as_json=…) -> exit code`
+# `cli.outcome.print_outcome(summary, facts, as_json=…) -> exit code`
 PrintOutcome = Callable[..., int]
 
 
 def hand_off(args: argparse.Namespace, print_outcome: PrintOutcome) -> int | None:
     """Run `briskk ingest` (`args`, checked by its precheck) in a running `briskk serve` and
     print what the in-process command prints, with `print_outcome` (the command's own
-    printing, `cli.ingest.print_outcome`, handed in so that this module never imports the
+    printing, `cli.outcome.print_outcome`, handed in so that this module never imports the
     command); the exit code, or None to run in process. Raises `CliError` with the
     in-process command's words and exit code."""
     server = find_server()

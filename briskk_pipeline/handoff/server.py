@@ -15,7 +15,7 @@ token: the socket's file mode (0600) is the check.
   order with its API uploads); answers `{upload_id, tenant}`, or `{detail, exit}` with the
   words and exit code the in-process command would have.
 - `GET /local/uploads/{id}/outcome`: waits for the run to end; `{summary, facts}` for
-  `cli.ingest.print_outcome`.
+  `cli.outcome.print_outcome`.
 - `GET /local/uploads/{id}/progress?cursor=…`: the step running and the last image count,
   for the client's progress line on a terminal (the in-process command's, from the same
   events: `cli.ingest.run_progress`).
@@ -40,7 +40,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from briskk_pipeline.api.runs import queue_upload
 from briskk_pipeline.api.state import ApiState, api_state
-from briskk_pipeline.cli.ingest import INTERRUPTED, outcome_facts, run_progress, run_summary
+from briskk_pipeline.cli.ingest import INTERRUPTED, run_progress
+from briskk_pipeline.cli.outcome import outcome_facts, run_summary
 from briskk_pipeline.cli.output import EXIT_FAILED, EXIT_REJECTED, EXIT_USAGE, json_default
 from briskk_pipeline.handoff.state import FINGERPRINT_HEADER
 

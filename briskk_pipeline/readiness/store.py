@@ -98,10 +98,9 @@ def save_verdicts(
         connection.execute(
             sa.delete(upload_readiness).where(upload_readiness.c.upload_id == upload_id)
         )
-        for start in range(0, len(verdicts), max(batch, 1)):
-            frame = _verdict_frame(
-                upload_id, tenant, verdicts[start : start + max(batch, 1)], checked_at
-            )
+        step = max(batch, 1)
+        for start in range(0, len(verdicts), step):
+            frame = _verdict_frame(upload_id, tenant, verdicts[start : start + step], checked_at)
             copy_frame(connection, upload_readiness, frame, list(frame.columns))
 
 
