@@ -15,7 +15,8 @@ GTIN_LENGTHS: Final = (8, 12, 13, 14)
 
 def check_digit(body: str) -> int:
     """The GS1 check digit of `body` (the GTIN's digits without the last one)."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    backwards = body[::-1]
+    total = 3 * sum(map(int, backwards[0::2])) + sum(map(int, backwards[1::2]))
     return (10 - total % 10) % 10
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
 from briskk_pipeline.readiness.facts import ProductFacts, Slot
@@ -80,8 +81,13 @@ def _slots(product: ProductFacts, rule: Rule) -> tuple[Slot, ...]:
     return tuple(s for s in stored if s.position == 0) if rule.applies_to == "main" else stored
 
 
+@cache
+def _upper(names: tuple[object, ...]) -> frozenset[str]:
+    return frozenset(str(n).upper() for n in names)
+
+
 def _format(product: ProductFacts, rule: Rule, name: str) -> list[tuple[str, str | None]]:
-    allowed = {str(f).upper() for f in rule.params["formats"]}
+    allowed = _upper(tuple(rule.params["formats"]))
     return [
         (f"{s.column} is {s.image.format}; {name} takes {rule.says}", s.column)
         for s in _slots(product, rule)
@@ -274,17 +280,31 @@ CHECKS: dict[str, Check] = {
 }
 
 
-def evaluate(product: ProductFacts, channel: ChannelRules) -> Verdict:
-    """`product` against every rule of `channel` that applies to it."""
+def evaluate(
+    product: ProductFacts, channel: ChannelRules, rules: Sequence[Rule] | None = None
+) -> Verdict:
+    """`product` against every rule of `channel` that applies to it (`rules`: those rules,
+    when the caller has already picked them for the product's HSN code)."""
+    if rules is None:
+        rules = [rule for rule in channel.rules if rule.applies(product.hsn_code)]
     failures: list[Failure] = []
-    for rule in channel.rules:
-        if not rule.applies(product.hsn_code):
-            continue
+    for rule in rules:
         for message, column in CHECKS[rule.kind](product, rule, channel.name):
             failures.append(Failure(rule.id, message, column, product.row, rule.source))
     return Verdict(product.product_id, channel.channel, product.row, tuple(failures))
 
 
 def verdicts(products: Iterable[ProductFacts], channels: Sequence[ChannelRules]) -> list[Verdict]:
-    """Every product against every channel, product by product."""
-    return [evaluate(product, channel) for product in products for channel in channels]
+    """Every product against every channel, product by product. Which rules apply depends
+    only on the HSN code's chapter (`Rule.applies`), so they are picked once per chapter."""
+    picked: dict[tuple[int, str | None], list[Rule]] = {}
+    found: list[Verdict] = []
+    for product in products:
+        hsn = product.hsn_code
+        chapter = hsn[:2] if hsn is not None else None
+        for index, channel in enumerate(channels):
+            rules = picked.get((index, chapter))
+            if rules is None:
+                rules = picked[index, chapter] = [r for r in channel.rules if r.applies(hsn)]
+            found.append(evaluate(product, channel, rules))
+    return found
