@@ -136,6 +136,8 @@ def load_upload(
         product_images, PRODUCT_IMAGE_COLUMNS, ("product_id", "position"), "product_images"
     )
     staging.require_exact(skus)
+    if skus is not None:  # a new SKU is inserted with its colour family and size reading
+        skus = vocab_store.with_readings(skus)
 
     with engine.begin() as connection:
         # Serialize uploads of one tenant; released at commit or rollback.

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from briskk_pipeline import template
 from briskk_pipeline.catalog import tables
 from briskk_pipeline.images.model import IMAGE_FRAME_COLUMNS, PRODUCT_IMAGE_COLUMNS
+from briskk_pipeline.vocab.store import READING_COLUMNS
 
 PRODUCT_STAGE_COLUMNS: Final[tuple[str, ...]] = template.PRODUCT_COLUMNS
 SKU_STAGE_COLUMNS: Final[tuple[str, ...]] = ("product_id", *template.SKU_COLUMNS)
@@ -45,7 +46,9 @@ def _stage_table(name: str, target: sa.Table, columns: Sequence[str]) -> sa.Tabl
 
 
 stage_products = _stage_table("briskk_stage_products", tables.products, PRODUCT_STAGE_COLUMNS)
-stage_skus = _stage_table("briskk_stage_skus", tables.skus, SKU_STAGE_COLUMNS)
+stage_skus = _stage_table(
+    "briskk_stage_skus", tables.skus, (*SKU_STAGE_COLUMNS, *READING_COLUMNS)
+)  # READING_COLUMNS: a new SKU is inserted with what the load read from colour and size
 stage_images = _stage_table("briskk_stage_images", tables.images, IMAGE_FRAME_COLUMNS)
 stage_product_images = _stage_table(
     "briskk_stage_product_images", tables.product_images, PRODUCT_IMAGE_COLUMNS

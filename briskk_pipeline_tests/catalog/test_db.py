@@ -180,3 +180,27 @@ def test_0004_gives_uploads_recorded_before_it_an_empty_image_failures_list(
             sa.text("SELECT image_failures FROM uploads WHERE upload_id = 'old'")
         ).scalar_one()
     assert failures == []
+
+
+def test_json_columns_read_back_exactly_as_stored(engine: sa.Engine) -> None:
+    # read with orjson (db.json_loads), except where orjson would round: an integer past
+    # 64 bits comes back whole, as the standard library's json reads it
+    document = (
+        '{"big": 123456789012345678901234567890, "max": 9223372036854775807, '
+        '"price": 1299.5, "text": "₹1,299 \\"quoted\\"", "none": null, "list": [1, true]}'
+    )
+    with engine.connect() as connection:
+        jsonb, json_ = connection.execute(
+            sa.text("SELECT CAST(:d AS jsonb), CAST(:d AS json)"), {"d": document}
+        ).one()
+    expected = {
+        "big": 123456789012345678901234567890,
+        "max": 9223372036854775807,
+        "price": 1299.5,
+        "text": '₹1,299 "quoted"',
+        "none": None,
+        "list": [1, True],
+    }
+    assert jsonb == expected
+    assert json_ == expected
+    assert isinstance(jsonb["big"], int)

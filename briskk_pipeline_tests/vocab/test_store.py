@@ -11,7 +11,7 @@ from briskk_pipeline.catalog.load import load_upload
 from briskk_pipeline.catalog.tables import skus
 from briskk_pipeline.catalog.uploads import UploadOutcome
 from briskk_pipeline.history.rollback import rollback_change_set
-from briskk_pipeline.vocab.store import refresh_all
+from briskk_pipeline.vocab.store import READING_COLUMNS, refresh_all, with_readings
 from briskk_pipeline_tests.catalog.builders import (
     product,
     products_frame,
@@ -132,3 +132,38 @@ def test_migration_reads_the_skus_stored_before_it(database_url: str) -> None:
             sa.select(skus.c.color_family, skus.c.size_normalised, skus.c.size_system)
         ).one()
     assert tuple(row) == ("Green", "XXL", "letter")
+
+
+def test_an_update_files_new_colour_gets_its_reading(engine: sa.Engine) -> None:
+    # a new SKU is inserted with the readings staged beside it; an existing SKU whose colour
+    # an update file changes gets the new colour's family (refreshed after the merge)
+    _load(engine, "u1", [sku("S1", "P1", color="Navy Blue", size="2XL")])
+    assert _read(engine) == [("S1", "Navy Blue", "Navy", "2XL", "XXL", "letter")]
+    _load(engine, "u2", [sku("S1", "P1", color="Olive", size="2XL")], mode="update")
+    assert _read(engine) == [("S1", "Olive", "Green", "2XL", "XXL", "letter")]
+
+
+def test_with_readings_reads_each_colour_and_size_once_per_value() -> None:
+    frame = skus_frame(
+        [
+            sku("S1", "P1", color="Navy Blue", size="2XL"),
+            sku("S2", "P1", color="Navy Blue", size="UK 9"),
+            sku("S3", "P1", color=None, size=None),
+            sku("S4", "P1", color="Wine", size="xx"),
+        ]
+    )
+    read = with_readings(frame)
+    assert list(read.columns[-3:]) == list(READING_COLUMNS)
+    readings = read[list(READING_COLUMNS)].astype(object)
+    assert readings.where(readings.notna(), None).to_dict("records") == [
+        {"color_family": "Navy", "size_normalised": "XXL", "size_system": "letter"},
+        {"color_family": "Navy", "size_normalised": "UK 9", "size_system": "UK"},
+        {"color_family": None, "size_normalised": None, "size_system": None},
+        {"color_family": None, "size_normalised": None, "size_system": None},
+    ]
+    assert list(read["color"].astype(object).where(read["color"].notna(), None)) == [
+        "Navy Blue",
+        "Navy Blue",
+        None,
+        "Wine",
+    ]
