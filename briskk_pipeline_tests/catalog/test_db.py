@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command as alembic_command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -75,6 +76,8 @@ def test_migrations_create_exactly_the_tables_of_tables_py(engine: sa.Engine) ->
         names = set(sa.inspect(connection).get_table_names())
         checks = {c["name"] for c in sa.inspect(connection).get_check_constraints("product_images")}
         assert db.current_revision(connection) == db.head_revision() == "0014_profiles"
+    # the constant `upgrade` checks without Alembic is Alembic's own head
+    assert db.head_revision() == db.HEAD_REVISION
     assert names == {*tables.metadata.tables, "alembic_version"}
     # compare_metadata does not look at CHECK constraints; they are part of the contract too
     assert checks == {"product_images_status_check", "product_images_position_check"}
@@ -84,7 +87,9 @@ def test_upgrade_twice_is_a_no_op(engine: sa.Engine, monkeypatch: pytest.MonkeyP
     def no_alembic(*args: object, **kwargs: object) -> None:
         raise AssertionError("alembic ran although the database is at head")
 
-    monkeypatch.setattr(db.command, "upgrade", no_alembic)
+    from alembic import command
+
+    monkeypatch.setattr(command, "upgrade", no_alembic)
     db.upgrade(engine)
     with engine.connect() as connection:
         versions = connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()
@@ -165,7 +170,7 @@ def test_0004_gives_uploads_recorded_before_it_an_empty_image_failures_list(
     with engine.begin() as connection:
         config = db.alembic_config()
         config.attributes["connection"] = connection
-        db.command.upgrade(config, "0001_initial")
+        alembic_command.upgrade(config, "0001_initial")
         connection.execute(
             sa.text(
                 "INSERT INTO uploads (upload_id, tenant, file_name, sha256, size_bytes, "
