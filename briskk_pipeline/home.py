@@ -26,11 +26,17 @@ from briskk_pipeline.first_use import prepare_instance, write_once
 APP_NAME = "briskk"
 
 # The local instance's settings, written as `<DAGSTER_HOME>/dagster.yaml` when that folder does
-# not exist yet. Storage is Dagster's default (SQLite under DAGSTER_HOME): fine for `make dev`
-# and `briskk` on one machine.
+# not exist yet. Storage is Dagster's SQLite storage under DAGSTER_HOME (the same files as
+# Dagster's default), its event log keeping its connections (`instance_storage.py`): fine for
+# `make dev` and `briskk` on one machine.
 LOCAL_INSTANCE_YAML = """\
 telemetry:
   enabled: false
+# Dagster's SQLite storage (runs, events, schedules in this folder), with an event log that
+# keeps one connection per database instead of a new one for every event
+instance_class:
+  module: briskk_pipeline.instance_storage
+  class: BriskkInstance
 run_queue:
   max_concurrent_runs: 4
   tag_concurrency_limits:
@@ -71,10 +77,11 @@ def ensure_dagster_home() -> Path:
     process's environment, and returned (absolute).
 
     Dagster itself refuses a `DAGSTER_HOME` that does not exist. A folder without a
-    `dagster.yaml` gets `LOCAL_INSTANCE_YAML` (it sets no storage, so an existing instance
-    keeps its data); Dagster would otherwise warn on every start and print its telemetry
-    notice. A `dagster.yaml` already there is never touched. The instance's storage is created
-    on first use by one process while others wait (`first_use.prepare_instance`).
+    `dagster.yaml` gets `LOCAL_INSTANCE_YAML` (its storage keeps Dagster's default files in
+    their places, so an existing instance keeps its data); Dagster would otherwise warn on
+    every start and print its telemetry notice. A `dagster.yaml` already there is never
+    touched. The instance's storage is created on first use by one process while others wait
+    (`first_use.prepare_instance`).
     """
     configured = os.environ.get("DAGSTER_HOME", "").strip()
     home = Path(configured).expanduser() if configured else briskk_home() / "dagster"

@@ -531,7 +531,7 @@ def test_serve_replaces_a_stale_serve_json_removes_its_files_on_ctrl_c_and_queue
             wait_for(lambda: (read_state(home) or {}).get("pid") != gone.pid, "serve.json")
             held = read_state(home)
             assert held is not None and held["fingerprint"] != "old"
-            served = [p for p in _children() if f"--port {server.port}" in " ".join(p.cmdline())]
+            served = [p for p in _children() if f"--port {server.port}" in _command_line(p)]
             assert [p.pid for p in served] == [held["pid"]]
             os.killpg(held["pid"], signal.SIGINT)  # Ctrl-C, as a terminal sends it
             assert served[0].wait(timeout=120) == 0
@@ -545,3 +545,14 @@ def _children() -> list[Any]:
     import psutil
 
     return psutil.Process().children(recursive=True)
+
+
+def _command_line(process: Any) -> str:
+    """The process's command line; "" for a child that has ended (an earlier test's, not yet
+    reaped: psutil raises ZombieProcess for its cmdline)."""
+    import psutil
+
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:
+        return ""
