@@ -49,6 +49,10 @@ def main() -> int:
         subprocess.run([*briskk, "products"], env=env, check=True)
     finally:
         server.shutdown()
+    print(
+        f"\nThe demo workbook is {workbook} (its images in {folder / 'images'}): copy it to try "
+        "briskk ingest, --dry-run and briskk report yourself (README, Quick start)."
+    )
     return 0 if ingest.returncode in (0, 1) else ingest.returncode
 
 

@@ -16,11 +16,20 @@ from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The `briskk` console script: run one command, return its exit code (`app.main`)."""
+    """The `briskk` console script: run one command, return its exit code (`app.main`).
+
+    Ctrl-C while the command's modules are still being imported, before `app.main` handles
+    it, is `briskk: interrupted` and exit 130 like any other moment (SPEC §4), not a traceback
+    of the import it stopped.
+    """
     import gc
+    import sys
 
-    from briskk_pipeline.cli.app import main as run
-
+    try:
+        from briskk_pipeline.cli.app import main as run
+    except KeyboardInterrupt:
+        print("briskk: interrupted", file=sys.stderr)
+        return 130  # EXIT_INTERRUPTED (cli/output.py), not imported: it may be what was stopped
     code = run(argv)
     # The command is done; what is left is the interpreter's exit, whose final collection of
     # every object Dagster, pandas and pyarrow made took 0.7-1.3 s after an ingest (measured:

@@ -201,8 +201,13 @@ def run_in_process(args: argparse.Namespace) -> int:
         except UploadFailed as error:
             raise CliError(str(error), EXIT_FAILED) from error
         except KeyboardInterrupt:
-            if registration is not None:
+            if registration is not None:  # named, as the hand-off names it (handoff/client.py)
                 record_interrupted(engine, registration.upload_id)
+                print(
+                    f"briskk: upload {registration.upload_id} was stopped (recorded failed, "
+                    "interrupted)",
+                    file=sys.stderr,
+                )
             raise
     if record is None:  # registered above: only a catalog reset in between gets here
         raise CliError(f"upload {upload_id} vanished from the catalog", EXIT_FAILED)

@@ -169,10 +169,10 @@ def hand_off(args: argparse.Namespace, print_outcome: PrintOutcome) -> int | Non
     if status != 200:
         raise _refusal(server, status, taken)
     upload_id = str(taken["upload_id"])
-    if sys.stderr.isatty():
-        print(f"briskk: the upload is run by briskk serve (pid {server.pid})", file=sys.stderr)
     show_progress = not args.json and sys.stderr.isatty()
-    try:
+    try:  # from here on Ctrl-C always names the upload and stops it if it has not started
+        if sys.stderr.isatty():
+            print(f"briskk: the upload is run by briskk serve (pid {server.pid})", file=sys.stderr)
         with following(server, upload_id, enabled=show_progress, label=path.name):
             target = f"/local/uploads/{quote(upload_id, safe='')}/outcome"
             status, outcome = server.call("GET", target)
