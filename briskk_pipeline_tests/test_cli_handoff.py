@@ -412,9 +412,12 @@ def said(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if not line.startswith("briskk: catalog")]
 
 
-def started(env: dict[str, str], path: Path, tenant: str) -> subprocess.Popen[str]:
+def started(env: dict[str, str], path: Path, tenant: str, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "briskk_pipeline.cli", "ingest", str(path), "--tenant", tenant],
+        [
+            *(sys.executable, "-m", "briskk_pipeline.cli", "ingest", str(path)),
+            *("--tenant", tenant, *extra),
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -434,7 +437,8 @@ def test_ctrl_c_stops_a_waiting_upload_and_leaves_a_running_one_to_the_server(
         first = started(server.env, path, tenant)
         try:
             wait_for(lambda: _waiting_for_advisory_lock(engine), "the first run to wait")
-            second = started(server.env, path, tenant)  # queued behind it: same tenant
+            # queued behind it (same tenant); with --json, which a new user saw lose the line
+            second = started(server.env, path, tenant, "--json")
             wait_for(lambda: len(uploads.list_uploads(engine, tenant=tenant)) == 2, "queued")
             os.killpg(second.pid, signal.SIGINT)
             out, err = second.communicate(timeout=120)
