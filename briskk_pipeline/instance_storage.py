@@ -34,7 +34,6 @@ there is never rewritten; adding those three lines switches it, the data staying
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -49,7 +48,7 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     SQLITE_BUSY_TIMEOUT_SECONDS,
     SqliteEventLogStorage,
 )
-from dagster._core.storage.sqlite_storage import DagsterSqliteStorage
+from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.pool import QueuePool
@@ -132,10 +131,8 @@ class BriskkSqliteStorage(DagsterSqliteStorage):
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
         super().__init__(base_dir, inst_data=inst_data)
-        # where DagsterSqliteStorage keeps its event log (dagster/_core/storage/sqlite_storage.py)
-        self._event_log_storage = PooledSqliteEventLogStorage(
-            os.path.join(base_dir, "history", "runs", "")
-        )
+        # where DagsterSqliteStorage keeps its event log, by its own rule
+        self._event_log_storage = PooledSqliteEventLogStorage(_event_logs_directory(base_dir))
 
     @classmethod
     def from_config_value(

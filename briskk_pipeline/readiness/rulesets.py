@@ -73,10 +73,17 @@ class Rule:
     when_hsn_chapters: tuple[str, ...] = ()
 
     def applies(self, hsn_code: str | None) -> bool:
-        """Whether the rule applies to a product with this `hsn_code`."""
+        """Whether the rule applies to a product with this `hsn_code` (it depends only on the
+        code's chapter, `hsn_chapter`)."""
         if not self.when_hsn_chapters:
             return True
-        return hsn_code is not None and hsn_code[:2] in self.when_hsn_chapters
+        chapter = hsn_chapter(hsn_code)
+        return chapter is not None and chapter in self.when_hsn_chapters
+
+
+def hsn_chapter(hsn_code: str | None) -> str | None:
+    """The chapter of an HSN code: its first two digits (None for no code)."""
+    return hsn_code[:2] if hsn_code is not None else None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 from briskk_pipeline.readiness.facts import ProductFacts, Slot
 from briskk_pipeline.readiness.gtin import gtin_problem
 from briskk_pipeline.readiness.image_facts import hash_distance
-from briskk_pipeline.readiness.rulesets import ChannelRules, Rule
+from briskk_pipeline.readiness.rulesets import ChannelRules, Rule, hsn_chapter
 
 
 @dataclass(frozen=True)
@@ -301,7 +301,7 @@ def verdicts(products: Iterable[ProductFacts], channels: Sequence[ChannelRules])
     found: list[Verdict] = []
     for product in products:
         hsn = product.hsn_code
-        chapter = hsn[:2] if hsn is not None else None
+        chapter = hsn_chapter(hsn)
         for index, channel in enumerate(channels):
             rules = picked.get((index, chapter))
             if rules is None:

@@ -31,13 +31,22 @@ def with_readings(skus: pd.DataFrame) -> pd.DataFrame:
     """`skus` (with `color` and `size` columns) and `READING_COLUMNS` after them: each
     distinct colour and size read once; None where the cell is blank or not understood."""
     colors = {c: color_family(c) for c in skus["color"].dropna().unique()}
-    sizes = {s: read_size(s) for s in skus["size"].dropna().unique()}
-    read = [sizes.get(s) if isinstance(s, str) else None for s in skus["size"].tolist()]
+    sizes = {s: size_reading(s) for s in skus["size"].dropna().unique()}
+    read = [
+        sizes.get(s, (None, None)) if isinstance(s, str) else (None, None) for s in skus["size"]
+    ]
     return skus.assign(
         color_family=[colors.get(c) if isinstance(c, str) else None for c in skus["color"]],
-        size_normalised=[r.normalised if r is not None else None for r in read],
-        size_system=[r.system if r is not None else None for r in read],
+        size_normalised=[normalised for normalised, _ in read],
+        size_system=[system for _, system in read],
     )
+
+
+def size_reading(size: str) -> tuple[str | None, str | None]:
+    """`(size_normalised, size_system)` of a brand's size (`sizes.read_size`), `(None, None)`
+    when it is not understood."""
+    read = read_size(size)
+    return (read.normalised, read.system) if read is not None else (None, None)
 
 
 def refresh(connection: sa.Connection, *, tenant: str, stage: sa.Table) -> None:
@@ -72,8 +81,7 @@ def _refresh(connection: sa.Connection, where: Sequence[sa.ColumnElement[bool]])
     for size in sizes:
         if size is None:
             continue
-        read = read_size(size)
-        size_rows.append((size, read and read.normalised, read and read.system))
+        size_rows.append((size, *size_reading(size)))
     if size_rows:
         readings = sa.values(
             sa.column("size", sa.Text),
